@@ -1,0 +1,76 @@
+"""The ASGI application: wiring only."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+
+from api.graphql import LoyaltyGraphQL
+from api.health import healthz, readyz
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from loyalty import db
+from loyalty.runtime import Runtime, build_runtime
+from loyalty.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class _GraphQLEndpoint:
+    """Routes to the GraphQL app that the lifespan builds (it needs the runtime)."""
+
+    def __init__(self) -> None:
+        self.app: LoyaltyGraphQL | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.app is None:
+            await Response("Starting up", status_code=503)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
+    """The application. Given a runtime (tests, embedding), it uses that runtime and its
+    database connections; otherwise its lifespan opens and closes its own."""
+    settings = runtime.settings if runtime else (settings or get_settings())
+    endpoint = _GraphQLEndpoint()
+    if runtime is not None:
+        endpoint.app = LoyaltyGraphQL(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        await db.init(settings)
+        built: Runtime | None = None
+        try:
+            built = await build_runtime(settings)
+            app.state.runtime = built
+            endpoint.app = LoyaltyGraphQL(built)
+            yield
+        finally:
+            endpoint.app = None
+            if built is not None:
+                await built.close()
+            await db.close()
+
+    routes = [
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", endpoint),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )

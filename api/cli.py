@@ -1,0 +1,136 @@
+"""The `loyalty` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from loyalty import db
+from loyalty.settings import get_settings
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+async def _with_db(args: argparse.Namespace, work: Command) -> int:
+    await db.init(get_settings())
+    try:
+        return await work(args)
+    finally:
+        await db.close()
+
+
+async def cmd_migrate(args: argparse.Namespace) -> int:
+    await db.migrate(get_settings())
+    await db.close()
+    print("database schema is up to date")
+    return 0
+
+
+async def cmd_apply_program(args: argparse.Namespace) -> int:
+    from loyalty.program.spec import ProgramFileError
+    from loyalty.program.store import apply_program_file
+
+    async def work(_: argparse.Namespace) -> int:
+        try:
+            current, created = await apply_program_file(Path(args.file))
+        except ProgramFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        what = "applied as version" if created else "unchanged: still version"
+        print(f"program {current.program.program.name!r} {what} {current.version}")
+        return 0
+
+    return await _with_db(args, work)
+
+
+async def cmd_create_api_key(args: argparse.Namespace) -> int:
+    from loyalty.auth.api_keys import create_api_key, parse_scopes
+    from loyalty.errors import LoyaltyError
+
+    async def work(_: argparse.Namespace) -> int:
+        try:
+            row, key = await create_api_key(args.name, parse_scopes(args.scopes))
+        except LoyaltyError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"API key {row.prefix}… for {row.name!r} with scopes {row.scopes}.")
+        print("Store it now: only its hash is kept, and it cannot be shown again.")
+        print(key)
+        return 0
+
+    return await _with_db(args, work)
+
+
+async def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from loyalty.auth.keys import KeyConfigError, load_signing_key
+
+    settings = get_settings()
+    try:
+        load_signing_key(settings)  # refuse to start with unusable keys, before forking workers
+    except KeyConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.no_migrate:
+        asyncio.run(cmd_migrate(args))
+    if args.demo_data:
+        from api.demo import seed_demo_data
+
+        asyncio.run(seed_demo_data(settings))
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, proxy_headers=False, log_level=args.log_level,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loyalty", description="The loyalty platform.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (migrates the database first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-migrate", action="store_true", help="do not migrate before serving")
+    serve.add_argument("--demo-data", action="store_true",
+                       help="create a demo member and API key on first start (development only)")
+    serve.set_defaults(sync=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=cmd_migrate)
+
+    apply = sub.add_parser("apply-program", help="validate a program file and store it as the next version")
+    apply.add_argument("file")
+    apply.set_defaults(run=cmd_apply_program)
+
+    key = sub.add_parser("create-api-key", help="create an API key; prints it alone on the last line")
+    key.add_argument("--name", required=True)
+    key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,admin")
+    key.set_defaults(run=cmd_create_api_key)
+
+    sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "sync"):
+        return args.sync(args)
+    return asyncio.run(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""The domain core of the loyalty platform.
+
+Imports nothing from api, schema, workers, strawberry or starlette.
+"""

@@ -1,0 +1,1 @@
+"""Authentication: passwords, access tokens, refresh-token sessions, API keys."""

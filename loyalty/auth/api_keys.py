@@ -1,0 +1,59 @@
+"""API keys for the shop's backend and staff tools. Only a SHA-256 digest is stored."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from loyalty import clock
+from loyalty.auth.models import ApiKey
+from loyalty.auth.principal import SCOPES, ServicePrincipal
+from loyalty.errors import LoyaltyError
+
+KEY_PREFIX = "lk_"
+MAX_KEY_LENGTH = 200
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def looks_like_api_key(credential: str) -> bool:
+    return credential.startswith(KEY_PREFIX)
+
+
+def parse_scopes(text: str) -> frozenset[str]:
+    scopes = frozenset(s.strip() for s in text.split(",") if s.strip())
+    unknown = sorted(scopes - SCOPES)
+    if unknown:
+        raise LoyaltyError(
+            f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(sorted(SCOPES))}", field="scopes"
+        )
+    if not scopes:
+        raise LoyaltyError("an API key needs at least one scope", field="scopes")
+    return scopes
+
+
+async def create_api_key(name: str, scopes: frozenset[str]) -> tuple[ApiKey, str]:
+    """Returns the stored key and the plaintext, which is shown once and never again."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise LoyaltyError("a name of 1 to 100 characters is required", field="name")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = await ApiKey.create(
+        name=name, prefix=key[:10], key_hash=_digest(key),
+        scopes=",".join(sorted(scopes)), created_at=clock.now(),
+    )
+    return row, key
+
+
+async def authenticate_api_key(key: str) -> ServicePrincipal | None:
+    if not looks_like_api_key(key) or len(key) > MAX_KEY_LENGTH:
+        return None
+    row = await ApiKey.filter(key_hash=_digest(key), revoked_at=None).first()
+    if row is None:
+        return None
+    return ServicePrincipal(api_key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split(",")))
+
+
+async def revoke_api_key(prefix: str) -> int:
+    return await ApiKey.filter(prefix=prefix, revoked_at=None).update(revoked_at=clock.now())

@@ -1,0 +1,61 @@
+"""Signing up, logging in, refreshing and logging out a member."""
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from loyalty.auth.passwords import Passwords
+from loyalty.auth.sessions import IssuedSession, Sessions
+from loyalty.errors import ErrorCode, LoyaltyError, RateLimited
+from loyalty.members import service as members
+from loyalty.members.models import Member
+from loyalty.ratelimit import RateLimiter
+
+
+class InvalidCredentials(LoyaltyError):
+    code = ErrorCode.INVALID_CREDENTIALS
+
+    def __init__(self) -> None:
+        super().__init__("The email address or password is not right.")
+
+
+class MemberAuth:
+    def __init__(
+        self, *, passwords: Passwords, sessions: Sessions, limiter: RateLimiter,
+        attempts_per_email: int, attempts_per_address: int, window_seconds: int,
+    ):
+        self.passwords = passwords
+        self.sessions = sessions
+        self._limiter = limiter
+        self._per_email = attempts_per_email
+        self._per_address = attempts_per_address
+        self._window = window_seconds
+
+    async def sign_up(self, data: members.NewMember, *, default_locale: str) -> tuple[Member, IssuedSession]:
+        data = members.validate_new_member(data, default_locale)
+        if await members.find_by_email(data.email) is not None:
+            raise members.EmailTaken()
+        password_hash = await self.passwords.hash(data.password)
+        async with in_transaction():
+            member = await members.create_member(data, password_hash)
+        return member, await self.sessions.start(member.id)
+
+    async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:
+        """Failed attempts count against the email and the client address; past either limit,
+        attempts are refused without checking the password until the window ends."""
+        email_key = "login:email:" + members.validation.normalized_email(email)
+        address_key = "login:addr:" + client_address
+        if (
+            await self._limiter.count(email_key, self._window) >= self._per_email
+            or await self._limiter.count(address_key, self._window) >= self._per_address
+        ):
+            raise RateLimited("Too many failed attempts: wait a few minutes and try again.")
+        member = await members.find_by_email(email) if len(password) <= 1024 else None
+        ok = await self.passwords.verify(member.password_hash if member else None, password[:1024])
+        if member is None or not ok:
+            await self._limiter.hit(email_key, self._window)
+            await self._limiter.hit(address_key, self._window)
+            raise InvalidCredentials()
+        if self.passwords.needs_rehash(member.password_hash):
+            member.password_hash = await self.passwords.hash(password)
+            await member.save(update_fields=["password_hash"])
+        return member, await self.sessions.start(member.id)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class SessionFamily(Model):
+    """One sign-in on one device: every refresh token rotated from it belongs to it."""
+
+    id = fields.UUIDField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "loyalty.Member", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=20, null=True)
+
+    class Meta:
+        table = "auth_sessions"
+
+
+class RefreshToken(Model):
+    """An opaque refresh token, stored as its SHA-256, used once and then rotated."""
+
+    id = fields.BigIntField(primary_key=True)
+    family: fields.ForeignKeyRelation[SessionFamily] = fields.ForeignKeyField(
+        "loyalty.SessionFamily", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    parent_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    rotated_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_refresh_tokens"
+
+
+class ApiKey(Model):
+    """A key for the shop backend or staff tools, stored as its SHA-256."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    prefix = fields.CharField(max_length=16)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    scopes = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"

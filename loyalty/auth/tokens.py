@@ -1,0 +1,83 @@
+"""Access tokens: short-lived JWTs, signed with one pinned algorithm."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from loyalty import clock
+from loyalty.auth.keys import SigningKey
+from loyalty.auth.principal import MemberPrincipal
+
+ACCESS_TYPE = "access"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ"]
+# Tolerated clock difference between the servers that issue and check tokens.
+LEEWAY = timedelta(seconds=30)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+
+class TokenService:
+    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int):
+        self._key = key
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl = timedelta(seconds=ttl_seconds)
+
+    def issue(self, member_id: int, session_id: uuid.UUID | None = None) -> AccessToken:
+        issued_at = clock.now().replace(microsecond=0)
+        expires_at = issued_at + self._ttl
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": str(member_id),
+            "iat": int(issued_at.timestamp()),
+            "exp": int(expires_at.timestamp()),
+            "jti": uuid.uuid4().hex,
+            "typ": ACCESS_TYPE,
+        }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
+        token = jwt.encode(
+            claims, self._key.signing_key, algorithm=self._key.algorithm, headers={"typ": "at+jwt"}
+        )
+        return AccessToken(token=token, expires_at=expires_at)
+
+    def verify(self, token: str) -> MemberPrincipal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key.verifying_key,
+                algorithms=[self._key.algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                # exp and iat are checked below against the domain clock.
+                options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from None
+        if claims.get("typ") != ACCESS_TYPE:
+            raise InvalidToken("not an access token")
+        now = clock.now()
+        try:
+            expires_at = datetime.fromtimestamp(int(claims["exp"]), timezone.utc)
+            issued_at = datetime.fromtimestamp(int(claims["iat"]), timezone.utc)
+            member_id = int(claims["sub"])
+            session_id = uuid.UUID(claims["sid"]) if "sid" in claims else None
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidToken("malformed claims") from None
+        if expires_at <= now - LEEWAY:
+            raise InvalidToken("expired")
+        if issued_at > now + LEEWAY:
+            raise InvalidToken("issued in the future")
+        return MemberPrincipal(member_id=member_id, session_id=session_id)

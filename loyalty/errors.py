@@ -1,0 +1,65 @@
+"""Domain errors: each carries a stable code that clients can rely on."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    INSUFFICIENT_CREDIT = "INSUFFICIENT_CREDIT"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    TIER_REQUIRED = "TIER_REQUIRED"
+    NOT_AVAILABLE = "NOT_AVAILABLE"
+    INVALID_REFERRAL_CODE = "INVALID_REFERRAL_CODE"
+    SELF_REFERRAL = "SELF_REFERRAL"
+    ALREADY_MEMBER = "ALREADY_MEMBER"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    REFUND_EXCEEDS_PURCHASE = "REFUND_EXCEEDS_PURCHASE"
+
+
+class LoyaltyError(Exception):
+    """An expected failure of a domain operation. Nothing it touched was changed."""
+
+    code: ErrorCode = ErrorCode.INVALID
+
+    def __init__(self, message: str, *, field: str | None = None, code: ErrorCode | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class ValidationFailed(LoyaltyError):
+    """Several field errors at once (e.g. a form with two bad fields)."""
+
+    def __init__(self, errors: list[LoyaltyError]):
+        super().__init__("; ".join(e.message for e in errors), code=errors[0].code)
+        self.errors = errors
+
+
+class NotFound(LoyaltyError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(LoyaltyError):
+    code = ErrorCode.FORBIDDEN
+
+
+class RateLimited(LoyaltyError):
+    code = ErrorCode.RATE_LIMITED
+
+
+class IdempotencyConflict(LoyaltyError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT

@@ -1,0 +1,1 @@
+"""Members: sign-up, profiles, notification settings and devices."""

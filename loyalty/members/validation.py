@@ -1,0 +1,71 @@
+"""Checks of member input; each returns the cleaned value or raises a LoyaltyError for its field."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from loyalty.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from loyalty.errors import ErrorCode, LoyaltyError
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Delivery is the real test.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# BCP 47 language tag: language, optional script and region (e.g. nl, nl-NL, sr-Latn-RS).
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
+MAX_EMAIL_LENGTH = 254
+MAX_DISPLAY_NAME_LENGTH = 100
+
+
+def email(value: str) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise LoyaltyError("Enter an email address.", field="email", code=ErrorCode.REQUIRED)
+    if len(cleaned) > MAX_EMAIL_LENGTH or not _EMAIL.match(cleaned):
+        raise LoyaltyError("Enter a valid email address.", field="email")
+    return cleaned
+
+
+def normalized_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise LoyaltyError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise LoyaltyError(
+            f"The password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password"
+        )
+    return value
+
+
+def display_name(value: str) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise LoyaltyError("Enter a display name.", field="displayName", code=ErrorCode.REQUIRED)
+    if len(cleaned) > MAX_DISPLAY_NAME_LENGTH or any(ord(ch) < 32 for ch in value if ch not in "\t\n"):
+        raise LoyaltyError(
+            f"The display name must be at most {MAX_DISPLAY_NAME_LENGTH} printable characters.",
+            field="displayName",
+        )
+    return cleaned
+
+
+def birthday(value: date, today: date) -> date:
+    if value > today or value.year < 1900:
+        raise LoyaltyError("Enter a birthday between 1900 and today.", field="birthday")
+    return value
+
+
+def locale(value: str) -> str:
+    cleaned = value.strip()
+    if not _LOCALE.match(cleaned):
+        raise LoyaltyError("Use a language tag such as en, nl-NL or de-DE.", field="locale")
+    parts = cleaned.split("-")
+    parts[0] = parts[0].lower()
+    if len(parts) > 1 and len(parts[-1]) == 2:
+        parts[-1] = parts[-1].upper()
+    if len(parts) > 1 and len(parts[1]) == 4:
+        parts[1] = parts[1].title()
+    return "-".join(parts)

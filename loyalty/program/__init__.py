@@ -1,0 +1,1 @@
+"""The program file: what the program offers, validated, versioned and served."""

@@ -1,0 +1,83 @@
+"""Program versions: applying a program file stores a new version; nothing past is rewritten."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import clock
+from loyalty.program.models import ProgramVersion
+from loyalty.program.spec import Program, parse_program
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CurrentProgram:
+    version: int
+    checksum: str
+    program: Program
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def latest_version() -> ProgramVersion | None:
+    return await ProgramVersion.all().order_by("-version").first()
+
+
+async def apply_program(text: str, source: str) -> tuple[CurrentProgram, bool]:
+    """Validates and stores the file as the next version. Returns (current, whether a new
+    version was stored); the same text as the latest version stores nothing."""
+    program = parse_program(text, source)
+    checksum = _checksum(text)
+    for _ in range(3):
+        latest = await latest_version()
+        if latest is not None and latest.checksum == checksum:
+            return CurrentProgram(latest.version, checksum, program), False
+        version = (latest.version if latest else 0) + 1
+        try:
+            async with in_transaction():
+                await ProgramVersion.create(
+                    version=version, checksum=checksum, source=text, applied_at=clock.now()
+                )
+        except IntegrityError:
+            continue  # another process applied a version at the same moment
+        log.info("applied program %r from %s as version %d", program.program.name, source, version)
+        return CurrentProgram(version, checksum, program), True
+    raise RuntimeError("could not store the program version: too many concurrent applies")
+
+
+async def apply_program_file(path: Path) -> tuple[CurrentProgram, bool]:
+    return await apply_program(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+async def load_current() -> CurrentProgram | None:
+    latest = await latest_version()
+    if latest is None:
+        return None
+    program = parse_program(latest.source, f"program version {latest.version}")
+    return CurrentProgram(latest.version, latest.checksum, program)
+
+
+class ProgramHolder:
+    """The program this process serves, reloaded when a newer version is stored."""
+
+    def __init__(self, current: CurrentProgram):
+        self.current = current
+
+    @property
+    def program(self) -> Program:
+        return self.current.program
+
+    async def reload_if_changed(self) -> bool:
+        latest = await latest_version()
+        if latest is None or latest.version == self.current.version:
+            return False
+        self.current = await load_current() or self.current
+        return True

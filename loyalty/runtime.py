@@ -1,0 +1,71 @@
+"""Everything a running process shares, built once from the settings."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from loyalty.auth.keys import load_signing_key
+from loyalty.auth.login import MemberAuth
+from loyalty.auth.passwords import Passwords
+from loyalty.auth.sessions import Sessions
+from loyalty.auth.tokens import TokenService
+from loyalty.program.store import ProgramHolder, apply_program_file, load_current
+from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from loyalty.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tokens: TokenService
+    auth: MemberAuth
+    limiter: RateLimiter
+    program: ProgramHolder
+    redis: object | None = None
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+async def load_program(settings: Settings) -> ProgramHolder:
+    """The stored program; in development (or on a database that has none yet) the
+    PROGRAM_FILE is applied first when it differs from the latest version."""
+    current = await load_current()
+    if current is None or not settings.production:
+        current, created = await apply_program_file(settings.program_file)
+        if created:
+            log.info("program version %d applied from %s", current.version, settings.program_file)
+    return ProgramHolder(current)
+
+
+async def build_runtime(settings: Settings) -> Runtime:
+    key = load_signing_key(settings)
+    tokens = TokenService(
+        key, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+    redis = None
+    limiter: RateLimiter = MemoryRateLimiter()
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        limiter = RedisRateLimiter(redis)
+    passwords = Passwords(
+        memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
+    )
+    sessions = Sessions(
+        tokens, refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        grace_seconds=settings.refresh_reuse_grace_seconds,
+    )
+    auth = MemberAuth(
+        passwords=passwords, sessions=sessions, limiter=limiter,
+        attempts_per_email=settings.login_attempts_per_email,
+        attempts_per_address=settings.login_attempts_per_address,
+        window_seconds=settings.login_window_seconds,
+    )
+    program = await load_program(settings)
+    return Runtime(settings=settings, tokens=tokens, auth=auth, limiter=limiter, program=program, redis=redis)

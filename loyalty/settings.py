@@ -1,0 +1,66 @@
+"""Settings, read from the environment (and a `.env` file in the working folder)."""
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_PROGRAM_FILE = Path(__file__).parent / "program" / "demo.toml"
+
+
+class Environment(str, Enum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite://loyalty.sqlite3", alias="DATABASE_URL")
+    redis_url: str | None = Field(None, alias="REDIS_URL")
+    loyalty_env: Environment = Field(Environment.DEVELOPMENT, alias="LOYALTY_ENV")
+    program_file: Path = Field(DEMO_PROGRAM_FILE, alias="PROGRAM_FILE")
+    public_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_URL")
+    data_dir: Path = Field(Path("var"), alias="DATA_DIR")
+
+    jwt_private_key: str | None = Field(None, alias="JWT_PRIVATE_KEY")
+    jwt_secret: str | None = Field(None, alias="JWT_SECRET")
+    jwt_issuer: str = Field("loyalty-platform", alias="JWT_ISSUER")
+    jwt_audience: str = Field("loyalty-api", alias="JWT_AUDIENCE")
+    access_token_ttl_seconds: int = Field(900, alias="ACCESS_TOKEN_TTL_SECONDS", gt=0)
+    refresh_token_ttl_seconds: int = Field(60 * 60 * 24 * 60, alias="REFRESH_TOKEN_TTL_SECONDS", gt=0)
+    refresh_reuse_grace_seconds: int = Field(30, alias="REFRESH_REUSE_GRACE_SECONDS", ge=0)
+
+    max_body_bytes: int = Field(256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    max_query_depth: int = Field(12, alias="MAX_QUERY_DEPTH", gt=0)
+    max_aliases: int = Field(30, alias="MAX_ALIASES", gt=0)
+    max_tokens: int = Field(2000, alias="MAX_TOKENS", gt=0)
+    login_attempts_per_email: int = Field(10, alias="LOGIN_ATTEMPTS_PER_EMAIL", gt=0)
+    login_attempts_per_address: int = Field(50, alias="LOGIN_ATTEMPTS_PER_ADDRESS", gt=0)
+    login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)
+    trusted_proxy_hops: int = Field(0, alias="TRUSTED_PROXY_HOPS", ge=0)
+    # argon2id cost; the defaults follow RFC 9106's second recommended option.
+    password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
+    password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)
+
+    @field_validator("redis_url", "jwt_private_key", "jwt_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def production(self) -> bool:
+        return self.loyalty_env is Environment.PRODUCTION
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis: cache, rate limits and pub/sub live in the process."""
+        return self.redis_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

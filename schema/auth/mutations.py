@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from loyalty.auth.sessions import IssuedSession
+from loyalty.errors import LoyaltyError
+from loyalty.members.models import Member as MemberRow
+from loyalty.members.service import NewMember
+from schema.context import context_of
+from schema.errors import UserError, user_errors
+from schema.members.types import Member
+
+
+@strawberry.input
+class SignUpInput:
+    email: str
+    password: str
+    display_name: str
+    birthday: date | None = None
+    locale: str | None = None
+    referral_code: str | None = None
+    marketing_consent: bool | None = None
+
+
+@strawberry.input
+class LogInInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class RefreshSessionInput:
+    refresh_token: str
+
+
+@strawberry.input
+class LogOutInput:
+    refresh_token: str
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str | None = strawberry.field(
+        default=None, description="Short-lived bearer token (JWT) for the Authorization header."
+    )
+    access_token_expires_at: datetime | None = None
+    refresh_token: str | None = None
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def signed_in(cls, member: MemberRow, session: IssuedSession) -> AuthPayload:
+        return cls(
+            access_token=session.access.token, access_token_expires_at=session.access.expires_at,
+            refresh_token=session.refresh_token, member=Member.from_row(member),
+        )
+
+
+@strawberry.type
+class LogOutPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation
+    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+        runtime = context_of(info).runtime
+        data = NewMember(
+            email=input.email, password=input.password, display_name=input.display_name,
+            birthday=input.birthday, locale=input.locale, marketing_consent=bool(input.marketing_consent),
+        )
+        try:
+            member, session = await runtime.auth.sign_up(
+                data, default_locale=runtime.program.program.program.default_locale
+            )
+        except LoyaltyError as exc:
+            return AuthPayload(errors=user_errors(exc))
+        return AuthPayload.signed_in(member, session)
+
+    @strawberry.mutation
+    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+        context = context_of(info)
+        try:
+            member, session = await context.runtime.auth.log_in(
+                input.email, input.password, client_address=context.client_address
+            )
+        except LoyaltyError as exc:
+            return AuthPayload(errors=user_errors(exc))
+        return AuthPayload.signed_in(member, session)
+
+    @strawberry.mutation(
+        description="Rotates the refresh token: the old one stops working; reusing it ends the whole session family."
+    )
+    async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
+        runtime = context_of(info).runtime
+        try:
+            session = await runtime.auth.sessions.refresh(input.refresh_token)
+        except LoyaltyError as exc:
+            return AuthPayload(errors=user_errors(exc))
+        member = await context_of(info).members.load(session.member_id)
+        return AuthPayload.signed_in(member, session)
+
+    @strawberry.mutation
+    async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
+        try:
+            await context_of(info).runtime.auth.sessions.log_out(input.refresh_token)
+        except LoyaltyError as exc:
+            return LogOutPayload(errors=user_errors(exc))
+        return LogOutPayload(ok=True)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from loyalty.errors import LoyaltyError
+from loyalty.members import service
+from schema.context import context_of
+from schema.errors import as_top_level
+from schema.members.types import Member
+from schema.permissions import may_read_member, require_scope, viewer_member_id
+from schema.relay import register_node
+
+
+async def _member_node(info: Info, key: str) -> Member | None:
+    if not key.isdigit() or not may_read_member(info, int(key)):
+        return None
+    row = await context_of(info).members.load(int(key))
+    return Member.from_row(row) if row else None
+
+
+register_node("Member", _member_node)
+
+
+@strawberry.type
+class MemberQueries:
+    @strawberry.field(description="The signed-in member; null when the request carries no valid member token.")
+    async def me(self, info: Info) -> Member | None:
+        member_id = viewer_member_id(info)
+        if member_id is None:
+            return None
+        row = await context_of(info).members.load(member_id)
+        return Member.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Server-to-server (scope members:read): look a member up by the number on their card."
+    )
+    async def member_by_number(self, info: Info, member_number: str) -> Member | None:
+        try:
+            require_scope(info, "members:read")
+        except LoyaltyError as exc:
+            raise as_top_level(exc) from None
+        row = await service.find_by_number(member_number)
+        return Member.from_row(row) if row else None

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from loyalty.members.models import Member as MemberRow
+from schema.errors import UserError
+from schema.relay import Node, to_global_id
+
+
+@strawberry.type
+class NotificationSettings:
+    email: bool
+    push: bool
+    marketing: bool = strawberry.field(description="Offers and newsletters; requires marketingConsent.")
+
+
+@strawberry.type(name="Member")
+class Member(Node):
+    member_number: str = strawberry.field(
+        description="Stable, human-readable, printed on the member card and encoded in its QR code."
+    )
+    email: str
+    display_name: str
+    birthday: date | None
+    locale: str = strawberry.field(
+        description="BCP 47 language tag, e.g. nl-NL; notifications and messages use it."
+    )
+    joined_at: datetime
+    marketing_consent: bool
+    notification_settings: NotificationSettings
+    row: strawberry.Private[MemberRow]
+
+    @classmethod
+    def from_row(cls, row: MemberRow) -> Member:
+        return cls(
+            id=to_global_id("Member", row.id), member_number=row.member_number, email=row.email,
+            display_name=row.display_name, birthday=row.birthday, locale=row.locale,
+            joined_at=row.joined_at, marketing_consent=row.marketing_consent,
+            notification_settings=NotificationSettings(
+                email=row.notify_email, push=row.notify_push, marketing=row.notify_marketing
+            ),
+            row=row,
+        )
+
+
+@strawberry.type
+class MemberPayload:
+    member: Member | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RegisterDevicePayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,63 @@
+"""The GraphQL schema: every domain's queries and mutations, joined, with the limits."""
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from loyalty.settings import Settings
+from schema.auth.mutations import AuthMutations
+from schema.extensions import MaskUnexpectedErrors
+from schema.members.mutations import MemberMutations
+from schema.members.queries import MemberQueries
+from schema.members.types import Member
+from schema.program.queries import ProgramQueries
+from schema.program.types import PROGRAM_NODE_TYPES
+from schema.relay import Node, resolve_node
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+
+Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries))
+Mutation = merge_types("Mutation", (AuthMutations, MemberMutations))
+NODE_TYPES = [Member, *PROGRAM_NODE_TYPES]
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    # Factories: strawberry builds fresh extension instances per request.
+    extensions = [
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        MaskUnexpectedErrors,
+    ]
+    if settings.production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.production),
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"
