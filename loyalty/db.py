@@ -13,6 +13,10 @@ MODEL_MODULES = [
     "loyalty.members.models",
     "loyalty.auth.models",
     "loyalty.program.models",
+    "loyalty.ledger.models",
+    "loyalty.purchases.models",
+    "loyalty.actions.models",
+    "loyalty.outbox",
 ]
 
 

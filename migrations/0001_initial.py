@@ -1,13 +1,46 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
+        ops.CreateModel(
+            name='Account',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('asset', fields.CharField(max_length=8)),
+                ('kind', fields.CharField(max_length=8)),
+                ('member_id', fields.BigIntField(null=True)),
+                ('code', fields.CharField(null=True, max_length=64)),
+                ('posted', fields.BigIntField(default=0)),
+                ('pending_in', fields.BigIntField(default=0)),
+                ('pending_out', fields.BigIntField(default=0)),
+                ('lifetime_earned', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'ledger_accounts', 'app': 'loyalty', 'unique_together': (('asset', 'kind', 'member_id'), ('asset', 'code')), 'pk_attr': 'id', 'table_description': 'Balances in whole units of one asset, kept in step with the transfers that touch the'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ActionRecord',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member_id', fields.BigIntField()),
+                ('action', fields.CharField(max_length=32)),
+                ('reference', fields.CharField(max_length=200)),
+                ('points_awarded', fields.BigIntField(default=0)),
+                ('limit_reached', fields.BooleanField(default=False)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'action_records', 'app': 'loyalty', 'unique_together': (('action', 'reference'),), 'indexes': [Index(fields=['member_id', 'action', 'occurred_at'])], 'pk_attr': 'id', 'table_description': 'An action reported for a member. (action, reference) is its idempotency key.'},
+            bases=['Model'],
+        ),
         ops.CreateModel(
             name='ApiKey',
             fields=[
@@ -20,6 +53,31 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'api_keys', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A key for the shop backend or staff tools, stored as its SHA-256.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Lot',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account_id', fields.BigIntField()),
+                ('transfer_id', fields.BigIntField(unique=True)),
+                ('amount', fields.BigIntField()),
+                ('remaining', fields.BigIntField()),
+                ('earned_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'ledger_lots', 'app': 'loyalty', 'indexes': [Index(fields=['account_id', 'expires_at'])], 'pk_attr': 'id', 'table_description': 'Points credited to a member by one posted transfer, spent in expiry order.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LotAllocation',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('lot_id', fields.BigIntField()),
+                ('transfer_id', fields.BigIntField()),
+                ('amount', fields.BigIntField()),
+            ],
+            options={'table': 'ledger_lot_allocations', 'app': 'loyalty', 'indexes': [Index(fields=['transfer_id']), Index(fields=['lot_id'])], 'pk_attr': 'id', 'table_description': 'How much a debit drew from a lot (positive), or a refund gave back to it (negative).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -58,6 +116,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='OutboxEvent',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('topic', fields.CharField(max_length=64)),
+                ('member_id', fields.BigIntField(null=True)),
+                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'outbox_events', 'app': 'loyalty', 'indexes': [Index(fields=['published_at', 'created_at'])], 'pk_attr': 'id', 'table_description': 'An event committed with the change it describes, waiting for the relay.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ProgramVersion',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -67,6 +138,47 @@ class Migration(migrations.Migration):
                 ('applied_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'program_versions', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A program file as applied. Append-only: a change is a new version.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Purchase',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order_id', fields.CharField(unique=True, max_length=200)),
+                ('member_id', fields.BigIntField()),
+                ('amount_minor', fields.BigIntField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('brand', fields.CharField(null=True, max_length=64)),
+                ('items', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('request_hash', fields.CharField(max_length=64)),
+                ('refunded_minor', fields.BigIntField(default=0)),
+                ('points_awarded', fields.BigIntField(default=0)),
+                ('points_spent', fields.BigIntField(default=0)),
+                ('points_clawed_back', fields.BigIntField(default=0)),
+                ('points_restored', fields.BigIntField(default=0)),
+                ('cashback_minor', fields.BigIntField(default=0)),
+                ('earn_transfer_id', fields.BigIntField(null=True)),
+                ('spend_transfer_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'purchases', 'app': 'loyalty', 'indexes': [Index(fields=['member_id', 'occurred_at'])], 'pk_attr': 'id', 'table_description': 'An order reported by the shop. The order id is its idempotency key.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Refund',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('refund_id', fields.CharField(unique=True, max_length=200)),
+                ('purchase_id', fields.BigIntField()),
+                ('amount_minor', fields.BigIntField()),
+                ('items', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('request_hash', fields.CharField(max_length=64)),
+                ('points_clawed_back', fields.BigIntField(default=0)),
+                ('points_restored', fields.BigIntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'refunds', 'app': 'loyalty', 'indexes': [Index(fields=['purchase_id'])], 'pk_attr': 'id', 'table_description': 'A refund of (part of) a purchase. The refund id is its idempotency key.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -94,6 +206,33 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'auth_refresh_tokens', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'An opaque refresh token, stored as its SHA-256, used once and then rotated.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Transfer',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('asset', fields.CharField(max_length=8)),
+                ('debit_account_id', fields.BigIntField()),
+                ('credit_account_id', fields.BigIntField()),
+                ('amount', fields.BigIntField()),
+                ('code', fields.CharField(max_length=24)),
+                ('status', fields.CharField(max_length=8)),
+                ('idempotency_key', fields.CharField(unique=True, max_length=255)),
+                ('reference', fields.CharField(null=True, max_length=200)),
+                ('reverses_id', fields.BigIntField(null=True)),
+                ('member_id', fields.BigIntField(null=True)),
+                ('purchase_id', fields.BigIntField(null=True)),
+                ('memo', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('available_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('lot_expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('posted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('voided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('batch_id', fields.CharField(null=True, max_length=36)),
+            ],
+            options={'table': 'ledger_transfers', 'app': 'loyalty', 'indexes': [Index(fields=['member_id', 'id']), Index(fields=['status', 'available_at']), Index(fields=['reverses_id']), Index(fields=['purchase_id']), Index(fields=['batch_id'])], 'pk_attr': 'id', 'table_description': 'A movement of value from the debit account to the credit account. Append-only: only'},
             bases=['Model'],
         ),
     ]

@@ -12,6 +12,7 @@ from tortoise import Tortoise, connections
 
 from api.app import create_app
 from loyalty import db
+from loyalty.ledger.accounts import forget_cached_ids
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 
@@ -55,6 +56,7 @@ async def database(settings: Settings) -> AsyncIterator[None]:
 
 
 async def _clear_tables() -> None:
+    forget_cached_ids()
     conn = connections.get("default")
     tables = [model._meta.db_table for model in Tortoise.apps["loyalty"].values()]
     if db.dialect() == "postgres":

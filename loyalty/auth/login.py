@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from loyalty.actions.service import award_action
 from loyalty.auth.passwords import Passwords
 from loyalty.auth.sessions import IssuedSession, Sessions
 from loyalty.errors import ErrorCode, LoyaltyError, RateLimited
 from loyalty.members import service as members
 from loyalty.members.models import Member
+from loyalty.program.spec import ActionKind, Program
 from loyalty.ratelimit import RateLimiter
 
 
@@ -30,13 +32,16 @@ class MemberAuth:
         self._per_address = attempts_per_address
         self._window = window_seconds
 
-    async def sign_up(self, data: members.NewMember, *, default_locale: str) -> tuple[Member, IssuedSession]:
-        data = members.validate_new_member(data, default_locale)
+    async def sign_up(self, data: members.NewMember, program: Program) -> tuple[Member, IssuedSession]:
+        """Creates the member and awards the program's SIGN_UP points in one transaction."""
+        data = members.validate_new_member(data, program.program.default_locale)
         if await members.find_by_email(data.email) is not None:
             raise members.EmailTaken()
         password_hash = await self.passwords.hash(data.password)
         async with in_transaction():
             member = await members.create_member(data, password_hash)
+            if program.earning_rule(ActionKind.SIGN_UP) is not None:
+                await award_action(program, member.id, ActionKind.SIGN_UP, f"member:{member.id}", member.joined_at)
         return member, await self.sessions.start(member.id)
 
     async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:

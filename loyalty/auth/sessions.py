@@ -75,10 +75,13 @@ class Sessions:
     async def _locked(self, token: str) -> tuple[RefreshToken, SessionFamily]:
         if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidRefreshToken()
-        row = await RefreshToken.filter(token_hash=_digest(token)).select_for_update().first()
-        if row is None:
+        found = await RefreshToken.filter(token_hash=_digest(token)).first()
+        if found is None:
             raise InvalidRefreshToken()
-        family = await SessionFamily.filter(id=row.family_id).select_for_update().get()
+        # The family first, then the token: revoke_family locks them in that order too, so
+        # a refresh racing a log-out or a reuse never deadlocks.
+        family = await SessionFamily.filter(id=found.family_id).select_for_update().get()
+        row = await RefreshToken.filter(id=found.id).select_for_update().get()
         return row, family
 
     async def refresh(self, token: str) -> IssuedSession:

@@ -46,7 +46,7 @@ class Reward(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Reward:
-        check_kind_fields(self, self.kind, _REWARD_FIELDS, "reward")
+        check_kind_fields(self, self.kind, _REWARD_FIELDS)
         return self
 
     def limit_text(self) -> str | None:
@@ -106,7 +106,9 @@ _PASS_FIELDS = {
     "reward": ({_P.PUNCH_CARD}, True),
     "valid_days": ({_P.VISIT_PACK, _P.CREDIT_PASS}, False),
 }
-_PASS_DEFAULTS = {"VISIT_PACK": {"bonus_visits": 0}, "TIME_PASS": {"bonus_months": 0}, "CREDIT_PASS": {"bonus_credit": 0}}
+_PASS_DEFAULTS = {
+    "VISIT_PACK": {"bonus_visits": 0}, "TIME_PASS": {"bonus_months": 0}, "CREDIT_PASS": {"bonus_credit": 0},
+}
 
 
 class PassProduct(BaseModel):
@@ -137,5 +139,5 @@ class PassProduct(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> PassProduct:
-        check_kind_fields(self, self.kind, _PASS_FIELDS, "pass")
+        check_kind_fields(self, self.kind, _PASS_FIELDS)
         return self

@@ -77,15 +77,15 @@ MINOR_UNITS = {
 }
 
 
-def check_kind_fields(model: BaseModel, kind: StrEnum, rules: dict[str, tuple[set, bool]], noun: str) -> None:
+def check_kind_fields(model: BaseModel, kind: StrEnum, rules: dict[str, tuple[set, bool]]) -> None:
     """rules: field -> (kinds it applies to, required for those kinds)."""
     for field, (kinds, required) in rules.items():
         value = getattr(model, field)
         if kind not in kinds and value is not None:
             only = ", ".join(sorted(kinds))
-            raise problem((field,), f"is not used by a {kind} {noun} (only by {only}); remove it")
+            raise problem((field,), f"is not used when kind is {kind} (only for {only}); remove it")
         if kind in kinds and required and value is None:
-            raise problem((field,), f"is required for a {kind} {noun}")
+            raise problem((field,), f"is required when kind is {kind}")
 
 
 def minor_units(currency: str) -> int:

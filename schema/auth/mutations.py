@@ -75,9 +75,7 @@ class AuthMutations:
             birthday=input.birthday, locale=input.locale, marketing_consent=bool(input.marketing_consent),
         )
         try:
-            member, session = await runtime.auth.sign_up(
-                data, default_locale=runtime.program.program.program.default_locale
-            )
+            member, session = await runtime.auth.sign_up(data, runtime.program.program)
         except LoyaltyError as exc:
             return AuthPayload(errors=user_errors(exc))
         return AuthPayload.signed_in(member, session)

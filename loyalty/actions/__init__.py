@@ -1,0 +1,1 @@
+"""Actions that earn points: sign-up, reviews, shares, ..."""

@@ -1,0 +1,1 @@
+"""How much a purchase or an action earns: a pipeline of small pure steps."""

@@ -1,0 +1,117 @@
+"""Posting pending transfers that are due, for any number of them in a few statements."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from loyalty.ledger import book, sql
+from loyalty.ledger.codes import EARNING, TransferCode
+from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
+
+_EARNING_SQL = ", ".join(f"'{code.value}'" for code in EARNING)
+
+
+async def _lock_due_accounts(now: datetime) -> None:
+    if sql.is_postgres():
+        # Member operations lock the member's account before anything else; taking the
+        # same locks first, in id order, keeps the job out of deadlocks with them.
+        await sql.fetch(
+            "SELECT id FROM ledger_accounts WHERE id IN ("
+            " SELECT credit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
+            " UNION SELECT debit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
+            ") ORDER BY id FOR UPDATE",
+            now, now,
+        )
+
+
+async def activate_pending(now: datetime) -> int:
+    """Posts every pending transfer whose time has come: credits form lots, pending
+    clawbacks draw from the lot of the credit they reverse, and members who owe points
+    pay from what was credited. Returns how many transfers were posted. Idempotent."""
+    batch = uuid.uuid4().hex
+    async with in_transaction():
+        await _lock_due_accounts(now)
+        posted = await sql.execute(
+            "UPDATE ledger_transfers SET status = ?, posted_at = ?, batch_id = ? "
+            "WHERE status = ? AND available_at <= ?",
+            TransferStatus.POSTED.value, now, batch, TransferStatus.PENDING.value, now,
+        )
+        if not posted:
+            return 0
+        await sql.execute(
+            "UPDATE ledger_accounts SET posted = posted + s.amount, pending_in = pending_in - s.amount, "
+            "lifetime_earned = lifetime_earned + s.earned FROM ("
+            f" SELECT credit_account_id AS account_id, SUM(amount) AS amount,"
+            f" SUM(CASE WHEN code IN ({_EARNING_SQL}) THEN amount ELSE 0 END) AS earned"
+            " FROM ledger_transfers WHERE batch_id = ? GROUP BY credit_account_id"
+            ") AS s WHERE ledger_accounts.id = s.account_id",
+            batch,
+        )
+        await sql.execute(
+            "UPDATE ledger_accounts SET posted = posted - s.amount, pending_out = pending_out - s.amount, "
+            "lifetime_earned = lifetime_earned - s.unearned FROM ("
+            " SELECT debit_account_id AS account_id, SUM(amount) AS amount,"
+            f" SUM(CASE WHEN code = '{TransferCode.CLAWBACK.value}' THEN amount ELSE 0 END) AS unearned"
+            " FROM ledger_transfers WHERE batch_id = ? GROUP BY debit_account_id"
+            ") AS s WHERE ledger_accounts.id = s.account_id",
+            batch,
+        )
+        await sql.execute(
+            "INSERT INTO ledger_lots (account_id, transfer_id, amount, remaining, earned_at, expires_at) "
+            "SELECT t.credit_account_id, t.id, t.amount, t.amount, t.occurred_at, t.lot_expires_at "
+            "FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
+            "WHERE t.batch_id = ? AND a.kind = ? AND a.asset = ?",
+            batch, AccountKind.MEMBER.value, Asset.POINTS.value,
+        )
+        await sql.execute(
+            "INSERT INTO ledger_lot_allocations (lot_id, transfer_id, amount) "
+            "SELECT l.id, t.id, t.amount FROM ledger_transfers t "
+            "JOIN ledger_lots l ON l.transfer_id = t.reverses_id "
+            "JOIN ledger_accounts a ON a.id = t.debit_account_id "
+            "WHERE t.batch_id = ? AND a.kind = ? AND a.asset = ?",
+            batch, AccountKind.MEMBER.value, Asset.POINTS.value,
+        )
+        await sql.execute(
+            "UPDATE ledger_lots SET remaining = remaining - s.amount FROM ("
+            " SELECT a.lot_id, SUM(a.amount) AS amount FROM ledger_lot_allocations a"
+            " JOIN ledger_transfers t ON t.id = a.transfer_id WHERE t.batch_id = ? GROUP BY a.lot_id"
+            ") AS s WHERE ledger_lots.id = s.lot_id",
+            batch,
+        )
+        await _emit_activated(batch, now)
+        await _settle_debts(batch, now)
+    return posted
+
+
+async def _emit_activated(batch: str, now: datetime) -> None:
+    new_id = "gen_random_uuid()" if sql.is_postgres() else "lower(hex(randomblob(16)))"
+    payload = (
+        "json_build_object('points', SUM(t.amount), 'batch', CAST(? AS TEXT))::jsonb" if sql.is_postgres()
+        else "json_object('points', SUM(t.amount), 'batch', CAST(? AS TEXT))"
+    )
+    await sql.execute(
+        f"INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
+        f"SELECT {new_id}, 'points.activated', t.member_id, {payload}, ? "
+        "FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
+        f"WHERE t.batch_id = ? AND a.kind = ? AND t.code IN ({_EARNING_SQL}) GROUP BY t.member_id",
+        batch, now, batch, AccountKind.MEMBER.value,
+    )
+
+
+async def _settle_debts(batch: str, now: datetime) -> None:
+    """Members who owe points and were just credited: rare, so one at a time."""
+    rows = await sql.fetch(
+        "SELECT DISTINCT m.* FROM ledger_transfers t JOIN ledger_accounts m ON m.id = t.credit_account_id "
+        "JOIN ledger_accounts d ON d.member_id = m.member_id AND d.asset = m.asset AND d.kind = ? "
+        "WHERE t.batch_id = ? AND m.kind = ? AND d.posted < 0",
+        AccountKind.DEBT.value, batch, AccountKind.MEMBER.value,
+    )
+    for row in rows:
+        account = Account._init_from_db(**row)
+        cause = book.Entry(
+            code=TransferCode.SETTLE_DEBT, key=f"activation:{batch}:{account.id}",
+            member_id=account.member_id, occurred_at=now,
+        )
+        await book.settle_debt(account, cause)

@@ -1,0 +1,180 @@
+"""Recording transfers: each function writes one transfer and moves the balances it
+touches in the same transaction. Call them inside a transaction that holds the member's
+account lock (accounts.lock_member_account)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from loyalty import clock
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.ledger import lots, sql
+from loyalty.ledger.accounts import member_account_id, program_account_id
+from loyalty.ledger.codes import EARNING, TransferCode
+from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, TransferStatus
+
+
+class InsufficientFunds(LoyaltyError):
+    def __init__(self, asset: Asset, *, field: str | None = None):
+        if asset is Asset.POINTS:
+            super().__init__("Not enough points.", field=field, code=ErrorCode.INSUFFICIENT_POINTS)
+        else:
+            super().__init__("Not enough store credit.", field=field, code=ErrorCode.INSUFFICIENT_CREDIT)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a transfer is, for whom, and why: everything but the accounts and amount."""
+
+    code: TransferCode
+    key: str
+    member_id: int
+    occurred_at: datetime
+    reference: str | None = None
+    purchase_id: int | None = None
+    reverses_id: int | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+async def _insert(
+    entry: Entry, asset: Asset, debit_id: int, credit_id: int, amount: int, status: TransferStatus,
+    *, available_at: datetime | None = None, lot_expires_at: datetime | None = None,
+) -> Transfer:
+    if amount <= 0:
+        raise ValueError(f"a transfer moves a positive amount, not {amount}")
+    now = clock.now()
+    return await Transfer.create(
+        asset=asset.value, debit_account_id=debit_id, credit_account_id=credit_id, amount=amount,
+        code=entry.code.value, status=status.value, idempotency_key=entry.key, reference=entry.reference,
+        reverses_id=entry.reverses_id, member_id=entry.member_id, purchase_id=entry.purchase_id,
+        memo=entry.memo, occurred_at=entry.occurred_at, available_at=available_at,
+        lot_expires_at=lot_expires_at, created_at=now,
+        posted_at=now if status is TransferStatus.POSTED else None,
+    )
+
+
+async def _add_posted(account_id: int, delta: int, lifetime_delta: int = 0) -> None:
+    await sql.execute(
+        "UPDATE ledger_accounts SET posted = posted + ?, lifetime_earned = lifetime_earned + ? WHERE id = ?",
+        delta, lifetime_delta, account_id,
+    )
+
+
+async def _take_posted(account: Account, amount: int, lifetime_delta: int = 0) -> bool:
+    """The guarded debit: succeeds only while the member account stays at or above zero."""
+    changed = await sql.execute(
+        "UPDATE ledger_accounts SET posted = posted - ?, lifetime_earned = lifetime_earned + ? "
+        "WHERE id = ? AND posted >= ?",
+        amount, lifetime_delta, account.id, amount,
+    )
+    return changed == 1
+
+
+async def credit_member(
+    account: Account, amount: int, entry: Entry, source: str, *,
+    pending_until: datetime | None = None, lot_expires_at: datetime | None = None,
+) -> Transfer:
+    """Moves `amount` from the program account `source` to the member: pending until
+    `pending_until` when given, else posted at once (forming a lot, and paying any debt)."""
+    asset = Asset(account.asset)
+    source_id = await program_account_id(asset, source)
+    if pending_until is not None:
+        transfer = await _insert(
+            entry, asset, source_id, account.id, amount, TransferStatus.PENDING,
+            available_at=pending_until, lot_expires_at=lot_expires_at,
+        )
+        await sql.execute("UPDATE ledger_accounts SET pending_in = pending_in + ? WHERE id = ?", amount, account.id)
+        await sql.execute("UPDATE ledger_accounts SET pending_out = pending_out + ? WHERE id = ?", amount, source_id)
+        return transfer
+    transfer = await _insert(entry, asset, source_id, account.id, amount, TransferStatus.POSTED,
+                             lot_expires_at=lot_expires_at)
+    await _add_posted(account.id, amount, amount if entry.code in EARNING else 0)
+    await _add_posted(source_id, -amount)
+    if asset is Asset.POINTS:
+        await lots.open_lot(account.id, transfer, lot_expires_at)
+    await settle_debt(account, entry)
+    return transfer
+
+
+async def debit_member(
+    account: Account, amount: int, entry: Entry, destination: str, *,
+    field: str | None = None, prefer_lots_of: int | None = None, unearn: bool = False,
+) -> Transfer:
+    """Moves posted `amount` from the member to the program account `destination`, or
+    raises InsufficientFunds and changes nothing. Points are drawn from the lots that
+    expire first (from the lot of transfer `prefer_lots_of` before any other)."""
+    asset = Asset(account.asset)
+    if not await _take_posted(account, amount, -amount if unearn else 0):
+        raise InsufficientFunds(asset, field=field)
+    destination_id = await program_account_id(asset, destination)
+    transfer = await _insert(entry, asset, account.id, destination_id, amount, TransferStatus.POSTED)
+    await _add_posted(destination_id, amount)
+    if asset is Asset.POINTS:
+        await lots.draw(account.id, transfer.id, amount, prefer_transfer_id=prefer_lots_of)
+    return transfer
+
+
+async def debit_pending(account: Account, amount: int, entry: Entry, destination: str, *, of: Transfer) -> Transfer:
+    """Takes `amount` back from the pending credit `of` before it posts: a pending debit
+    that posts (or is voided) together with it."""
+    asset = Asset(account.asset)
+    destination_id = await program_account_id(asset, destination)
+    transfer = await _insert(
+        entry, asset, account.id, destination_id, amount, TransferStatus.PENDING, available_at=of.available_at
+    )
+    await sql.execute("UPDATE ledger_accounts SET pending_out = pending_out + ? WHERE id = ?", amount, account.id)
+    await sql.execute("UPDATE ledger_accounts SET pending_in = pending_in + ? WHERE id = ?", amount, destination_id)
+    return transfer
+
+
+async def restore_spent(account: Account, amount: int, entry: Entry, source: str, *, spend: Transfer) -> Transfer:
+    """Gives back `amount` of the points that `spend` took, to the lots it took them from."""
+    asset = Asset(account.asset)
+    source_id = await program_account_id(asset, source)
+    transfer = await _insert(entry, asset, source_id, account.id, amount, TransferStatus.POSTED)
+    await _add_posted(account.id, amount)
+    await _add_posted(source_id, -amount)
+    if asset is Asset.POINTS:
+        await lots.give_back(spend.id, transfer.id, amount)
+    await settle_debt(account, entry)
+    return transfer
+
+
+async def book_shortfall(account: Account, amount: int, entry: Entry, destination: str) -> Transfer:
+    """Records what a clawback could not take as a debt the member owes."""
+    asset = Asset(account.asset)
+    debt_id = await member_account_id(account.member_id, asset, AccountKind.DEBT)
+    destination_id = await program_account_id(asset, destination)
+    transfer = await _insert(entry, asset, debt_id, destination_id, amount, TransferStatus.POSTED)
+    await _add_posted(debt_id, -amount)
+    await _add_posted(destination_id, amount)
+    # The owed points were earned and taken back: they no longer count as earned.
+    await sql.execute(
+        "UPDATE ledger_accounts SET lifetime_earned = lifetime_earned - ? WHERE id = ?", amount, account.id
+    )
+    return transfer
+
+
+async def settle_debt(account: Account, cause: Entry) -> Transfer | None:
+    """Pays what the member owes from their points, as far as they reach."""
+    asset = Asset(account.asset)
+    row = await sql.fetch_one(
+        "SELECT d.id AS debt_id, d.posted AS debt, m.posted AS available FROM ledger_accounts d "
+        "JOIN ledger_accounts m ON m.id = ? WHERE d.asset = ? AND d.kind = ? AND d.member_id = ? AND d.posted < 0",
+        account.id, asset.value, AccountKind.DEBT.value, account.member_id,
+    )
+    if row is None or row["available"] <= 0:
+        return None
+    amount = min(-row["debt"], row["available"])
+    entry = Entry(
+        code=TransferCode.SETTLE_DEBT, key=f"{cause.key}:settle", member_id=cause.member_id,
+        occurred_at=cause.occurred_at, reference=cause.reference, memo={"owed": -row["debt"]},
+    )
+    if not await _take_posted(account, amount):
+        return None
+    transfer = await _insert(entry, asset, account.id, row["debt_id"], amount, TransferStatus.POSTED)
+    await _add_posted(row["debt_id"], amount)
+    if asset is Asset.POINTS:
+        await lots.draw(account.id, transfer.id, amount)
+    return transfer

@@ -1,0 +1,60 @@
+"""Lots: points credited together, with one expiry. Debits draw from the lots that expire
+first (never-expiring lots last) and record each draw; a refund gives points back to the
+lots they were drawn from, keeping those lots' expiry."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from loyalty.ledger import sql
+from loyalty.ledger.models import Lot, LotAllocation, Transfer
+
+
+async def open_lot(account_id: int, transfer: Transfer, expires_at: datetime | None) -> None:
+    await Lot.create(
+        account_id=account_id, transfer_id=transfer.id, amount=transfer.amount, remaining=transfer.amount,
+        earned_at=transfer.occurred_at, expires_at=expires_at,
+    )
+
+
+async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfer_id: int | None = None) -> None:
+    """Draws `amount` from the account's lots. The caller has already taken the amount from
+    the account's posted balance, which always equals the sum of its lots' remainders."""
+    preferred = prefer_transfer_id if prefer_transfer_id is not None else -1
+    rows = await sql.fetch(
+        "SELECT id, remaining FROM ledger_lots WHERE account_id = ? AND remaining > 0 "
+        "ORDER BY CASE WHEN transfer_id = ? THEN 0 ELSE 1 END, (expires_at IS NULL), expires_at, id",
+        account_id, preferred,
+    )
+    left = amount
+    for row in rows:
+        if left == 0:
+            break
+        take = min(left, row["remaining"])
+        await sql.execute("UPDATE ledger_lots SET remaining = remaining - ? WHERE id = ?", take, row["id"])
+        await LotAllocation.create(lot_id=row["id"], transfer_id=transfer_id, amount=take)
+        left -= take
+    if left:
+        raise AssertionError(f"account {account_id}: lots hold {amount - left} fewer points than its balance")
+
+
+async def give_back(spend_id: int, restore_id: int, amount: int) -> None:
+    """Returns `amount` of what transfer `spend_id` drew, latest-expiring lots first."""
+    rows = await sql.fetch(
+        "SELECT a.lot_id, SUM(a.amount) AS still_out, MAX(l.expires_at) AS expires_at "
+        "FROM ledger_lot_allocations a JOIN ledger_lots l ON l.id = a.lot_id "
+        "WHERE a.transfer_id = ? OR a.transfer_id IN "
+        "(SELECT id FROM ledger_transfers WHERE reverses_id = ? AND code = 'RESTORE') "
+        "GROUP BY a.lot_id HAVING SUM(a.amount) > 0 "
+        "ORDER BY (MAX(l.expires_at) IS NULL) DESC, MAX(l.expires_at) DESC, a.lot_id DESC",
+        spend_id, spend_id,
+    )
+    left = amount
+    for row in rows:
+        if left == 0:
+            break
+        back = min(left, row["still_out"])
+        await sql.execute("UPDATE ledger_lots SET remaining = remaining + ? WHERE id = ?", back, row["lot_id"])
+        await LotAllocation.create(lot_id=row["lot_id"], transfer_id=restore_id, amount=-back)
+        left -= back
+    if left:
+        raise AssertionError(f"transfer {spend_id} drew {amount - left} fewer points than are given back")

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class Asset(StrEnum):
+    POINTS = "POINTS"
+    CREDIT = "CREDIT"  # in minor units of the program currency
+
+
+class AccountKind(StrEnum):
+    MEMBER = "member"  # what a member holds, never below zero
+    DEBT = "debt"  # what a member owes after a refund took back spent points, never above zero
+    PROGRAM = "program"  # the program side: issuance, redemption, expiry, donations
+
+
+class TransferStatus(StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+
+
+class Account(Model):
+    """Balances in whole units of one asset, kept in step with the transfers that touch the
+    account. Member accounts never go below zero and debt accounts never above it."""
+
+    id = fields.BigIntField(primary_key=True)
+    asset = fields.CharField(max_length=8)
+    kind = fields.CharField(max_length=8)
+    member_id = fields.BigIntField(null=True)
+    code = fields.CharField(max_length=64, null=True)
+    posted = fields.BigIntField(default=0)
+    pending_in = fields.BigIntField(default=0)
+    pending_out = fields.BigIntField(default=0)
+    # Points earned and kept, net of refunds: the wallet's lifetime figure.
+    lifetime_earned = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "ledger_accounts"
+        unique_together = (("asset", "kind", "member_id"), ("asset", "code"))
+
+
+class Transfer(Model):
+    """A movement of value from the debit account to the credit account. Append-only: only
+    a pending transfer changes, once, to posted or voided."""
+
+    id = fields.BigIntField(primary_key=True)
+    asset = fields.CharField(max_length=8)
+    debit_account_id = fields.BigIntField()
+    credit_account_id = fields.BigIntField()
+    amount = fields.BigIntField()
+    code = fields.CharField(max_length=24)
+    status = fields.CharField(max_length=8)
+    idempotency_key = fields.CharField(max_length=255, unique=True)
+    reference = fields.CharField(max_length=200, null=True)
+    reverses_id = fields.BigIntField(null=True)
+    member_id = fields.BigIntField(null=True)
+    purchase_id = fields.BigIntField(null=True)
+    memo = fields.JSONField(default=dict)
+    occurred_at = fields.DatetimeField()
+    available_at = fields.DatetimeField(null=True)
+    # Expiry of the lot the transfer forms when it posts to a member's points.
+    lot_expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    posted_at = fields.DatetimeField(null=True)
+    voided_at = fields.DatetimeField(null=True)
+    batch_id = fields.CharField(max_length=36, null=True)
+
+    class Meta:
+        table = "ledger_transfers"
+        indexes = (
+            Index(fields=("member_id", "id")),
+            Index(fields=("status", "available_at")),
+            Index(fields=("reverses_id",)),
+            Index(fields=("purchase_id",)),
+            Index(fields=("batch_id",)),
+        )
+
+
+class Lot(Model):
+    """Points credited to a member by one posted transfer, spent in expiry order."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    transfer_id = fields.BigIntField(unique=True)
+    amount = fields.BigIntField()
+    remaining = fields.BigIntField()
+    earned_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "ledger_lots"
+        indexes = (Index(fields=("account_id", "expires_at")),)
+
+
+class LotAllocation(Model):
+    """How much a debit drew from a lot (positive), or a refund gave back to it (negative)."""
+
+    id = fields.BigIntField(primary_key=True)
+    lot_id = fields.BigIntField()
+    transfer_id = fields.BigIntField()
+    amount = fields.BigIntField()
+
+    class Meta:
+        table = "ledger_lot_allocations"
+        indexes = (Index(fields=("transfer_id",)), Index(fields=("lot_id",)))

@@ -1,0 +1,47 @@
+"""Raw SQL in the current transaction, written once for PostgreSQL and SQLite.
+
+Statements use `?` placeholders; on PostgreSQL they become $1, $2, ...
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tortoise import connections
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _conn():
+    return connections.get("default")
+
+
+def is_postgres() -> bool:
+    return _conn().capabilities.dialect == "postgres"
+
+
+def _prepare(query: str) -> str:
+    if not is_postgres():
+        return query
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", query)
+
+
+async def execute(query: str, *params: Any) -> int:
+    """Runs a statement; returns the number of rows it changed."""
+    rowcount, _ = await _conn().execute_query(_prepare(query), list(params))
+    return rowcount
+
+
+async def fetch(query: str, *params: Any) -> list[dict[str, Any]]:
+    return await _conn().execute_query_dict(_prepare(query), list(params))
+
+
+async def fetch_one(query: str, *params: Any) -> dict[str, Any] | None:
+    rows = await fetch(query, *params)
+    return rows[0] if rows else None
+
+
+def for_update() -> str:
+    """Row locks on PostgreSQL; SQLite has one writer and serializes transactions anyway."""
+    return " FOR UPDATE" if is_postgres() else ""

@@ -1,0 +1,72 @@
+"""verify-ledger: checks every ledger rule that can be checked from the data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loyalty.ledger import sql
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+_CHECKS: list[tuple[str, str]] = [
+    ("rule 1: transfers move a positive amount",
+     "SELECT id AS subject, amount AS found FROM ledger_transfers WHERE amount <= 0"),
+    ("rule 1: both sides of a transfer hold its asset",
+     "SELECT t.id AS subject, t.asset AS found FROM ledger_transfers t "
+     "JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id "
+     "WHERE d.asset <> t.asset OR c.asset <> t.asset OR t.debit_account_id = t.credit_account_id"),
+    ("rule 3: posted balance equals its posted transfers",
+     "SELECT a.id AS subject, a.posted AS found, "
+     "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE credit_account_id = a.id AND status = 'posted'), 0) - "
+     "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE debit_account_id = a.id AND status = 'posted'), 0) "
+     "AS expected FROM ledger_accounts a"),
+    ("rule 3: pending in equals its pending credits",
+     "SELECT a.id AS subject, a.pending_in AS found, COALESCE((SELECT SUM(amount) FROM ledger_transfers "
+     "WHERE credit_account_id = a.id AND status = 'pending'), 0) AS expected FROM ledger_accounts a"),
+    ("rule 3: pending out equals its pending debits",
+     "SELECT a.id AS subject, a.pending_out AS found, COALESCE((SELECT SUM(amount) FROM ledger_transfers "
+     "WHERE debit_account_id = a.id AND status = 'pending'), 0) AS expected FROM ledger_accounts a"),
+    ("rule 3: each asset sums to zero",
+     "SELECT asset AS subject, SUM(posted) AS found, 0 AS expected FROM ledger_accounts GROUP BY asset"),
+    ("rule 4: no member account below zero",
+     "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'member' AND posted < 0"),
+    ("rule 4: no debt account above zero",
+     "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'debt' AND posted > 0"),
+    ("rule 6: a transfer's status is pending, posted or voided, with its time",
+     "SELECT id AS subject, status AS found FROM ledger_transfers WHERE status NOT IN ('pending', 'posted', 'voided') "
+     "OR (status = 'posted' AND posted_at IS NULL) OR (status = 'voided' AND voided_at IS NULL)"),
+    ("rule 7: a lot's remainder is its amount less what was drawn from it",
+     "SELECT l.id AS subject, l.remaining AS found, l.amount - COALESCE((SELECT SUM(amount) FROM "
+     "ledger_lot_allocations WHERE lot_id = l.id), 0) AS expected FROM ledger_lots l"),
+    ("rule 7: a lot's remainder lies between zero and its amount",
+     "SELECT id AS subject, remaining AS found FROM ledger_lots WHERE remaining < 0 OR remaining > amount"),
+    ("rule 7: a member's points equal the remainders of their lots",
+     "SELECT a.id AS subject, a.posted AS found, COALESCE((SELECT SUM(remaining) FROM ledger_lots "
+     "WHERE account_id = a.id), 0) AS expected FROM ledger_accounts a WHERE a.kind = 'member' AND a.asset = 'POINTS'"),
+    ("rule 7: every posted credit to a member's points formed a lot",
+     "SELECT t.id AS subject, t.code AS found FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
+     "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS' AND t.code <> 'RESTORE' "
+     "AND NOT EXISTS (SELECT 1 FROM ledger_lots l WHERE l.transfer_id = t.id)"),
+    ("rule 7: a posted debit of a member's points drew its amount from lots",
+     "SELECT t.id AS subject, COALESCE((SELECT SUM(amount) FROM ledger_lot_allocations WHERE transfer_id = t.id), 0) "
+     "AS found, t.amount AS expected FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id "
+     "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS'"),
+]
+
+
+async def verify_ledger() -> list[Violation]:
+    violations: list[Violation] = []
+    for rule, query in _CHECKS:
+        for row in await sql.fetch(query):
+            if "expected" in row and row["found"] == row["expected"]:
+                continue
+            expected = f", expected {row['expected']}" if "expected" in row else ""
+            violations.append(Violation(rule, f"{row['subject']}: found {row['found']}{expected}"))
+    return violations

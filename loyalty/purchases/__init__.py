@@ -1,0 +1,1 @@
+"""Purchases reported by the shop, and their refunds."""

@@ -1,0 +1,131 @@
+"""Refunding a purchase, in one or several parts, exactly once per refund id.
+
+Points earned on the order are taken back in proportion to the share of the order
+refunded so far, rounded down on the running total: each part takes
+floor(awarded * refunded_so_far / amount) minus what earlier parts took, so a complete
+refund takes back exactly what was awarded. While the earned points are still pending,
+the clawback is a pending debit that posts (or not) with them. Once they are posted, the
+clawback takes what the member has; what they already spent is booked as points owed
+and paid from the next points credited. Points spent on the order come back the same
+way, to the lots they were drawn from, with those lots' expiry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import clock, outbox
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound
+from loyalty.idempotency import check_key, check_replay, fingerprint
+from loyalty.ledger import book, sql
+from loyalty.ledger.accounts import lock_member_account
+from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
+from loyalty.ledger.models import Account, Asset, Transfer
+from loyalty.money import to_minor
+from loyalty.program.spec import Program
+from loyalty.purchases.models import Purchase, Refund
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    order_id: str
+    refund_id: str
+    amount: Decimal
+    items: tuple[dict, ...] = field(default_factory=tuple)
+
+
+def share(total: int, part_minor: int, whole_minor: int) -> int:
+    """floor(total * part / whole), exactly, in integers."""
+    return total * part_minor // whole_minor
+
+
+async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
+    check_key(request.order_id, "orderId")
+    check_key(request.refund_id, "refundId")
+    amount_minor = to_minor(request.amount, program.program.minor_units)
+    request_hash = fingerprint(order=request.order_id, amount=amount_minor)
+    if (replayed := await _replay(request.refund_id, request_hash)) is not None:
+        return replayed
+    purchase = await Purchase.get_or_none(order_id=request.order_id)
+    if purchase is None:
+        raise NotFound("No purchase with that order id.", field="orderId")
+    try:
+        async with in_transaction():
+            return await _refund(request, amount_minor, request_hash, purchase.member_id)
+    except IntegrityError:
+        if (replayed := await _replay(request.refund_id, request_hash)) is not None:
+            return replayed
+        raise
+
+
+async def _replay(refund_id: str, request_hash: str) -> Purchase | None:
+    existing = await Refund.get_or_none(refund_id=refund_id)
+    if existing is None:
+        return None
+    check_replay(existing.request_hash, request_hash, "refund")
+    return await Purchase.get(id=existing.purchase_id)
+
+
+async def _refund(request: RefundRequest, amount_minor: int, request_hash: str, member_id: int) -> Purchase:
+    account = await lock_member_account(member_id, Asset.POINTS)
+    # Re-read under the member's lock: every change to a purchase holds that lock.
+    purchase = await Purchase.get(order_id=request.order_id)
+    refund = await Refund.create(
+        refund_id=request.refund_id, purchase_id=purchase.id, amount_minor=amount_minor,
+        items=list(request.items), request_hash=request_hash, created_at=clock.now(),
+    )
+    refunded = purchase.refunded_minor + amount_minor
+    if refunded > purchase.amount_minor:
+        raise LoyaltyError(
+            "The refunds would exceed the purchase.", field="amount", code=ErrorCode.REFUND_EXCEEDS_PURCHASE
+        )
+    memo = {"order": purchase.order_id, "refund": request.refund_id, "amount_minor": amount_minor,
+            "currency": purchase.currency}
+    claw = share(purchase.points_awarded, refunded, purchase.amount_minor) - purchase.points_clawed_back
+    if claw:
+        await _claw_back(account, purchase, claw, request.refund_id, memo)
+    restore = share(purchase.points_spent, refunded, purchase.amount_minor) - purchase.points_restored
+    if restore:
+        spend = await Transfer.get(id=purchase.spend_transfer_id)
+        await book.restore_spent(
+            account, restore,
+            book.Entry(TransferCode.RESTORE, f"refund:{request.refund_id}:restore", member_id, clock.now(),
+                       request.refund_id, purchase.id, spend.id, memo),
+            REDEMPTION, spend=spend,
+        )
+        await outbox.emit("points.restored", member_id, {"points": restore, "order": purchase.order_id})
+    purchase.refunded_minor = refunded
+    purchase.points_clawed_back += claw
+    purchase.points_restored += restore
+    await purchase.save(update_fields=["refunded_minor", "points_clawed_back", "points_restored"])
+    refund.points_clawed_back, refund.points_restored = claw, restore
+    await refund.save(update_fields=["points_clawed_back", "points_restored"])
+    return purchase
+
+
+async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict) -> None:
+    earn = await Transfer.get(id=purchase.earn_transfer_id)
+    entry = book.Entry(TransferCode.CLAWBACK, f"refund:{refund_id}:clawback", purchase.member_id, clock.now(),
+                       refund_id, purchase.id, earn.id, memo)
+    if earn.status == "pending":
+        await book.debit_pending(account, points, entry, ISSUANCE, of=earn)
+        owed = 0
+    else:
+        row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
+        taken = min(points, row["posted"])
+        owed = points - taken
+        if taken:
+            await book.debit_member(account, taken, entry, ISSUANCE, prefer_lots_of=earn.id, unearn=True)
+        if owed:
+            await book.book_shortfall(
+                account, owed,
+                book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:shortfall", purchase.member_id,
+                           clock.now(), refund_id, purchase.id, earn.id, memo),
+                ISSUANCE,
+            )
+    await outbox.emit("points.clawed_back", purchase.member_id, {
+        "points": points, "owed": owed, "order": purchase.order_id, "refund": refund_id,
+    })

@@ -1,0 +1,163 @@
+"""Recording a purchase: points earned (pending inside the return window) and points
+spent as payment, in one transaction, exactly once per order id."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from loyalty import clock, outbox
+from loyalty.earning.pipeline import PurchaseFacts, purchase_points
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound
+from loyalty.idempotency import check_key, check_replay, fingerprint
+from loyalty.ledger import book
+from loyalty.ledger.accounts import lock_member_account
+from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
+from loyalty.ledger.expiry import lot_expiry
+from loyalty.ledger.models import Asset
+from loyalty.members.models import Member
+from loyalty.money import to_minor
+from loyalty.program.spec import Program
+from loyalty.purchases.models import Purchase
+
+# A purchase may be reported a little ahead of our clock (the shop's clock runs fast).
+FUTURE_LEEWAY = timedelta(minutes=5)
+MAX_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class Item:
+    sku: str
+    quantity: int
+    amount: Decimal
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseRequest:
+    member_id: int
+    order_id: str
+    amount: Decimal
+    currency: str
+    brand: str | None = None
+    occurred_at: datetime | None = None
+    items: tuple[Item, ...] = field(default_factory=tuple)
+    points_to_spend: int | None = None
+
+
+def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime, list[dict]]:
+    settings = program.program
+    check_key(request.order_id, "orderId")
+    if request.currency != settings.currency:
+        raise LoyaltyError(
+            f"The program runs in {settings.currency}, not {request.currency}.",
+            field="currencyCode", code=ErrorCode.CURRENCY_MISMATCH,
+        )
+    amount_minor = to_minor(request.amount, settings.minor_units)
+    if request.brand is not None and request.brand not in {b.code for b in program.brands}:
+        raise LoyaltyError(f"The program has no brand {request.brand!r}.", field="brand")
+    if request.points_to_spend is not None and request.points_to_spend < 0:
+        raise LoyaltyError("Points to spend cannot be negative.", field="pointsToSpend")
+    now = clock.now()
+    occurred_at = request.occurred_at or now
+    if occurred_at.tzinfo is None:
+        raise LoyaltyError("Give occurredAt with a time zone offset.", field="occurredAt")
+    if occurred_at > now + FUTURE_LEEWAY:
+        raise LoyaltyError("A purchase cannot happen in the future.", field="occurredAt")
+    if len(request.items) > MAX_ITEMS:
+        raise LoyaltyError(f"An order has at most {MAX_ITEMS} items.", field="items")
+    items = []
+    for item in request.items:
+        if not item.sku.strip() or len(item.sku) > 100 or item.quantity <= 0:
+            raise LoyaltyError("Each item needs a sku and a positive quantity.", field="items")
+        minor = to_minor(item.amount, settings.minor_units, field="items", allow_zero=True)
+        items.append({"sku": item.sku, "quantity": item.quantity, "amount_minor": minor, "category": item.category})
+    return amount_minor, occurred_at, items
+
+
+def _request_hash(request: PurchaseRequest, amount_minor: int) -> str:
+    return fingerprint(
+        member=request.member_id, amount=amount_minor, currency=request.currency, brand=request.brand,
+        points=request.points_to_spend or 0, occurred_at=request.occurred_at,
+    )
+
+
+async def _replay(order_id: str, request_hash: str) -> Purchase | None:
+    existing = await Purchase.get_or_none(order_id=order_id)
+    if existing is not None:
+        check_replay(existing.request_hash, request_hash, "order")
+    return existing
+
+
+async def record_purchase(program: Program, request: PurchaseRequest) -> Purchase:
+    amount_minor, occurred_at, items = _validate(program, request)
+    request_hash = _request_hash(request, amount_minor)
+    if (existing := await _replay(request.order_id, request_hash)) is not None:
+        return existing
+    if not await Member.exists(id=request.member_id):
+        raise NotFound("No member with that id or number.", field="memberId")
+    try:
+        async with in_transaction():
+            return await _record(program, request, amount_minor, occurred_at, items, request_hash)
+    except IntegrityError:
+        # The same order id, recorded by a concurrent request that committed first.
+        if (existing := await _replay(request.order_id, request_hash)) is not None:
+            return existing
+        raise
+
+
+async def _record(
+    program: Program, request: PurchaseRequest, amount_minor: int, occurred_at: datetime,
+    items: list[dict], request_hash: str,
+) -> Purchase:
+    settings = program.program
+    account = await lock_member_account(request.member_id, Asset.POINTS)
+    purchase = await Purchase.create(
+        order_id=request.order_id, member_id=request.member_id, amount_minor=amount_minor,
+        currency=request.currency, brand=request.brand, items=items, occurred_at=occurred_at,
+        request_hash=request_hash, created_at=clock.now(),
+    )
+    memo = {"order": request.order_id, "amount_minor": amount_minor, "currency": request.currency}
+    spent = request.points_to_spend or 0
+    eligible_minor = amount_minor
+    if spent:
+        spend = await book.debit_member(
+            account, spent,
+            book.Entry(TransferCode.PAY_WITH_POINTS, f"purchase:{request.order_id}:spend", request.member_id,
+                       occurred_at, request.order_id, purchase.id, memo=memo),
+            REDEMPTION, field="pointsToSpend",
+        )
+        purchase.points_spent, purchase.spend_transfer_id = spent, spend.id
+        # What points paid for does not earn points again.
+        paid_minor = int((Decimal(spent) * settings.point_value).scaleb(settings.minor_units))
+        eligible_minor = max(0, amount_minor - paid_minor)
+        await outbox.emit("points.spent", request.member_id, {"points": spent, "order": request.order_id})
+    facts = PurchaseFacts(
+        eligible_minor=eligible_minor, brand=request.brand,
+        categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
+    )
+    points, award = purchase_points(program, facts)
+    if points:
+        available_at = occurred_at + timedelta(days=settings.pending_days)
+        earn = await book.credit_member(
+            account, points,
+            book.Entry(TransferCode.EARN_PURCHASE, f"purchase:{request.order_id}:earn", request.member_id,
+                       occurred_at, request.order_id, purchase.id,
+                       memo={**memo, "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}),
+            ISSUANCE, pending_until=available_at if available_at > clock.now() else None,
+            lot_expires_at=lot_expiry(program, occurred_at),
+        )
+        purchase.points_awarded, purchase.earn_transfer_id = points, earn.id
+        await outbox.emit("points.earned", request.member_id, {
+            "points": points, "order": request.order_id, "pending": earn.status == "pending",
+            "available_at": earn.available_at.isoformat() if earn.available_at else None,
+        })
+    await purchase.save(update_fields=["points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id"])
+    return purchase
+
+
+async def find_purchase(order_id: str) -> Purchase | None:
+    return await Purchase.get_or_none(order_id=order_id)

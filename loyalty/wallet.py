@@ -1,0 +1,77 @@
+"""What a member holds: read from kept balances, never by summing history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from loyalty.ledger import sql
+from loyalty.ledger.models import AccountKind, Asset, Transfer
+
+MAX_EXPIRIES = 24
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Expiry:
+    points: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Wallet:
+    points: int
+    pending_points: int
+    lifetime_points: int
+    points_owed: int
+    credit_minor: int
+    credit_pending_minor: int
+    expiring: tuple[Expiry, ...]
+
+
+async def get_wallet(member_id: int, now: datetime) -> Wallet:
+    rows = await sql.fetch(
+        "SELECT id, asset, kind, posted, pending_in, pending_out, lifetime_earned FROM ledger_accounts "
+        "WHERE member_id = ? AND kind IN (?, ?)",
+        member_id, AccountKind.MEMBER.value, AccountKind.DEBT.value,
+    )
+    accounts = {(r["asset"], r["kind"]): r for r in rows}
+    empty = {"id": None, "posted": 0, "pending_in": 0, "pending_out": 0, "lifetime_earned": 0}
+    points = accounts.get((Asset.POINTS.value, AccountKind.MEMBER.value), empty)
+    debt = accounts.get((Asset.POINTS.value, AccountKind.DEBT.value), empty)
+    credit = accounts.get((Asset.CREDIT.value, AccountKind.MEMBER.value), empty)
+    expiring: tuple[Expiry, ...] = ()
+    if points["id"] is not None and points["posted"] > 0:
+        expiring = await _expiring(points["id"], now)
+    return Wallet(
+        points=points["posted"], pending_points=points["pending_in"] - points["pending_out"],
+        lifetime_points=points["lifetime_earned"], points_owed=-debt["posted"],
+        credit_minor=credit["posted"], credit_pending_minor=credit["pending_in"] - credit["pending_out"],
+        expiring=expiring,
+    )
+
+
+async def _expiring(account_id: int, now: datetime) -> tuple[Expiry, ...]:
+    rows = await sql.fetch(
+        "SELECT expires_at, SUM(remaining) AS points FROM ledger_lots "
+        "WHERE account_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at > ? "
+        "GROUP BY expires_at ORDER BY expires_at LIMIT ?",
+        account_id, now, MAX_EXPIRIES,
+    )
+    return tuple(Expiry(int(r["points"]), _as_datetime(r["expires_at"])) for r in rows)
+
+
+def _as_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+async def activity_page(member_id: int, first: int, before_id: int | None) -> tuple[list[Transfer], bool]:
+    """The member's transfers, newest first, `first` at a time after the cursor `before_id`.
+    Keyset paging by id: a cursor stays valid however many entries arrive after it."""
+    first = max(1, min(first, MAX_PAGE))
+    query = Transfer.filter(member_id=member_id)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return rows[:first], len(rows) > first
