@@ -64,6 +64,44 @@ async def cmd_create_api_key(args: argparse.Namespace) -> int:
     return await _with_db(args, work)
 
 
+async def cmd_run_job(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from loyalty import clock
+    from loyalty.jobs import JOBS
+
+    if args.now is not None:
+        try:
+            moment = datetime.fromisoformat(args.now)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            print("error: --now takes an ISO date-time with an offset, e.g. 2026-03-01T02:00:00+00:00",
+                  file=sys.stderr)
+            return 2
+        clock.set_now(moment)
+
+    async def work(_: argparse.Namespace) -> int:
+        changed = await JOBS[args.name](clock.now())
+        print(f"{args.name}: {changed} at {clock.now().isoformat()}")
+        return 0
+
+    return await _with_db(args, work)
+
+
+async def cmd_verify_ledger(args: argparse.Namespace) -> int:
+    from loyalty.ledger.verify import verify_ledger
+
+    async def work(_: argparse.Namespace) -> int:
+        violations = await verify_ledger()
+        for violation in violations:
+            print(violation)
+        print(f"verify-ledger: {len(violations)} violation(s)" if violations else "verify-ledger: the ledger is consistent")
+        return 1 if violations else 0
+
+    return await _with_db(args, work)
+
+
 async def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.schema import export_sdl
 
@@ -121,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     key.set_defaults(run=cmd_create_api_key)
 
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)
+
+    from loyalty.jobs import JOBS
+
+    job = sub.add_parser("run-job", help="run one scheduled job now")
+    job.add_argument("name", choices=sorted(JOBS))
+    job.add_argument("--now", help="the moment to run it for (ISO date-time with offset); default: now")
+    job.set_defaults(run=cmd_run_job)
+
+    sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
+                   ).set_defaults(run=cmd_verify_ledger)
     return parser
 
 

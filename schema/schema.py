@@ -15,13 +15,19 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from loyalty.settings import Settings
+from schema.actions.mutations import ActionMutations
 from schema.auth.mutations import AuthMutations
+from schema.ledger import nodes as ledger_nodes
+from schema.ledger.types import ActivityEntry
 from schema.extensions import MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
 from schema.program.queries import ProgramQueries
 from schema.program.types import PROGRAM_NODE_TYPES
+from schema.purchases import nodes as purchase_nodes
+from schema.purchases.mutations import PurchaseMutations
+from schema.purchases.types import Purchase
 from schema.relay import Node, resolve_node
 
 
@@ -33,8 +39,9 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries))
-Mutation = merge_types("Mutation", (AuthMutations, MemberMutations))
-NODE_TYPES = [Member, *PROGRAM_NODE_TYPES]
+Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations))
+NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry]
+_NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -3,9 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
 from schema.errors import UserError
+from schema.ledger.resolvers import activity_of, wallet_of
+from schema.ledger.types import ActivityConnection, Wallet
 from schema.relay import Node, to_global_id
 
 
@@ -31,6 +34,14 @@ class Member(Node):
     marketing_consent: bool
     notification_settings: NotificationSettings
     row: strawberry.Private[MemberRow]
+
+    @strawberry.field
+    async def wallet(self, info: Info) -> Wallet:
+        return await wallet_of(info, self.row)
+
+    @strawberry.field(description="The wallet's history, newest first.")
+    async def activity(self, info: Info, first: int | None = None, after: str | None = None) -> ActivityConnection:
+        return await activity_of(info, self.row, first, after)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

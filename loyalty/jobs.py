@@ -1,0 +1,17 @@
+"""The scheduled domain jobs, in the order a day runs them. Each is idempotent and
+set-based, and takes "now" explicitly (operators replay a missed day with --now)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from loyalty.ledger.activation import activate_pending
+from loyalty.ledger.expiry import expire_points
+
+Job = Callable[[datetime], Awaitable[int]]
+
+# The daily order: pending points first (they may be spent or expire), then expiry.
+JOBS: dict[str, Job] = {
+    "activate-pending": activate_pending,
+    "expire-points": expire_points,
+}

@@ -1,0 +1,258 @@
+"""Member-facing descriptions of wallet history entries, in English, Dutch, German and Romanian.
+
+`describe(code, memo, amount, locale)` turns one transfer into a line such as
+"Purchase of EUR 100.00 (order O-1)". It never raises: an unknown code, a missing memo key or
+an unreadable memo gives a shorter, generic text instead.
+
+How the texts are looked up
+    TEXTS[language][key] is a template, or a tuple of templates tried in order: the first one
+    whose placeholders are all available wins. A key is the transfer code ("CLAWBACK"), or a
+    refinement of it tried first ("EARN_ACTION.SIGN_UP", "SETTLE_DEBT.partial"). When no key
+    of the code gives a text, "*" does. Adding a code is adding one entry per language (a
+    test checks that every language has the same keys as English).
+
+Placeholders
+    Every scalar memo value under its own name ({order}, {refund}, {reason}, ...; empty values
+    count as missing), and:
+    {money}  memo amount_minor + currency, formatted for the language (see below)
+    {points} the transfer's amount
+    {why}    for a purchase, ": " and the earning steps when there is more than the base step,
+             else ""; a step is rendered by "step.<name>" (or "step.<name>.<plural form>"),
+             an unknown step by its name and detail.
+
+Money (one rule for all four languages): the ISO currency code, a space, then the amount with
+`minor_units` decimals, the language's decimal separator and no digit grouping:
+en "EUR 1234.50"; nl, de, ro "EUR 1234,50".
+
+Locales: the language subtag of a BCP 47 tag, case-insensitively ("NL-nl" is Dutch); any
+other language, or none, is English.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Templates = str | tuple[str, ...]
+
+TEXTS: dict[str, dict[str, Templates]] = {
+    "en": {
+        "*": "Points activity",
+        "EARN_PURCHASE": ("Purchase of {money} (order {order}){why}", "Purchase (order {order})",
+                          "Purchase of {money}", "Purchase"),
+        "PAY_WITH_POINTS": ("Paid with points (order {order})", "Paid with points"),
+        "CLAWBACK": ("Points taken back: refund {refund} of order {order}", "Points taken back after a refund"),
+        "RESTORE": ("Points returned: refund {refund} of order {order}", "Points returned after a refund"),
+        "SHORTFALL": ("Points owed after refund {refund} of order {order}", "Points owed after a refund"),
+        "SETTLE_DEBT": "Points owed, settled",
+        "SETTLE_DEBT.partial": "Points owed, partly settled",
+        "EARN_ACTION": "Points for an activity",
+        "EARN_ACTION.SIGN_UP": "Welcome points",
+        "EARN_ACTION.NEWSLETTER_SIGNUP": "Newsletter sign-up",
+        "EARN_ACTION.PRODUCT_REVIEW": "Product review",
+        "EARN_ACTION.SOCIAL_FOLLOW": "Social follow",
+        "EARN_ACTION.SOCIAL_SHARE": "Social share",
+        "EARN_ACTION.BIRTHDAY": "Birthday points",
+        "EARN_ACTION.FITNESS_ACTIVITY": "Fitness activity",
+        "EARN_ACTION.SURVEY_COMPLETED": "Survey completed",
+        "EXPIRY": "Points expired",
+        "BONUS": ("Bonus points: {reason}", "Bonus points"),
+        "ADJUSTMENT": ("Adjustment: {reason}", "Adjustment"),
+        "step.base.one": "{detail} point per {currency}",
+        "step.base": "{detail} points per {currency}",
+    },
+    "nl": {
+        "*": "Puntenmutatie",
+        "EARN_PURCHASE": ("Aankoop van {money} (bestelling {order}){why}", "Aankoop (bestelling {order})",
+                          "Aankoop van {money}", "Aankoop"),
+        "PAY_WITH_POINTS": ("Betaald met punten (bestelling {order})", "Betaald met punten"),
+        "CLAWBACK": ("Punten teruggenomen: terugbetaling {refund} van bestelling {order}",
+                     "Punten teruggenomen na een terugbetaling"),
+        "RESTORE": ("Punten teruggegeven: terugbetaling {refund} van bestelling {order}",
+                    "Punten teruggegeven na een terugbetaling"),
+        "SHORTFALL": ("Openstaande punten na terugbetaling {refund} van bestelling {order}",
+                      "Openstaande punten na een terugbetaling"),
+        "SETTLE_DEBT": "Openstaande punten verrekend",
+        "SETTLE_DEBT.partial": "Openstaande punten deels verrekend",
+        "EARN_ACTION": "Punten voor een activiteit",
+        "EARN_ACTION.SIGN_UP": "Welkomstpunten",
+        "EARN_ACTION.NEWSLETTER_SIGNUP": "Aanmelding nieuwsbrief",
+        "EARN_ACTION.PRODUCT_REVIEW": "Productreview",
+        "EARN_ACTION.SOCIAL_FOLLOW": "Volgen op sociale media",
+        "EARN_ACTION.SOCIAL_SHARE": "Delen op sociale media",
+        "EARN_ACTION.BIRTHDAY": "Verjaardagspunten",
+        "EARN_ACTION.FITNESS_ACTIVITY": "Sportactiviteit",
+        "EARN_ACTION.SURVEY_COMPLETED": "Enquête ingevuld",
+        "EXPIRY": "Punten verlopen",
+        "BONUS": ("Bonuspunten: {reason}", "Bonuspunten"),
+        "ADJUSTMENT": ("Correctie: {reason}", "Correctie"),
+        "step.base.one": "{detail} punt per {currency}",
+        "step.base": "{detail} punten per {currency}",
+    },
+    "de": {
+        "*": "Punktebewegung",
+        "EARN_PURCHASE": ("Einkauf über {money} (Bestellung {order}){why}", "Einkauf (Bestellung {order})",
+                          "Einkauf über {money}", "Einkauf"),
+        "PAY_WITH_POINTS": ("Mit Punkten bezahlt (Bestellung {order})", "Mit Punkten bezahlt"),
+        "CLAWBACK": ("Punkte abgezogen: Erstattung {refund} zu Bestellung {order}",
+                     "Punkte nach einer Erstattung abgezogen"),
+        "RESTORE": ("Punkte wieder gutgeschrieben: Erstattung {refund} zu Bestellung {order}",
+                    "Punkte nach einer Erstattung wieder gutgeschrieben"),
+        "SHORTFALL": ("Offene Punkte nach Erstattung {refund} zu Bestellung {order}",
+                      "Offene Punkte nach einer Erstattung"),
+        "SETTLE_DEBT": "Offene Punkte ausgeglichen",
+        "SETTLE_DEBT.partial": "Offene Punkte teilweise ausgeglichen",
+        "EARN_ACTION": "Punkte für eine Aktivität",
+        "EARN_ACTION.SIGN_UP": "Willkommenspunkte",
+        "EARN_ACTION.NEWSLETTER_SIGNUP": "Newsletter-Anmeldung",
+        "EARN_ACTION.PRODUCT_REVIEW": "Produktbewertung",
+        "EARN_ACTION.SOCIAL_FOLLOW": "Folgen in sozialen Medien",
+        "EARN_ACTION.SOCIAL_SHARE": "Teilen in sozialen Medien",
+        "EARN_ACTION.BIRTHDAY": "Geburtstagspunkte",
+        "EARN_ACTION.FITNESS_ACTIVITY": "Fitnessaktivität",
+        "EARN_ACTION.SURVEY_COMPLETED": "Umfrage ausgefüllt",
+        "EXPIRY": "Punkte verfallen",
+        "BONUS": ("Bonuspunkte: {reason}", "Bonuspunkte"),
+        "ADJUSTMENT": ("Korrektur: {reason}", "Korrektur"),
+        "step.base.one": "{detail} Punkt pro {currency}",
+        "step.base": "{detail} Punkte pro {currency}",
+    },
+    "ro": {
+        "*": "Tranzacție cu puncte",
+        "EARN_PURCHASE": ("Achiziție de {money} (comanda {order}){why}", "Achiziție (comanda {order})",
+                          "Achiziție de {money}", "Achiziție"),
+        "PAY_WITH_POINTS": ("Plată cu puncte (comanda {order})", "Plată cu puncte"),
+        "CLAWBACK": ("Puncte retrase: rambursarea {refund} pentru comanda {order}",
+                     "Puncte retrase după o rambursare"),
+        "RESTORE": ("Puncte returnate: rambursarea {refund} pentru comanda {order}",
+                    "Puncte returnate după o rambursare"),
+        "SHORTFALL": ("Puncte datorate după rambursarea {refund} pentru comanda {order}",
+                      "Puncte datorate după o rambursare"),
+        "SETTLE_DEBT": "Puncte datorate, achitate",
+        "SETTLE_DEBT.partial": "Puncte datorate, achitate parțial",
+        "EARN_ACTION": "Puncte pentru o activitate",
+        "EARN_ACTION.SIGN_UP": "Puncte de bun venit",
+        "EARN_ACTION.NEWSLETTER_SIGNUP": "Abonare la newsletter",
+        "EARN_ACTION.PRODUCT_REVIEW": "Recenzie de produs",
+        "EARN_ACTION.SOCIAL_FOLLOW": "Urmărire pe rețelele sociale",
+        "EARN_ACTION.SOCIAL_SHARE": "Distribuire pe rețelele sociale",
+        "EARN_ACTION.BIRTHDAY": "Puncte de ziua ta",
+        "EARN_ACTION.FITNESS_ACTIVITY": "Activitate sportivă",
+        "EARN_ACTION.SURVEY_COMPLETED": "Chestionar completat",
+        "EXPIRY": "Puncte expirate",
+        "BONUS": ("Puncte bonus: {reason}", "Puncte bonus"),
+        "ADJUSTMENT": ("Ajustare: {reason}", "Ajustare"),
+        "step.base.one": "{detail} punct la fiecare {currency}",
+        "step.base": "{detail} puncte la fiecare {currency}",
+        "step.base.many": "{detail} de puncte la fiecare {currency}",
+    },
+}
+
+DEFAULT_LANGUAGE = "en"
+DECIMAL_SEPARATOR = {"en": ".", "nl": ",", "de": ",", "ro": ","}
+MONEY = "{currency} {number}"  # the same order in every language
+
+
+def language(locale: object) -> str:
+    """The supported language of a BCP 47 tag ("nl-NL", "NL-nl", "de"); English otherwise."""
+    tag = locale.replace("_", "-").split("-")[0].strip().lower() if isinstance(locale, str) else ""
+    return tag if tag in TEXTS else DEFAULT_LANGUAGE
+
+
+def describe(code: str, memo: dict | str, amount: int, locale: str, *, minor_units: int = 2) -> str:
+    """The member-facing description of one wallet history entry, in the member's language."""
+    lang = language(locale)
+    try:
+        values = _values(_memo(memo), amount, lang, minor_units)
+        text = _first(lang, _keys(str(code), values, amount), values)
+    except Exception:  # a description must never break a wallet history
+        text = None
+    return text or _text(lang, "*")
+
+
+def _memo(memo: object) -> dict[str, Any]:
+    if isinstance(memo, (str, bytes)):
+        try:
+            memo = json.loads(memo or "{}")
+        except ValueError:
+            return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
+    """The lookup keys of a code, most specific first."""
+    keys = [code]
+    if code == "EARN_ACTION" and "action" in values:
+        keys.insert(0, f"EARN_ACTION.{values['action']}")
+    owed = _number(values.get("owed"))
+    if code == "SETTLE_DEBT" and owed is not None and owed > amount:
+        keys.insert(0, "SETTLE_DEBT.partial")
+    return keys
+
+
+def _values(memo: dict[str, Any], amount: int, lang: str, minor_units: int) -> dict[str, str]:
+    values = {
+        str(k): str(v).strip() for k, v in memo.items()
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()
+    }
+    values["points"] = str(amount)
+    minor, currency = _number(memo.get("amount_minor")), values.get("currency")
+    if minor is not None and currency:
+        number = f"{minor.scaleb(-max(0, minor_units)):.{max(0, minor_units)}f}"
+        values["money"] = MONEY.format(currency=currency, number=number.replace(".", DECIMAL_SEPARATOR[lang]))
+    values["why"] = _why(memo.get("reasons"), lang, currency or "")
+    return values
+
+
+def _why(reasons: object, lang: str, currency: str) -> str:
+    """": 1 point per EUR, 2x Gold tier" when steps beyond the base one added points, else ""."""
+    if not isinstance(reasons, list):
+        return ""
+    steps = [r for r in reasons if isinstance(r, (list, tuple)) and r and isinstance(r[0], str)]
+    if all(r[0] == "base" for r in steps):
+        return ""
+    return ": " + ", ".join(_step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency) for r in steps)
+
+
+def _step(lang: str, step: str, detail: str, currency: str) -> str:
+    number = _number(detail)
+    shown = detail.replace(".", DECIMAL_SEPARATOR[lang]) if number is not None else detail
+    values = {k: v for k, v in (("detail", shown), ("currency", currency)) if v}
+    keys = [f"step.{step}.{_plural(lang, number)}", f"step.{step}"] if number is not None else [f"step.{step}"]
+    generic = step.replace("_", " ") + (f" ({shown})" if shown else "")
+    return _first(lang, keys, values) or generic
+
+
+def _plural(lang: str, n: Decimal) -> str:
+    """The plural form of a count: "one", "other", or in Romanian "many" (20 and up take "de")."""
+    if n == 1:
+        return "one"
+    if lang == "ro" and n == n.to_integral_value() and n != 0 and (n % 100 == 0 or n % 100 >= 20):
+        return "many"
+    return "other"
+
+
+def _number(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _first(lang: str, keys: list[str], values: dict[str, str]) -> str | None:
+    """The first template, over the keys in order, whose placeholders all have values."""
+    for key in keys:
+        found = TEXTS[lang].get(key)
+        for template in (found,) if isinstance(found, str) else found or ():
+            try:
+                return template.format_map(values)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                continue
+    return None
+
+
+def _text(lang: str, key: str) -> str:
+    return str(TEXTS[lang].get(key) or TEXTS[DEFAULT_LANGUAGE][key])

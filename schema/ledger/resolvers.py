@@ -1,0 +1,44 @@
+"""The wallet and its history, for a member the caller may read."""
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from loyalty import clock
+from loyalty.errors import LoyaltyError
+from loyalty.ledger.models import Account, AccountKind
+from loyalty.members.models import Member as MemberRow
+from loyalty.wallet import MAX_PAGE, activity_page, get_wallet
+from schema.context import context_of
+from schema.errors import as_top_level
+from schema.ledger.types import ActivityConnection, ActivityEntry, Wallet
+from schema.relay import decode_cursor
+
+DEFAULT_PAGE = 20
+
+
+async def wallet_of(info: Info, member: MemberRow) -> Wallet:
+    view = await get_wallet(member.id, clock.now())
+    return Wallet.from_view(view, context_of(info).runtime.program.program)
+
+
+def _page_args(first: int | None, after: str | None) -> tuple[int, int | None]:
+    if first is not None and not 0 < first <= MAX_PAGE:
+        raise as_top_level(LoyaltyError(f"first must be between 1 and {MAX_PAGE}.", field="first"))
+    before_id = None
+    if after is not None:
+        values = decode_cursor(after)
+        if not values or not isinstance(values[0], int):
+            raise as_top_level(LoyaltyError("The cursor is not valid.", field="after"))
+        before_id = values[0]
+    return first or DEFAULT_PAGE, before_id
+
+
+async def activity_of(info: Info, member: MemberRow, first: int | None, after: str | None) -> ActivityConnection:
+    size, before_id = _page_args(first, after)
+    rows, has_next = await activity_page(member.id, size, before_id)
+    account_ids = set(
+        await Account.filter(member_id=member.id, kind=AccountKind.MEMBER.value).values_list("id", flat=True)
+    )
+    program = context_of(info).runtime.program.program
+    entries = [ActivityEntry.from_transfer(row, account_ids, program, member.locale) for row in rows]
+    return ActivityConnection.build(entries, rows, has_next, after is not None)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
+from loyalty.ledger.descriptions import describe
+from loyalty.ledger.models import Asset, Transfer
+from loyalty.program.spec import Program
+from loyalty.wallet import Wallet as WalletView
+from schema.money import Money, from_minor
+from schema.relay import Node, PageInfo, encode_cursor, to_global_id
+
+
+@strawberry.enum
+class ActivityKind(Enum):
+    PURCHASE = "PURCHASE"
+    ACTION = "ACTION"
+    BONUS = "BONUS"
+    REFERRAL = "REFERRAL"
+    REDEMPTION = "REDEMPTION"
+    DONATION = "DONATION"
+    CASHBACK = "CASHBACK"
+    PLAN_PERK = "PLAN_PERK"
+    PASS = "PASS"
+    VISIT = "VISIT"
+    REFUND = "REFUND"
+    EXPIRY = "EXPIRY"
+    ADJUSTMENT = "ADJUSTMENT"
+    REVERSAL = "REVERSAL"
+
+
+@strawberry.enum
+class EntryStatus(Enum):
+    PENDING = "PENDING"
+    POSTED = "POSTED"
+    VOIDED = "VOIDED"
+
+
+@strawberry.type
+class PointsExpiry:
+    points: int
+    expires_at: datetime
+
+
+@strawberry.type
+class Wallet:
+    points: int = strawberry.field(description="Points the member can spend now.")
+    pending_points: int = strawberry.field(
+        description="Points earned but not spendable yet (inside the return window)."
+    )
+    lifetime_points: int = strawberry.field(description="All points ever posted to the member.")
+    expiring_points: list[PointsExpiry] = strawberry.field(
+        description="Upcoming expiries of spendable points, soonest first."
+    )
+    credit: Money = strawberry.field(description="Store credit from cashback, credit passes and plan perks.")
+    points_owed: int = strawberry.field(
+        description="Points a refund took back after they were spent; paid from the next points credited."
+    )
+
+    @classmethod
+    def from_view(cls, view: WalletView, program: Program) -> Wallet:
+        settings = program.program
+        return cls(
+            points=view.points, pending_points=view.pending_points, lifetime_points=view.lifetime_points,
+            expiring_points=[PointsExpiry(points=e.points, expires_at=e.expires_at) for e in view.expiring],
+            credit=from_minor(view.credit_minor, settings.currency, settings.minor_units),
+            points_owed=view.points_owed,
+        )
+
+
+@strawberry.type
+class ActivityEntry(Node):
+    occurred_at: datetime
+    kind: ActivityKind
+    status: EntryStatus
+    points: int = strawberry.field(
+        description="Signed change to spendable points (or to pending points while PENDING)."
+    )
+    credit: Money | None = strawberry.field(description="Signed change to store credit, if any.")
+    available_at: datetime | None = strawberry.field(description="When a PENDING entry becomes spendable.")
+    description: str = strawberry.field(description="Human-readable, in the member's locale.")
+    reference: str | None = strawberry.field(description="The external id behind it (an order id, a refund id), if any.")
+
+    @classmethod
+    def from_transfer(cls, row: Transfer, member_account_ids: set[int], program: Program, locale: str) -> ActivityEntry:
+        settings = program.program
+        incoming = row.credit_account_id in member_account_ids
+        outgoing = row.debit_account_id in member_account_ids
+        # A shortfall moves nothing the member can spend: it is booked on what they owe.
+        signed = row.amount if incoming and not outgoing else -row.amount if outgoing and not incoming else 0
+        is_points = row.asset == Asset.POINTS
+        return cls(
+            id=to_global_id("ActivityEntry", row.id), occurred_at=row.occurred_at,
+            kind=ActivityKind(ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT")),
+            status=EntryStatus(row.status.upper()),
+            points=signed if is_points else 0,
+            credit=None if is_points else from_minor(signed, settings.currency, settings.minor_units),
+            available_at=row.available_at if row.status == "pending" else None,
+            description=describe(row.code, row.memo, row.amount, locale, minor_units=settings.minor_units),
+            reference=row.reference,
+        )
+
+
+@strawberry.type
+class ActivityEdge:
+    cursor: str
+    node: ActivityEntry
+
+
+@strawberry.type
+class ActivityConnection:
+    edges: list[ActivityEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, entries: list[ActivityEntry], rows: list[Transfer], has_next: bool, after: bool) -> ActivityConnection:
+        edges = [ActivityEdge(cursor=encode_cursor([row.id]), node=e) for e, row in zip(entries, rows)]
+        return cls(edges=edges, page_info=PageInfo(
+            has_next_page=has_next, has_previous_page=after,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ))

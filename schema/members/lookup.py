@@ -1,0 +1,20 @@
+"""Finding the member an input names, by id or by card number."""
+from __future__ import annotations
+
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound
+from loyalty.members import service
+from schema.relay import from_global_id
+
+
+async def member_id_from_input(member_id: str | None, member_number: str | None) -> int:
+    if (member_id is None) == (member_number is None):
+        raise LoyaltyError("Give either memberId or memberNumber.", field="memberId", code=ErrorCode.REQUIRED)
+    if member_id is not None:
+        parsed = from_global_id(member_id, "Member")
+        if parsed is None or not parsed[1].isdigit() or not await service.get_member(int(parsed[1])):
+            raise NotFound("No member with that id.", field="memberId")
+        return int(parsed[1])
+    row = await service.find_by_number(member_number)
+    if row is None:
+        raise NotFound("No member with that number.", field="memberNumber")
+    return row.id

@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from loyalty.ledger.codes import TransferCode
+from loyalty.ledger.descriptions import TEXTS, describe, language
+from loyalty.program.spec import ActionKind
+
+ORDER = {"order": "O-1", "amount_minor": 10000, "currency": "EUR"}
+REFUND = {"order": "O-1", "refund": "R-1", "amount_minor": 2550, "currency": "EUR"}
+MEMOS = {
+    TransferCode.EARN_PURCHASE: {**ORDER, "reasons": [["base", "100", "1"]]},
+    TransferCode.EARN_ACTION: {"action": "PRODUCT_REVIEW"},
+    TransferCode.BONUS: {},
+    TransferCode.PAY_WITH_POINTS: ORDER,
+    TransferCode.CLAWBACK: REFUND,
+    TransferCode.RESTORE: REFUND,
+    TransferCode.SHORTFALL: REFUND,
+    TransferCode.SETTLE_DEBT: {"owed": 40},
+    TransferCode.EXPIRY: "{}",
+    TransferCode.ADJUSTMENT: {},
+}
+LANGUAGES = ("en", "nl", "de", "ro")
+
+EXPECTED = {
+    TransferCode.EARN_PURCHASE: {
+        "en": "Purchase of EUR 100.00 (order O-1)",
+        "nl": "Aankoop van EUR 100,00 (bestelling O-1)",
+        "de": "Einkauf über EUR 100,00 (Bestellung O-1)",
+        "ro": "Achiziție de EUR 100,00 (comanda O-1)",
+    },
+    TransferCode.EARN_ACTION: {
+        "en": "Product review", "nl": "Productreview", "de": "Produktbewertung", "ro": "Recenzie de produs",
+    },
+    TransferCode.BONUS: {"en": "Bonus points", "nl": "Bonuspunten", "de": "Bonuspunkte", "ro": "Puncte bonus"},
+    TransferCode.PAY_WITH_POINTS: {
+        "en": "Paid with points (order O-1)",
+        "nl": "Betaald met punten (bestelling O-1)",
+        "de": "Mit Punkten bezahlt (Bestellung O-1)",
+        "ro": "Plată cu puncte (comanda O-1)",
+    },
+    TransferCode.CLAWBACK: {
+        "en": "Points taken back: refund R-1 of order O-1",
+        "nl": "Punten teruggenomen: terugbetaling R-1 van bestelling O-1",
+        "de": "Punkte abgezogen: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Puncte retrase: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.RESTORE: {
+        "en": "Points returned: refund R-1 of order O-1",
+        "nl": "Punten teruggegeven: terugbetaling R-1 van bestelling O-1",
+        "de": "Punkte wieder gutgeschrieben: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Puncte returnate: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.SHORTFALL: {
+        "en": "Points owed after refund R-1 of order O-1",
+        "nl": "Openstaande punten na terugbetaling R-1 van bestelling O-1",
+        "de": "Offene Punkte nach Erstattung R-1 zu Bestellung O-1",
+        "ro": "Puncte datorate după rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.SETTLE_DEBT: {
+        "en": "Points owed, settled",
+        "nl": "Openstaande punten verrekend",
+        "de": "Offene Punkte ausgeglichen",
+        "ro": "Puncte datorate, achitate",
+    },
+    TransferCode.EXPIRY: {
+        "en": "Points expired", "nl": "Punten verlopen", "de": "Punkte verfallen", "ro": "Puncte expirate",
+    },
+    TransferCode.ADJUSTMENT: {"en": "Adjustment", "nl": "Correctie", "de": "Korrektur", "ro": "Ajustare"},
+}
+
+
+def test_every_code_is_covered_by_the_tests():
+    assert set(MEMOS) == set(EXPECTED) == set(TransferCode)
+
+
+@pytest.mark.parametrize("code", list(TransferCode))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_code_in_every_language(code: TransferCode, lang: str):
+    text = describe(code, MEMOS[code], 40, lang)
+    assert text == EXPECTED[code][lang]
+    if lang != "en":
+        assert text != describe(code, MEMOS[code], 40, "en")
+
+
+def test_every_code_has_its_own_text_in_every_language():
+    for lang in LANGUAGES:
+        for code in TransferCode:
+            assert code.value in TEXTS[lang], (lang, code)
+            assert describe(code, {}, 1, lang) != TEXTS[lang]["*"], (lang, code)
+
+
+def test_every_language_has_the_same_keys_as_english():
+    for lang in LANGUAGES:
+        assert set(TEXTS[lang]) - {"step.base.many"} == set(TEXTS["en"]), lang
+
+
+def test_every_template_of_a_key_uses_the_same_placeholders_in_every_language():
+    import string
+
+    def fields(templates: str | tuple[str, ...]) -> list[set[str]]:
+        return [{f for _, f, _, _ in string.Formatter().parse(t) if f}
+                for t in ((templates,) if isinstance(templates, str) else templates)]
+
+    for key, templates in TEXTS["en"].items():
+        for lang in LANGUAGES:
+            assert fields(TEXTS[lang][key]) == fields(templates), (lang, key)
+
+
+def test_romanian_uses_comma_below_diacritics():
+    texts = json.dumps(TEXTS["ro"], ensure_ascii=False)
+    assert not set("şţŞŢ") & set(texts)
+    assert set("ăâîșț") <= set(texts.lower())
+
+
+ACTIONS = {
+    ActionKind.SIGN_UP: ("Welcome points", "Welkomstpunten", "Willkommenspunkte", "Puncte de bun venit"),
+    ActionKind.NEWSLETTER_SIGNUP: (
+        "Newsletter sign-up", "Aanmelding nieuwsbrief", "Newsletter-Anmeldung", "Abonare la newsletter",
+    ),
+    ActionKind.PRODUCT_REVIEW: ("Product review", "Productreview", "Produktbewertung", "Recenzie de produs"),
+    ActionKind.SOCIAL_FOLLOW: (
+        "Social follow", "Volgen op sociale media", "Folgen in sozialen Medien", "Urmărire pe rețelele sociale",
+    ),
+    ActionKind.SOCIAL_SHARE: (
+        "Social share", "Delen op sociale media", "Teilen in sozialen Medien", "Distribuire pe rețelele sociale",
+    ),
+    ActionKind.BIRTHDAY: ("Birthday points", "Verjaardagspunten", "Geburtstagspunkte", "Puncte de ziua ta"),
+    ActionKind.FITNESS_ACTIVITY: (
+        "Fitness activity", "Sportactiviteit", "Fitnessaktivität", "Activitate sportivă",
+    ),
+    ActionKind.SURVEY_COMPLETED: (
+        "Survey completed", "Enquête ingevuld", "Umfrage ausgefüllt", "Chestionar completat",
+    ),
+}
+
+
+@pytest.mark.parametrize("action", list(ActionKind))
+def test_every_action_in_every_language(action: ActionKind):
+    texts = tuple(describe("EARN_ACTION", {"action": action.value}, 10, lang) for lang in LANGUAGES)
+    assert texts == ACTIONS[action]
+
+
+def test_an_unknown_action_is_points_for_an_activity():
+    assert describe("EARN_ACTION", {"action": "TREE_PLANTING"}, 10, "en") == "Points for an activity"
+    assert describe("EARN_ACTION", {}, 10, "de") == "Punkte für eine Aktivität"
+    assert describe("EARN_ACTION", {"action": None}, 10, "ro") == "Puncte pentru o activitate"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("fr-FR", "en"), ("NL-nl", "nl"), ("", "en"), ("nl", "nl"), ("de-AT", "de"), ("ro-RO", "ro"),
+        ("en-GB", "en"), ("de_CH", "de"), ("Ro", "ro"), ("x-klingon", "en"), ("-nl", "en"), (None, "en"),
+    ],
+)
+def test_locale_fallback(locale: str, expected: str):
+    assert language(locale) == expected
+    assert describe("EXPIRY", {}, 5, locale) == EXPECTED[TransferCode.EXPIRY][expected]
+
+
+@pytest.mark.parametrize(
+    ("locale", "minor", "currency", "minor_units", "money"),
+    [
+        ("en-GB", 1250, "EUR", 2, "EUR 12.50"),
+        ("nl-NL", 1250, "EUR", 2, "EUR 12,50"),
+        ("de-DE", 1250, "EUR", 2, "EUR 12,50"),
+        ("ro-RO", 1250, "RON", 2, "RON 12,50"),
+        ("en", 5, "EUR", 2, "EUR 0.05"),
+        ("nl", 123456789, "EUR", 2, "EUR 1234567,89"),
+        ("en", 1500, "JPY", 0, "JPY 1500"),
+        ("de", 1500, "BHD", 3, "BHD 1,500"),
+        ("en", "1250", "EUR", 2, "EUR 12.50"),
+        ("en", 0, "EUR", 2, "EUR 0.00"),
+    ],
+)
+def test_money_formatting(locale: str, minor: int, currency: str, minor_units: int, money: str):
+    memo = {"order": "O-9", "amount_minor": minor, "currency": currency}
+    text = describe("EARN_PURCHASE", memo, 1, locale, minor_units=minor_units)
+    assert money in text
+    assert text.endswith(" O-9)")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_unknown_code_gives_the_generic_text(lang: str):
+    text = describe("REWARD_REDEEMED", {"reward": "Coffee"}, 100, lang)
+    assert text == TEXTS[lang]["*"]
+    assert text == {"en": "Points activity", "nl": "Puntenmutatie", "de": "Punktebewegung",
+                    "ro": "Tranzacție cu puncte"}[lang]
+
+
+@pytest.mark.parametrize(
+    ("code", "memo", "expected"),
+    [
+        ("EARN_PURCHASE", {}, "Purchase"),
+        ("EARN_PURCHASE", {"order": "O-1"}, "Purchase (order O-1)"),
+        ("EARN_PURCHASE", {"order": "O-1", "amount_minor": 100}, "Purchase (order O-1)"),
+        ("EARN_PURCHASE", {"amount_minor": 100, "currency": "EUR"}, "Purchase of EUR 1.00"),
+        ("EARN_PURCHASE", {**ORDER, "amount_minor": "lots"}, "Purchase (order O-1)"),
+        ("EARN_PURCHASE", {**ORDER, "reasons": "nonsense"}, "Purchase of EUR 100.00 (order O-1)"),
+        ("EARN_PURCHASE", {**ORDER, "reasons": [[], 3, None]}, "Purchase of EUR 100.00 (order O-1)"),
+        ("PAY_WITH_POINTS", {}, "Paid with points"),
+        ("PAY_WITH_POINTS", {"order": ""}, "Paid with points"),
+        ("CLAWBACK", {"order": "O-1"}, "Points taken back after a refund"),
+        ("RESTORE", {"refund": "R-1"}, "Points returned after a refund"),
+        ("SHORTFALL", {"order": None, "refund": "R-1"}, "Points owed after a refund"),
+        ("SETTLE_DEBT", {}, "Points owed, settled"),
+        ("SETTLE_DEBT", {"owed": "many"}, "Points owed, settled"),
+        ("EXPIRY", {"unexpected": [1, 2]}, "Points expired"),
+        ("BONUS", {"reason": None}, "Bonus points"),
+        ("BONUS", {"reason": "  "}, "Bonus points"),
+        ("ADJUSTMENT", {"reason": {"nested": True}}, "Adjustment"),
+    ],
+)
+def test_missing_or_odd_memo_keys_give_a_shorter_text(code: str, memo: dict, expected: str):
+    assert describe(code, memo, 10, "en-GB") == expected
+
+
+@pytest.mark.parametrize("memo", ["", "not json", "[1, 2]", "null", "42", None, 7, ["order"]])
+def test_an_unreadable_memo_never_raises(memo: object):
+    assert describe("PAY_WITH_POINTS", memo, 10, "nl") == "Betaald met punten"  # type: ignore[arg-type]
+    assert describe("NO_SUCH_CODE", memo, 10, "de") == "Punktebewegung"  # type: ignore[arg-type]
+
+
+def test_memo_given_as_a_json_string():
+    memo = json.dumps(REFUND)
+    assert describe("CLAWBACK", memo, 25, "en") == "Points taken back: refund R-1 of order O-1"
+    assert describe("RESTORE", memo, 25, "ro-RO") == "Puncte returnate: rambursarea R-1 pentru comanda O-1"
+    assert describe("EXPIRY", "{}", 25, "de") == "Punkte verfallen"
+    assert describe("EARN_PURCHASE", json.dumps(MEMOS[TransferCode.EARN_PURCHASE]).encode(), 100, "nl") == (
+        "Aankoop van EUR 100,00 (bestelling O-1)"
+    )
+
+
+def test_code_as_enum_or_plain_string():
+    assert describe(TransferCode.EXPIRY, {}, 1, "nl") == describe("EXPIRY", {}, 1, "nl") == "Punten verlopen"
+
+
+def test_reason_is_shown_for_bonus_and_adjustment():
+    assert describe("BONUS", {"reason": "Black Friday"}, 50, "en") == "Bonus points: Black Friday"
+    assert describe("ADJUSTMENT", {"reason": "Kassafout"}, 50, "nl") == "Correctie: Kassafout"
+    assert describe("ADJUSTMENT", {"reason": "Fehler"}, 50, "de") == "Korrektur: Fehler"
+    assert describe("BONUS", {"reason": "Paște"}, 50, "ro") == "Puncte bonus: Paște"
+
+
+def test_a_partly_settled_debt():
+    assert describe("SETTLE_DEBT", {"owed": 40}, 40, "en") == "Points owed, settled"
+    assert describe("SETTLE_DEBT", {"owed": 40}, 15, "en") == "Points owed, partly settled"
+    assert describe("SETTLE_DEBT", {"owed": 40}, 15, "de") == "Offene Punkte teilweise ausgeglichen"
+
+
+def _purchase(reasons: list, lang: str, currency: str = "EUR") -> str:
+    memo = {"order": "O-1", "amount_minor": 10000, "currency": currency, "reasons": reasons}
+    return describe("EARN_PURCHASE", memo, 200, lang)
+
+
+def test_only_the_base_step_adds_no_explanation():
+    assert _purchase([["base", "100", "1"]], "en") == "Purchase of EUR 100.00 (order O-1)"
+    assert _purchase([], "en") == "Purchase of EUR 100.00 (order O-1)"
+
+
+def test_further_steps_explain_the_points():
+    reasons = [["base", "100", "1"], ["tier_multiplier", "100", "2x Gold"]]
+    assert _purchase(reasons, "en") == "Purchase of EUR 100.00 (order O-1): 1 point per EUR, tier multiplier (2x Gold)"
+    assert _purchase(reasons, "nl") == "Aankoop van EUR 100,00 (bestelling O-1): 1 punt per EUR, tier multiplier (2x Gold)"
+    assert _purchase(reasons, "de") == "Einkauf über EUR 100,00 (Bestellung O-1): 1 Punkt pro EUR, tier multiplier (2x Gold)"
+    assert _purchase([["base", "150", "1.5"], ["promo", "10"]], "ro") == (
+        "Achiziție de EUR 100,00 (comanda O-1): 1,5 puncte la fiecare EUR, promo"
+    )
+
+
+@pytest.mark.parametrize(
+    ("detail", "lang", "text"),
+    [
+        ("2", "en", "2 points per EUR"), ("0.5", "en", "0.5 points per EUR"), ("1", "nl", "1 punt per EUR"),
+        ("2.5", "nl", "2,5 punten per EUR"), ("1", "de", "1 Punkt pro EUR"), ("10", "de", "10 Punkte pro EUR"),
+        ("1", "ro", "1 punct la fiecare EUR"), ("2", "ro", "2 puncte la fiecare EUR"),
+        ("19", "ro", "19 puncte la fiecare EUR"), ("20", "ro", "20 de puncte la fiecare EUR"),
+        ("100", "ro", "100 de puncte la fiecare EUR"), ("101", "ro", "101 puncte la fiecare EUR"),
+    ],
+)
+def test_the_base_step_in_words(detail: str, lang: str, text: str):
+    assert _purchase([["base", "1", detail], ["extra", "1", "x"]], lang).endswith(f": {text}, extra (x)")
+
+
+def test_a_base_step_without_a_currency_or_number_is_rendered_generically():
+    memo = {"order": "O-1", "reasons": [["base", "1", "1"], ["extra", "1", ""]]}
+    assert describe("EARN_PURCHASE", memo, 1, "en") == "Purchase (order O-1)"
+    memo = {"order": "O-1", "amount_minor": 100, "currency": "EUR", "reasons": [["base", "1", "n/a"], ["extra"]]}
+    assert describe("EARN_PURCHASE", memo, 1, "en") == "Purchase of EUR 1.00 (order O-1): base (n/a), extra"
