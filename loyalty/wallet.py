@@ -52,9 +52,8 @@ async def get_wallet(member_id: int, now: datetime) -> Wallet:
 
 async def _expiring(account_id: int, now: datetime) -> tuple[Expiry, ...]:
     rows = await sql.fetch(
-        "SELECT expires_at, SUM(remaining) AS points FROM ledger_lots "
-        "WHERE account_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at > ? "
-        "GROUP BY expires_at ORDER BY expires_at LIMIT ?",
+        "SELECT expires_at, points FROM ledger_expiry_schedule "
+        "WHERE account_id = ? AND expires_at > ? AND points > 0 ORDER BY expires_at LIMIT ?",
         account_id, now, MAX_EXPIRIES,
     )
     return tuple(Expiry(int(r["points"]), _as_datetime(r["expires_at"])) for r in rows)

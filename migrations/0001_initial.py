@@ -56,6 +56,17 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ExpirySchedule',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account_id', fields.BigIntField()),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('points', fields.BigIntField()),
+            ],
+            options={'table': 'ledger_expiry_schedule', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': "Points left in a member's lots, by the moment they expire: the lots summed ahead of"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Lot',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -80,6 +80,15 @@ async def activate_pending(now: datetime) -> int:
             ") AS s WHERE ledger_lots.id = s.lot_id",
             batch,
         )
+        await sql.execute(
+            "INSERT INTO ledger_expiry_schedule (account_id, expires_at, points) "
+            "SELECT l.account_id, l.expires_at, SUM(l.remaining) FROM ledger_lots l "
+            "JOIN ledger_transfers t ON t.id = l.transfer_id "
+            "WHERE t.batch_id = ? AND l.expires_at IS NOT NULL AND l.remaining > 0 "
+            "GROUP BY l.account_id, l.expires_at "
+            "ON CONFLICT (account_id, expires_at) DO UPDATE SET points = ledger_expiry_schedule.points + excluded.points",
+            batch,
+        )
         await _emit_activated(batch, now)
         await _settle_debts(batch, now)
     return posted

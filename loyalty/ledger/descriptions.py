@@ -17,7 +17,8 @@ Placeholders
     {money}  memo amount_minor + currency, formatted for the language (see below)
     {points} the transfer's amount
     {why}    for a purchase, ": " and the earning steps when there is more than the base step,
-             else ""; a step is rendered by "step.<name>" (or "step.<name>.<plural form>"),
+             else ""; a step is rendered by "step.<name>" (or "step.<name>.<plural form>") with
+             {detail}, {count} (the detail when it is a number, localized) and {currency}, and
              an unknown step by its name and detail.
 
 Money (one rule for all four languages): the ISO currency code, a space, then the amount with
@@ -58,8 +59,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EXPIRY": "Points expired",
         "BONUS": ("Bonus points: {reason}", "Bonus points"),
         "ADJUSTMENT": ("Adjustment: {reason}", "Adjustment"),
-        "step.base.one": "{detail} point per {currency}",
-        "step.base": "{detail} points per {currency}",
+        "step.base.one": "{count} point per {currency}",
+        "step.base": "{count} points per {currency}",
     },
     "nl": {
         "*": "Puntenmutatie",
@@ -86,8 +87,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EXPIRY": "Punten verlopen",
         "BONUS": ("Bonuspunten: {reason}", "Bonuspunten"),
         "ADJUSTMENT": ("Correctie: {reason}", "Correctie"),
-        "step.base.one": "{detail} punt per {currency}",
-        "step.base": "{detail} punten per {currency}",
+        "step.base.one": "{count} punt per {currency}",
+        "step.base": "{count} punten per {currency}",
     },
     "de": {
         "*": "Punktebewegung",
@@ -114,8 +115,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EXPIRY": "Punkte verfallen",
         "BONUS": ("Bonuspunkte: {reason}", "Bonuspunkte"),
         "ADJUSTMENT": ("Korrektur: {reason}", "Korrektur"),
-        "step.base.one": "{detail} Punkt pro {currency}",
-        "step.base": "{detail} Punkte pro {currency}",
+        "step.base.one": "{count} Punkt pro {currency}",
+        "step.base": "{count} Punkte pro {currency}",
     },
     "ro": {
         "*": "Tranzacție cu puncte",
@@ -142,9 +143,9 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EXPIRY": "Puncte expirate",
         "BONUS": ("Puncte bonus: {reason}", "Puncte bonus"),
         "ADJUSTMENT": ("Ajustare: {reason}", "Ajustare"),
-        "step.base.one": "{detail} punct la fiecare {currency}",
-        "step.base": "{detail} puncte la fiecare {currency}",
-        "step.base.many": "{detail} de puncte la fiecare {currency}",
+        "step.base.one": "{count} punct la fiecare {currency}",
+        "step.base": "{count} puncte la fiecare {currency}",
+        "step.base.many": "{count} de puncte la fiecare {currency}",
     },
 }
 
@@ -167,7 +168,7 @@ def describe(code: str, memo: dict | str, amount: int, locale: str, *, minor_uni
         text = _first(lang, _keys(str(code), values, amount), values)
     except Exception:  # a description must never break a wallet history
         text = None
-    return text or _text(lang, "*")
+    return text or str(TEXTS[lang]["*"])
 
 
 def _memo(memo: object) -> dict[str, Any]:
@@ -215,11 +216,10 @@ def _why(reasons: object, lang: str, currency: str) -> str:
 
 
 def _step(lang: str, step: str, detail: str, currency: str) -> str:
-    number = _number(detail)
-    shown = detail.replace(".", DECIMAL_SEPARATOR[lang]) if number is not None else detail
-    values = {k: v for k, v in (("detail", shown), ("currency", currency)) if v}
+    count = detail.replace(".", DECIMAL_SEPARATOR[lang]) if (number := _number(detail)) is not None else ""
+    values = {k: v for k, v in {"detail": detail, "count": count, "currency": currency}.items() if v}
     keys = [f"step.{step}.{_plural(lang, number)}", f"step.{step}"] if number is not None else [f"step.{step}"]
-    generic = step.replace("_", " ") + (f" ({shown})" if shown else "")
+    generic = step.replace("_", " ") + (f" ({count or detail})" if detail else "")
     return _first(lang, keys, values) or generic
 
 
@@ -253,6 +253,3 @@ def _first(lang: str, keys: list[str], values: dict[str, str]) -> str | None:
                 continue
     return None
 
-
-def _text(lang: str, key: str) -> str:
-    return str(TEXTS[lang].get(key) or TEXTS[DEFAULT_LANGUAGE][key])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from tortoise.transactions import in_transaction
 
@@ -33,7 +33,7 @@ def lot_expiry(program: Program, earned_at: datetime) -> datetime | None:
         last_day = calendar.monthrange(due.year, due.month)[1]
         # The first moment of the next day: points are usable through the whole last day.
         due = datetime.combine(due.replace(day=last_day).date(), time(), tzinfo=local.tzinfo) + timedelta(days=1)
-    return due.astimezone(earned_at.tzinfo)
+    return due.astimezone(timezone.utc)
 
 
 async def expire_points(now: datetime) -> int:
@@ -78,6 +78,7 @@ async def expire_points(now: datetime) -> int:
             batch,
         )
         await sql.execute("UPDATE ledger_lots SET remaining = 0 WHERE remaining > 0 AND expires_at <= ?", now)
+        await sql.execute("DELETE FROM ledger_expiry_schedule WHERE expires_at <= ?", now)
         await sql.execute("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id)
         new_id = "gen_random_uuid()" if sql.is_postgres() else "lower(hex(randomblob(16)))"
         payload = (

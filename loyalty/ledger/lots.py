@@ -8,12 +8,24 @@ from datetime import datetime
 from loyalty.ledger import sql
 from loyalty.ledger.models import Lot, LotAllocation, Transfer
 
+_SCHEDULE_ADD = (
+    "INSERT INTO ledger_expiry_schedule (account_id, expires_at, points) VALUES (?, ?, ?) "
+    "ON CONFLICT (account_id, expires_at) DO UPDATE SET points = ledger_expiry_schedule.points + excluded.points"
+)
+
+
+async def schedule(account_id: int, expires_at: datetime | None, points: int) -> None:
+    """Keeps the expiry schedule in step with a change of `points` to a lot's remainder."""
+    if expires_at is not None and points:
+        await sql.execute(_SCHEDULE_ADD, account_id, expires_at, points)
+
 
 async def open_lot(account_id: int, transfer: Transfer, expires_at: datetime | None) -> None:
     await Lot.create(
         account_id=account_id, transfer_id=transfer.id, amount=transfer.amount, remaining=transfer.amount,
         earned_at=transfer.occurred_at, expires_at=expires_at,
     )
+    await schedule(account_id, expires_at, transfer.amount)
 
 
 async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfer_id: int | None = None) -> None:
@@ -21,7 +33,7 @@ async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfe
     the account's posted balance, which always equals the sum of its lots' remainders."""
     preferred = prefer_transfer_id if prefer_transfer_id is not None else -1
     rows = await sql.fetch(
-        "SELECT id, remaining FROM ledger_lots WHERE account_id = ? AND remaining > 0 "
+        "SELECT id, remaining, expires_at FROM ledger_lots WHERE account_id = ? AND remaining > 0 "
         "ORDER BY CASE WHEN transfer_id = ? THEN 0 ELSE 1 END, (expires_at IS NULL), expires_at, id",
         account_id, preferred,
     )
@@ -32,6 +44,7 @@ async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfe
         take = min(left, row["remaining"])
         await sql.execute("UPDATE ledger_lots SET remaining = remaining - ? WHERE id = ?", take, row["id"])
         await LotAllocation.create(lot_id=row["id"], transfer_id=transfer_id, amount=take)
+        await schedule(account_id, row["expires_at"], -take)
         left -= take
     if left:
         raise AssertionError(f"account {account_id}: lots hold {amount - left} fewer points than its balance")
@@ -40,7 +53,7 @@ async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfe
 async def give_back(spend_id: int, restore_id: int, amount: int) -> None:
     """Returns `amount` of what transfer `spend_id` drew, latest-expiring lots first."""
     rows = await sql.fetch(
-        "SELECT a.lot_id, SUM(a.amount) AS still_out, MAX(l.expires_at) AS expires_at "
+        "SELECT a.lot_id, SUM(a.amount) AS still_out, MAX(l.expires_at) AS expires_at, MAX(l.account_id) AS account_id "
         "FROM ledger_lot_allocations a JOIN ledger_lots l ON l.id = a.lot_id "
         "WHERE a.transfer_id = ? OR a.transfer_id IN "
         "(SELECT id FROM ledger_transfers WHERE reverses_id = ? AND code = 'RESTORE') "
@@ -55,6 +68,7 @@ async def give_back(spend_id: int, restore_id: int, amount: int) -> None:
         back = min(left, row["still_out"])
         await sql.execute("UPDATE ledger_lots SET remaining = remaining + ? WHERE id = ?", back, row["lot_id"])
         await LotAllocation.create(lot_id=row["lot_id"], transfer_id=restore_id, amount=-back)
+        await schedule(row["account_id"], row["expires_at"], back)
         left -= back
     if left:
         raise AssertionError(f"transfer {spend_id} drew {amount - left} fewer points than are given back")

@@ -97,6 +97,20 @@ class Lot(Model):
         indexes = (Index(fields=("account_id", "expires_at")),)
 
 
+class ExpirySchedule(Model):
+    """Points left in a member's lots, by the moment they expire: the lots summed ahead of
+    time, so that a wallet reads its upcoming expiries without scanning every lot."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    expires_at = fields.DatetimeField()
+    points = fields.BigIntField()
+
+    class Meta:
+        table = "ledger_expiry_schedule"
+        unique_together = (("account_id", "expires_at"),)
+
+
 class LotAllocation(Model):
     """How much a debit drew from a lot (positive), or a refund gave back to it (negative)."""
 

@@ -50,6 +50,15 @@ _CHECKS: list[tuple[str, str]] = [
     ("rule 7: a member's points equal the remainders of their lots",
      "SELECT a.id AS subject, a.posted AS found, COALESCE((SELECT SUM(remaining) FROM ledger_lots "
      "WHERE account_id = a.id), 0) AS expected FROM ledger_accounts a WHERE a.kind = 'member' AND a.asset = 'POINTS'"),
+    ("rule 7: the expiry schedule equals the lots' remainders by expiry",
+     "SELECT CAST(s.account_id AS TEXT) || ' at ' || CAST(s.expires_at AS TEXT) AS subject, s.points AS found, "
+     "COALESCE((SELECT SUM(remaining) FROM ledger_lots l WHERE l.account_id = s.account_id "
+     "AND l.expires_at = s.expires_at), 0) AS expected FROM ledger_expiry_schedule s"),
+    ("rule 7: every lot that will expire is on the expiry schedule",
+     "SELECT CAST(l.account_id AS TEXT) || ' at ' || CAST(l.expires_at AS TEXT) AS subject, SUM(l.remaining) AS found "
+     "FROM ledger_lots l WHERE l.remaining > 0 AND l.expires_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+     "ledger_expiry_schedule s WHERE s.account_id = l.account_id AND s.expires_at = l.expires_at) "
+     "GROUP BY l.account_id, l.expires_at"),
     ("rule 7: every posted credit to a member's points formed a lot",
      "SELECT t.id AS subject, t.code AS found FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
      "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS' AND t.code <> 'RESTORE' "

@@ -3,7 +3,7 @@ spent as payment, in one transaction, exactly once per order id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
@@ -65,6 +65,7 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
     occurred_at = request.occurred_at or now
     if occurred_at.tzinfo is None:
         raise LoyaltyError("Give occurredAt with a time zone offset.", field="occurredAt")
+    occurred_at = occurred_at.astimezone(timezone.utc)
     if occurred_at > now + FUTURE_LEEWAY:
         raise LoyaltyError("A purchase cannot happen in the future.", field="occurredAt")
     if len(request.items) > MAX_ITEMS:
