@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('points', fields.BigIntField()),
             ],
-            options={'table': 'ledger_expiry_schedule', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': "Points left in a member's lots, by the moment they expire: the lots summed ahead of"},
+            options={'table': 'ledger_expiry_schedule', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': 'Points left in the lots of an account, by the moment they expire: the lots summed'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -98,8 +98,8 @@ class Lot(Model):
 
 
 class ExpirySchedule(Model):
-    """Points left in a member's lots, by the moment they expire: the lots summed ahead of
-    time, so that a wallet reads its upcoming expiries without scanning every lot."""
+    """Points left in the lots of an account, by the moment they expire: the lots summed
+    ahead of time, so that a wallet reads its upcoming expiries without scanning every lot."""
 
     id = fields.BigIntField(primary_key=True)
     account_id = fields.BigIntField()
