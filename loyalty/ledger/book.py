@@ -15,6 +15,10 @@ from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, TransferStatus
 
 
+# Balances are read as GraphQL Int, a signed 32-bit integer.
+MAX_BALANCE = 2**31 - 1
+
+
 class InsufficientFunds(LoyaltyError):
     def __init__(self, asset: Asset, *, field: str | None = None):
         if asset is Asset.POINTS:
@@ -78,6 +82,10 @@ async def credit_member(
     """Moves `amount` from the program account `source` to the member: pending until
     `pending_until` when given, else posted at once (forming a lot, and paying any debt)."""
     asset = Asset(account.asset)
+    row = await sql.fetch_one("SELECT posted + pending_in AS held FROM ledger_accounts WHERE id = ?", account.id)
+    if row["held"] + amount > MAX_BALANCE:
+        raise LoyaltyError("The amount is too large: the balance would exceed what a wallet can hold.",
+                           field="amount")
     source_id = await program_account_id(asset, source)
     if pending_until is not None:
         transfer = await _insert(

@@ -11,7 +11,7 @@ way, to the lots they were drawn from, with those lots' expiry.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
@@ -43,8 +43,9 @@ def share(total: int, part_minor: int, whole_minor: int) -> int:
 
 
 async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
-    check_key(request.order_id, "orderId")
-    check_key(request.refund_id, "refundId")
+    request = replace(
+        request, order_id=check_key(request.order_id, "orderId"), refund_id=check_key(request.refund_id, "refundId")
+    )
     amount_minor = to_minor(request.amount, program.program.minor_units)
     request_hash = fingerprint(order=request.order_id, amount=amount_minor)
     if (replayed := await _replay(request.refund_id, request_hash)) is not None:

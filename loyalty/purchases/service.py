@@ -2,7 +2,7 @@
 spent as payment, in one transaction, exactly once per order id."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -50,7 +50,6 @@ class PurchaseRequest:
 
 def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime, list[dict]]:
     settings = program.program
-    check_key(request.order_id, "orderId")
     if request.currency != settings.currency:
         raise LoyaltyError(
             f"The program runs in {settings.currency}, not {request.currency}.",
@@ -61,6 +60,8 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
         raise LoyaltyError(f"The program has no brand {request.brand!r}.", field="brand")
     if request.points_to_spend is not None and request.points_to_spend < 0:
         raise LoyaltyError("Points to spend cannot be negative.", field="pointsToSpend")
+    if points_value_minor(program, request.points_to_spend or 0) > amount_minor:
+        raise LoyaltyError("The points are worth more than the order.", field="pointsToSpend")
     now = clock.now()
     occurred_at = request.occurred_at or now
     if occurred_at.tzinfo is None:
@@ -79,10 +80,25 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
     return amount_minor, occurred_at, items
 
 
-def _request_hash(request: PurchaseRequest, amount_minor: int) -> str:
+def points_value_minor(program: Program, points: int) -> int:
+    """What `points` pay, in minor units (rounded down)."""
+    settings = program.program
+    return int((Decimal(points) * settings.point_value).scaleb(settings.minor_units))
+
+
+def _request_hash(request: PurchaseRequest) -> str:
+    """Computed before validation, so that a repeat with other details is a conflict
+    whatever else is wrong with it; the same amount or instant written differently
+    ("25.0" and "25.00", +00:00 and +01:00) is the same request."""
+    try:
+        amount = format(Decimal(request.amount).normalize(), "f")
+    except (ArithmeticError, ValueError, TypeError):
+        amount = str(request.amount)
+    occurred_at = request.occurred_at
     return fingerprint(
-        member=request.member_id, amount=amount_minor, currency=request.currency, brand=request.brand,
-        points=request.points_to_spend or 0, occurred_at=request.occurred_at,
+        member=request.member_id, amount=amount, currency=request.currency, brand=request.brand,
+        points=request.points_to_spend or 0,
+        occurred_at=occurred_at.astimezone(timezone.utc).isoformat() if occurred_at and occurred_at.tzinfo else occurred_at,
     )
 
 
@@ -94,10 +110,11 @@ async def _replay(order_id: str, request_hash: str) -> Purchase | None:
 
 
 async def record_purchase(program: Program, request: PurchaseRequest) -> Purchase:
-    amount_minor, occurred_at, items = _validate(program, request)
-    request_hash = _request_hash(request, amount_minor)
+    request = replace(request, order_id=check_key(request.order_id, "orderId"))
+    request_hash = _request_hash(request)
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
+    amount_minor, occurred_at, items = _validate(program, request)
     if not await Member.exists(id=request.member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
@@ -133,8 +150,7 @@ async def _record(
         )
         purchase.points_spent, purchase.spend_transfer_id = spent, spend.id
         # What points paid for does not earn points again.
-        paid_minor = int((Decimal(spent) * settings.point_value).scaleb(settings.minor_units))
-        eligible_minor = max(0, amount_minor - paid_minor)
+        eligible_minor = amount_minor - points_value_minor(program, spent)
         await outbox.emit("points.spent", request.member_id, {"points": spent, "order": request.order_id})
     facts = PurchaseFacts(
         eligible_minor=eligible_minor, brand=request.brand,
