@@ -39,6 +39,12 @@ async def cmd_apply_program(args: argparse.Namespace) -> int:
         except ProgramFileError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        except OSError as exc:
+            print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return 1
+        except UnicodeDecodeError:
+            print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
+            return 1
         what = "applied as version" if created else "unchanged: still version"
         print(f"program {current.program.program.name!r} {what} {current.version}")
         return 0

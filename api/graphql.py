@@ -1,15 +1,26 @@
 """The GraphQL endpoint: POST only, with the caller resolved into the context."""
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
 from loyalty.runtime import Runtime
 from schema.context import Context
 from schema.schema import build_schema
+
+# graphql-core suggests enum values, input fields and type names even when strawberry's
+# disable_field_suggestions is on; in production they would give away what introspection hides.
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 class LoyaltyGraphQL(GraphQL):
@@ -21,6 +32,24 @@ class LoyaltyGraphQL(GraphQL):
             allow_queries_via_get=False,
         )
         self.runtime = runtime
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # Strawberry answers 500 to a body that is valid JSON but not an object (it calls
+        # .get on it), to bytes that are not UTF-8, and to nesting too deep to decode.
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError):
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if self.runtime.settings.production:
+            for error in response.get("errors") or []:
+                error["message"] = _SUGGESTION.sub("", error["message"])
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         settings = self.runtime.settings

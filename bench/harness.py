@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
+from bench import procfs
 from loyalty import db
 from loyalty.settings import Settings
 
@@ -141,8 +142,9 @@ def free_port() -> int:
 class Server:
     """An HTTP server in a process group of its own, so that stopping it stops its workers."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, port: int):
+    def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, port: int, workers: int):
         self.name = name
+        self.workers = workers
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = cwd / f"{name}.log"
@@ -151,13 +153,23 @@ class Server:
             command, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: those of the group, but its supervisor, that
+        listen on the port (not, say, multiprocessing's resource tracker)."""
+        members = [pid for pid in procfs.group_members(self.process.pid) if pid != self.process.pid]
+        return procfs.listening_on(members, self.port)
+
+    def connections_per_worker(self) -> dict[int, int]:
+        return procfs.connections_on_port(self.worker_pids(), self.port)
+
     def wait_ready(self, path: str) -> None:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base_url + path, timeout=1.0).status_code == 200:
+                answered = httpx.get(self.base_url + path, timeout=1.0).status_code == 200
+                if answered and len(self.worker_pids()) == self.workers:
                     return
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer {path} within {SERVER_START_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
@@ -197,7 +209,7 @@ def loyalty_server(env: dict[str, str], cwd: Path) -> contextlib.AbstractContext
 def _serving_on(
     port: int, name: str, command: list[str], env: dict[str, str], cwd: Path, ready_path: str
 ) -> Iterator[Server]:
-    server = Server(name, command, env, cwd, port)
+    server = Server(name, command, env, cwd, port, WORKERS)
     try:
         server.wait_ready(ready_path)
         yield server

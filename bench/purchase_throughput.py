@@ -101,7 +101,7 @@ async def run() -> float:
                         baseline_tps.append(pgbench_tps(base_db))
                         say(f"round {round_no} pgbench TPC-B-like: {baseline_tps[-1]:8.1f} tps")
                         result = await closed_loop(
-                            server.base_url, "/graphql", purchase_requests(api_key, member_ids, round_no),
+                            server, "/graphql", purchase_requests(api_key, member_ids, round_no),
                             purchase_check, concurrency=CONCURRENCY, warmup_s=WARMUP_S, duration_s=DURATION_S,
                         )
                         ours_ok_per_s.append(result.ok_per_s)

@@ -57,3 +57,14 @@ def may_read_member(info: Info, member_id: int) -> bool:
     if isinstance(principal, MemberPrincipal):
         return principal.member_id == member_id
     return isinstance(principal, ServicePrincipal) and principal.has_scope("members:read")
+
+
+async def readable_member(info: Info, member_id: int) -> Member:
+    """A member reached through another object (a purchase, a payload): only for callers who
+    may read that member; an API key needs members:read."""
+    if not may_read_member(info, member_id):
+        raise top_level_error(TopLevelCode.FORBIDDEN, "Reading a member needs the members:read scope.")
+    member = await context_of(info).members.load(member_id)
+    if member is None:
+        raise top_level_error(TopLevelCode.NOT_FOUND, "The member no longer exists.")
+    return member

@@ -54,6 +54,19 @@ def from_global_id(global_id: str, expected_type: str | None = None) -> tuple[st
     return type_name, key
 
 
+MAX_ROW_ID = 2**63 - 1  # BIGINT
+
+
+def int_key(key: str) -> int | None:
+    """A row id written in a global id, or None: only ASCII digits without a leading zero, in
+    the range of a BIGINT. (str.isdigit alone takes "²", which int() refuses, and "١", which
+    int() reads as 1; a number past BIGINT makes the database raise.)"""
+    if not (key.isascii() and key.isdigit()) or (len(key) > 1 and key[0] == "0"):
+        return None
+    value = int(key)
+    return value if value <= MAX_ROW_ID else None
+
+
 def register_node(type_name: str, resolver: NodeResolver) -> None:
     """resolver(info, key) returns the object, or None when it does not exist or the
     caller may not see it (the two look the same from outside)."""

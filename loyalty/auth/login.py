@@ -41,7 +41,7 @@ class MemberAuth:
         async with in_transaction():
             member = await members.create_member(data, password_hash)
             if program.earning_rule(ActionKind.SIGN_UP) is not None:
-                await award_action(program, member.id, ActionKind.SIGN_UP, f"member:{member.id}", member.joined_at)
+                await award_action(program, member.id, ActionKind.SIGN_UP, member.member_number, member.joined_at)
         return member, await self.sessions.start(member.id)
 
     async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:

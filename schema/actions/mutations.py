@@ -9,7 +9,7 @@ from schema.context import context_of
 from schema.errors import UserError, user_errors
 from schema.members.lookup import member_id_from_input
 from schema.members.types import Member
-from schema.permissions import require_scope
+from schema.permissions import readable_member, require_scope
 from schema.program.types import ActionKind
 
 
@@ -31,7 +31,14 @@ class RecordActionPayload:
     limit_reached: bool = strawberry.field(
         default=False, description="True when the rule's limit was reached and nothing was awarded."
     )
-    member: Member | None = None
+    member_id: strawberry.Private[int | None] = None
+
+    @strawberry.field
+    async def member(self, info: Info) -> Member | None:
+        if self.member_id is None:
+            return None
+        return Member.from_row(await readable_member(info, self.member_id))
+
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -46,7 +53,6 @@ class ActionMutations:
             result = await record_action(context.runtime.program.program, member_id, input.action, input.reference)
         except LoyaltyError as exc:
             return RecordActionPayload(errors=user_errors(exc))
-        member = await context.members.load(member_id)
         return RecordActionPayload(
-            points_awarded=result.points_awarded, limit_reached=result.limit_reached, member=Member.from_row(member)
+            points_awarded=result.points_awarded, limit_reached=result.limit_reached, member_id=member_id
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.members import service
-from schema.relay import from_global_id
+from schema.relay import from_global_id, int_key
 
 
 async def member_id_from_input(member_id: str | None, member_number: str | None) -> int:
@@ -11,9 +11,10 @@ async def member_id_from_input(member_id: str | None, member_number: str | None)
         raise LoyaltyError("Give either memberId or memberNumber.", field="memberId", code=ErrorCode.REQUIRED)
     if member_id is not None:
         parsed = from_global_id(member_id, "Member")
-        if parsed is None or not parsed[1].isdigit() or not await service.get_member(int(parsed[1])):
+        pk = None if parsed is None else int_key(parsed[1])
+        if pk is None or not await service.get_member(pk):
             raise NotFound("No member with that id.", field="memberId")
-        return int(parsed[1])
+        return pk
     row = await service.find_by_number(member_number)
     if row is None:
         raise NotFound("No member with that number.", field="memberNumber")

@@ -9,13 +9,14 @@ from schema.context import context_of
 from schema.errors import as_top_level
 from schema.members.types import Member
 from schema.permissions import may_read_member, require_scope, viewer_member_id
-from schema.relay import register_node
+from schema.relay import int_key, register_node
 
 
 async def _member_node(info: Info, key: str) -> Member | None:
-    if not key.isdigit() or not may_read_member(info, int(key)):
+    member_id = int_key(key)
+    if member_id is None or not may_read_member(info, member_id):
         return None
-    row = await context_of(info).members.load(int(key))
+    row = await context_of(info).members.load(member_id)
     return Member.from_row(row) if row else None
 
 

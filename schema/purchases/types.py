@@ -9,10 +9,10 @@ from strawberry.types import Info
 
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase as PurchaseRow
-from schema.context import context_of
 from schema.errors import UserError
 from schema.members.types import Member
 from schema.money import Money, from_minor
+from schema.permissions import readable_member
 from schema.relay import Node, to_global_id
 
 
@@ -39,7 +39,7 @@ class Purchase(Node):
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
-        return Member.from_row(await context_of(info).members.load(self.row.member_id))
+        return Member.from_row(await readable_member(info, self.row.member_id))
 
     @classmethod
     def from_row(cls, row: PurchaseRow, program: Program) -> Purchase:

@@ -3,7 +3,7 @@ test_ledger_model.py. No database and no code from loyalty/: the documented rule
 demo program (loyalty/program/demo.toml) and of the ledger, written out again.
 
 - Purchases earn floor(eligible EUR x 1) points, where the eligible amount is the order
-  less what points paid (a point pays EUR 0.01). Earned points are pending until
+  less what points paid (a point pays EUR 0.01; points cannot pay more than the order). Earned points are pending until
   occurred_at + 14 days (posted at once when that moment has passed) and form a lot that
   expires 24 months after the purchase, at the end of that month (Europe/Amsterdam).
 - Pay-with-points is all or nothing, and draws from the lots that expire first.
@@ -181,6 +181,7 @@ class LedgerModel:
         occurred_at: datetime | None,
     ) -> tuple[Order, bool]:
         """The order and whether it was a replay; raises Refused."""
+        # The same instant in another offset is the same request.
         args = (member_id, amount_minor, points_to_spend or 0, occurred_at)
         if (existing := self.orders.get(order_id)) is not None:
             if existing.args != args:
@@ -188,10 +189,12 @@ class LedgerModel:
             return existing, True
         member = self.members[member_id]
         spent = points_to_spend or 0
+        if spent * CENTS_PER_POINT > amount_minor:
+            raise Refused("INVALID")  # the points would pay more than the order
         if spent > member.points:
             raise Refused("INSUFFICIENT_POINTS")
-        when = occurred_at or self.now
-        eligible_minor = max(0, amount_minor - spent * CENTS_PER_POINT)
+        when = (occurred_at or self.now).astimezone(UTC)
+        eligible_minor = amount_minor - spent * CENTS_PER_POINT
         awarded = eligible_minor * POINTS_PER_EUR // 100
         available_at = when + timedelta(days=PENDING_DAYS)
         order = Order(
@@ -213,6 +216,8 @@ class LedgerModel:
         return order, False
 
     def refund(self, order_id: str, refund_id: str, amount_minor: int) -> tuple[Order, bool]:
+        if amount_minor <= 0:
+            raise Refused("INVALID")
         if (earlier := self.refunds.get(refund_id)) is not None:
             if earlier != (order_id, amount_minor):
                 raise Refused("IDEMPOTENCY_CONFLICT")

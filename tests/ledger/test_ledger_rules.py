@@ -380,6 +380,24 @@ async def test_rule_4_the_debit_is_a_guarded_update(runtime):
         await assert_ledger_is_consistent()
 
 
+async def test_rule_4_points_never_pay_more_than_the_order(runtime):
+    program = runtime.program.program
+    with clock.frozen_at(T0):
+        ann = await new_member()
+        await buy(program, ann, "O-1", "100.00", at=PAST)
+        state = await counts(), await rows(Account)
+        with pytest.raises(LoyaltyError) as refused:
+            await buy(program, ann, "O-2", "0.99", spend=100)  # EUR 1.00 of points
+        assert (refused.value.code, refused.value.field, refused.value.message) == (
+            ErrorCode.INVALID, "pointsToSpend", "The points are worth more than the order.")
+        assert (await counts(), await rows(Account)) == state
+
+        paid = await buy(program, ann, "O-2", "1.00", spend=100)  # exactly the order
+        assert (paid.points_spent, paid.points_awarded) == (100, 0)
+        assert await wallet(ann) == (0, 0, 100, 0)
+        await assert_ledger_is_consistent()
+
+
 # -- rule 5 ------------------------------------------------------------------------------------
 
 async def test_rule_5_exactly_once_replays_return_the_first_result(runtime):
@@ -427,16 +445,16 @@ async def test_rule_5_same_key_other_arguments_is_idempotency_conflict(runtime):
             PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR", occurred_at=PAST - timedelta(days=1)),
             PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR", occurred_at=PAST, brand="harbor"),
             PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR"),  # occurredAt left out
+            PurchaseRequest(ann, "O-1", Decimal("100.00"), "USD", occurred_at=PAST),  # currency
         ]
         for request in others:
             with pytest.raises(LoyaltyError) as conflict:
                 await record_purchase(program, request)
             assert (conflict.value.code, conflict.value.message) == (ErrorCode.IDEMPOTENCY_CONFLICT, order_conflict)
 
-        # Another currency is refused before the key is looked at: the program runs in EUR only,
-        # so no stored order can have another currency.
+        # A new order in another currency is refused by validation instead.
         with pytest.raises(LoyaltyError) as mismatch:
-            await record_purchase(program, PurchaseRequest(ann, "O-1", Decimal("100.00"), "USD", occurred_at=PAST))
+            await record_purchase(program, PurchaseRequest(ann, "O-9", Decimal("100.00"), "USD", occurred_at=PAST))
         assert (mismatch.value.code, mismatch.value.field) == (ErrorCode.CURRENCY_MISMATCH, "currencyCode")
 
         refund_conflict = "This refund was already recorded with other details."
@@ -452,6 +470,21 @@ async def test_rule_5_same_key_other_arguments_is_idempotency_conflict(runtime):
 
         assert (await counts(), await rows(Account), await rows(Purchase), await rows(Refund)) == state
         assert await wallet(bob) == (0, 0, 0, 0)
+        await assert_ledger_is_consistent()
+
+
+async def test_rule_5_a_key_with_surrounding_spaces_is_the_same_key(runtime):
+    program = runtime.program.program
+    with clock.frozen_at(T0):
+        ann = await new_member()
+        first = await buy(program, ann, "O-1", "100.00")
+        await refund(program, "O-1", "R-1", "10.00")
+        for order_id, refund_id in ((" O-1", " R-1"), ("O-1 ", "R-1\t")):
+            assert (await buy(program, ann, order_id, "100.00")).id == first.id
+            assert (await refund(program, order_id, refund_id, "10.00")).refunded_minor == 1000
+        assert await Purchase.all().values_list("order_id", flat=True) == ["O-1"]
+        assert await Refund.all().values_list("refund_id", flat=True) == ["R-1"]
+        assert await wallet(ann) == (0, 90, 0, 0)
         await assert_ledger_is_consistent()
 
 
@@ -563,8 +596,9 @@ async def test_rule_7_spending_draws_from_lots_that_expire_first_and_a_refund_re
 # -- rule 8 ------------------------------------------------------------------------------------
 
 async def _events(since: int = 0) -> list[tuple[str, int | None, dict]]:
-    found = await OutboxEvent.filter(topic__startswith="points.").order_by("created_at").values(
-        "topic", "member_id", "payload", "created_at")
+    """The points events, by when they were written (then by topic: one transaction can write two)."""
+    found = await OutboxEvent.filter(topic__startswith="points.").values("topic", "member_id", "payload", "created_at")
+    found.sort(key=lambda e: (e["created_at"], e["topic"]))
     return [(e["topic"], e["member_id"], e["payload"]) for e in found][since:]
 
 
@@ -583,9 +617,9 @@ async def test_rule_8_events_are_written_to_the_outbox_in_the_same_transaction(r
             ("points.earned", ann, {"points": 100, "order": "O-1", "pending": True,
                                     "available_at": "2026-03-24T12:00:00+00:00"}),
             ("points.earned", ann, {"points": 20, "action": "PRODUCT_REVIEW"}),
-            ("points.spent", ann, {"points": 20, "order": "O-2"}),
             ("points.earned", ann, {"points": 4, "order": "O-2", "pending": True,
                                     "available_at": "2026-03-24T12:00:02+00:00"}),
+            ("points.spent", ann, {"points": 20, "order": "O-2"}),
             ("points.clawed_back", ann, {"points": 50, "owed": 0, "order": "O-1", "refund": "R-1"}),
         ]
         assert await OutboxEvent.filter(published_at__not_isnull=True).count() == 0
@@ -596,26 +630,13 @@ async def test_rule_8_events_are_written_to_the_outbox_in_the_same_transaction(r
             await buy(program, ann, "O-3", "5.00", spend=1)
         assert refused.value.code == ErrorCode.INSUFFICIENT_POINTS
         assert await counts() == state
-
-        # An event written before a later step fails goes with the rest of the transaction.
-        async def failing_credit(*args, **kwargs):
-            raise RuntimeError("the database went away")
-
-        with monkeypatch.context() as patched:
-            patched.setattr(book, "credit_member", failing_credit)
-            await record_action(program, ann, ActionKind.SOCIAL_FOLLOW, "follow-1") if False else None
-            with pytest.raises(RuntimeError):
-                await buy(program, ann, "O-4", "5.00", spend=0)  # earns 5: the credit fails
-        assert await counts() == state
-        assert await Purchase.get_or_none(order_id="O-4") is None
         await assert_ledger_is_consistent()
 
     with clock.frozen_at(AVAILABLE + timedelta(seconds=2)):  # both purchases post
         assert await activate_pending(clock.now()) == 3  # two credits and the pending clawback
-        batch = (await Transfer.get(order_id_placeholder := None) if False else None)
         earn = await Transfer.filter(code="EARN_PURCHASE").first()
-        assert await _events(5) == [("points.activated", ann, {"points": 104, "batch": earn.batch_id})]
         assert len(earn.batch_id) == 32
+        assert await _events(5) == [("points.activated", ann, {"points": 104, "batch": earn.batch_id})]
         assert await wallet(ann) == (100 + 4 - 50, 0, 20 + 100 + 4 - 50, 0)
 
     with clock.frozen_at(AVAILABLE + timedelta(seconds=3)):
@@ -625,6 +646,21 @@ async def test_rule_8_events_are_written_to_the_outbox_in_the_same_transaction(r
             ("points.restored", ann, {"points": 20, "order": "O-2"}),
         ]
         assert await wallet(ann) == (70, 0, 70, 0)
+
+        # "points.spent" is written before the points earned are credited: when that fails,
+        # the event goes with the rest of the transaction.
+        state = await counts(), await rows(Account)
+
+        async def failing_credit(*args, **kwargs):
+            raise RuntimeError("the database went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(book, "credit_member", failing_credit)
+            with pytest.raises(RuntimeError, match="the database went away"):
+                await buy(program, ann, "O-4", "5.00", spend=10)  # 5.00 - 0.10 would earn 4
+        assert (await counts(), await rows(Account)) == state
+        assert await Purchase.get_or_none(order_id="O-4") is None
+        await assert_ledger_is_consistent()
 
     expires = amsterdam_month_end(2028, 3)
     with clock.frozen_at(expires):

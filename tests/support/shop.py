@@ -16,7 +16,10 @@ id orderId amount { amount currencyCode } refundedAmount { amount currencyCode }
 pointsAwarded pointsSpent pointsTakenBack pointsReturned cashback { amount currencyCode } occurredAt
 member { id }
 """
-WALLET = "points pendingPoints lifetimePoints pointsOwed expiringPoints { points expiresAt } credit { amount currencyCode }"
+WALLET = (
+    "points pendingPoints lifetimePoints pointsOwed expiringPoints { points expiresAt } "
+    "credit { amount currencyCode }"
+)
 ENTRY = "id occurredAt kind status points availableAt description reference credit { amount currencyCode }"
 ACTIVITY = f"edges {{ cursor node {{ {ENTRY} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}"
 
@@ -36,7 +39,9 @@ mutation($input: RecordActionInput!) {{
 }}"""
 MEMBER_NODE = f"""
 query($id: ID!, $first: Int, $after: String) {{
-  node(id: $id) {{ ... on Member {{ id locale wallet {{ {WALLET} }} activity(first: $first, after: $after) {{ {ACTIVITY} }} }} }}
+  node(id: $id) {{
+    ... on Member {{ id locale wallet {{ {WALLET} }} activity(first: $first, after: $after) {{ {ACTIVITY} }} }}
+  }}
 }}"""
 ME = f"""
 query($first: Int, $after: String) {{
@@ -99,11 +104,12 @@ class Shop:
     async def call(self, query: str, variables: dict[str, Any], *, token: str | None = None) -> dict[str, Any]:
         return (await gql(self.client, query, variables, token=token or self.key))["data"]
 
-    async def purchase(self, member: Joined | None = None, *, by_number: bool = False, **fields: Any) -> dict:
-        """recordPurchase's payload; amount and currencyCode default to "100.00" and "EUR"."""
+    async def purchase(self, member: Joined | None = None, **fields: Any) -> dict:
+        """recordPurchase's payload, for the member by id (or give memberNumber); amount and
+        currencyCode default to "100.00" and "EUR"."""
         data: dict[str, Any] = {"amount": "100.00", "currencyCode": "EUR"}
         if member is not None:
-            data["memberNumber" if by_number else "memberId"] = member.number if by_number else member.id
+            data["memberId"] = member.id
         data.update(fields)
         return (await self.call(RECORD_PURCHASE, {"input": data}))["recordPurchase"]
 
