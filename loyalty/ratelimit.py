@@ -1,51 +1,64 @@
-"""Fixed-window counters for rate limits: in the process, or in Redis when configured."""
+"""Fixed-window counters for rate limits: in the process, or in Redis when configured.
+
+An attempt is counted before it is tried (`hit`), so that parallel attempts cannot all pass
+a check made before any of them is counted; an attempt that turns out not to count (a
+successful log-in) is given back with `release`, in the same window it was taken from.
+"""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    count: int
+
+
 class RateLimiter(Protocol):
-    async def count(self, key: str, window_seconds: int) -> int: ...
-    async def hit(self, key: str, window_seconds: int) -> int: ...
+    async def hit(self, key: str, window_seconds: int) -> Slot: ...
+    async def release(self, slot: Slot) -> None: ...
 
 
-def _window(window_seconds: int) -> int:
-    return int(time.time()) // window_seconds
+def _slot_name(key: str, window_seconds: int) -> str:
+    return f"ratelimit:{key}:{window_seconds}:{int(time.time()) // window_seconds}"
 
 
 class MemoryRateLimiter:
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[str, tuple[int, float]] = {}
 
-    async def count(self, key: str, window_seconds: int) -> int:
-        return self._counts.get((key, _window(window_seconds)), 0)
-
-    async def hit(self, key: str, window_seconds: int) -> int:
-        window = _window(window_seconds)
+    async def hit(self, key: str, window_seconds: int) -> Slot:
+        now = time.time()
         if len(self._counts) > 100_000:
-            self._counts = {k: v for k, v in self._counts.items() if k[1] >= window - 1}
-        slot = (key, window)
-        self._counts[slot] = self._counts.get(slot, 0) + 1
-        return self._counts[slot]
+            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+        name = _slot_name(key, window_seconds)
+        count = self._counts.get(name, (0, 0.0))[0] + 1
+        self._counts[name] = (count, now + window_seconds)
+        return Slot(name, count)
+
+    async def release(self, slot: Slot) -> None:
+        count, expires = self._counts.get(slot.name, (0, 0.0))
+        if count > 0:
+            self._counts[slot.name] = (count - 1, expires)
+
+
+_RELEASE = "local v = tonumber(redis.call('GET', KEYS[1]) or '0') if v > 0 then return redis.call('DECR', KEYS[1]) end return 0"
 
 
 class RedisRateLimiter:
     def __init__(self, redis) -> None:  # a redis.asyncio.Redis
         self._redis = redis
 
-    @staticmethod
-    def _key(key: str, window_seconds: int) -> str:
-        return f"ratelimit:{key}:{_window(window_seconds)}"
-
-    async def count(self, key: str, window_seconds: int) -> int:
-        value = await self._redis.get(self._key(key, window_seconds))
-        return int(value or 0)
-
-    async def hit(self, key: str, window_seconds: int) -> int:
-        name = self._key(key, window_seconds)
+    async def hit(self, key: str, window_seconds: int) -> Slot:
+        name = _slot_name(key, window_seconds)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
             pipe.expire(name, window_seconds * 2)
             value, _ = await pipe.execute()
-        return int(value)
+        return Slot(name, int(value))
+
+    async def release(self, slot: Slot) -> None:
+        await self._redis.eval(_RELEASE, 1, slot.name)

@@ -55,7 +55,7 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
     if not await Member.exists(id=member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
-        async with in_transaction():
+        async with in_transaction(), book.program_accounts_last():
             return ActionResult(await award_action(program, member_id, action, reference, clock.now()))
     except IntegrityError:
         if (replayed := await _replay(action, reference, member_id)) is not None:

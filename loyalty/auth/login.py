@@ -5,6 +5,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty.actions.service import award_action
 from loyalty.auth.passwords import Passwords
+from loyalty.ledger import book
 from loyalty.auth.sessions import IssuedSession, Sessions
 from loyalty.errors import ErrorCode, LoyaltyError, RateLimited
 from loyalty.members import service as members
@@ -38,28 +39,28 @@ class MemberAuth:
         if await members.find_by_email(data.email) is not None:
             raise members.EmailTaken()
         password_hash = await self.passwords.hash(data.password)
-        async with in_transaction():
+        async with in_transaction(), book.program_accounts_last():
             member = await members.create_member(data, password_hash)
             if program.earning_rule(ActionKind.SIGN_UP) is not None:
                 await award_action(program, member.id, ActionKind.SIGN_UP, member.member_number, member.joined_at)
         return member, await self.sessions.start(member.id)
 
     async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:
-        """Failed attempts count against the email and the client address; past either limit,
-        attempts are refused without checking the password until the window ends."""
-        email_key = "login:email:" + members.validation.normalized_email(email)
-        address_key = "login:addr:" + client_address
-        if (
-            await self._limiter.count(email_key, self._window) >= self._per_email
-            or await self._limiter.count(address_key, self._window) >= self._per_address
-        ):
+        """Every attempt counts against the email and the client address until it succeeds;
+        past either limit, attempts are refused without checking the password until the
+        window ends. Counting before checking keeps parallel attempts within the limit."""
+        slots = [
+            await self._limiter.hit("login:email:" + members.validation.normalized_email(email), self._window),
+            await self._limiter.hit("login:addr:" + client_address, self._window),
+        ]
+        if slots[0].count > self._per_email or slots[1].count > self._per_address:
             raise RateLimited("Too many failed attempts: wait a few minutes and try again.")
         member = await members.find_by_email(email) if len(password) <= 1024 else None
         ok = await self.passwords.verify(member.password_hash if member else None, password[:1024])
         if member is None or not ok:
-            await self._limiter.hit(email_key, self._window)
-            await self._limiter.hit(address_key, self._window)
             raise InvalidCredentials()
+        for slot in slots:
+            await self._limiter.release(slot)
         if self.passwords.needs_rehash(member.password_hash):
             member.password_hash = await self.passwords.hash(password)
             await member.save(update_fields=["password_hash"])

@@ -15,13 +15,14 @@ _EARNING_SQL = ", ".join(f"'{code.value}'" for code in EARNING)
 
 async def _lock_due_accounts(now: datetime) -> None:
     if sql.is_postgres():
-        # Member operations lock the member's account before anything else; taking the
-        # same locks first, in id order, keeps the job out of deadlocks with them.
+        # Member operations lock their member's account first and program accounts last
+        # (book.program_accounts_last); taking every lock up front in that same order keeps
+        # the job out of deadlocks with them.
         await sql.fetch(
             "SELECT id FROM ledger_accounts WHERE id IN ("
             " SELECT credit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
             " UNION SELECT debit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
-            ") ORDER BY id FOR UPDATE",
+            ") ORDER BY (kind = 'program'), id FOR UPDATE",
             now, now,
         )
 

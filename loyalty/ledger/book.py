@@ -3,6 +3,9 @@ touches in the same transaction. Call them inside a transaction that holds the m
 account lock (accounts.lock_member_account)."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +61,38 @@ async def _insert(
     )
 
 
+_program_changes: ContextVar[dict[tuple[int, str], int] | None] = ContextVar("program_changes", default=None)
+
+
+@contextlib.asynccontextmanager
+async def program_accounts_last() -> AsyncIterator[None]:
+    """Gathers the changes to program accounts made inside the block and applies them as it
+    ends, in account id order. A transaction then locks its member's account first and the
+    shared program accounts last, always in the same order, and for the shortest time: no
+    two transactions can wait on each other in a cycle. Use it inside the transaction."""
+    if _program_changes.get() is not None:  # an outer block applies them
+        yield
+        return
+    token = _program_changes.set({})
+    try:
+        yield
+        for (account_id, column), delta in sorted(_program_changes.get().items()):
+            if delta:
+                await sql.execute(
+                    f"UPDATE ledger_accounts SET {column} = {column} + ? WHERE id = ?", delta, account_id
+                )
+    finally:
+        _program_changes.reset(token)
+
+
+async def _program_add(account_id: int, column: str, delta: int) -> None:
+    changes = _program_changes.get()
+    if changes is None:
+        await sql.execute(f"UPDATE ledger_accounts SET {column} = {column} + ? WHERE id = ?", delta, account_id)
+    else:
+        changes[(account_id, column)] = changes.get((account_id, column), 0) + delta
+
+
 async def _add_posted(account_id: int, delta: int, lifetime_delta: int = 0) -> None:
     await sql.execute(
         "UPDATE ledger_accounts SET posted = posted + ?, lifetime_earned = lifetime_earned + ? WHERE id = ?",
@@ -93,12 +128,12 @@ async def credit_member(
             available_at=pending_until, lot_expires_at=lot_expires_at,
         )
         await sql.execute("UPDATE ledger_accounts SET pending_in = pending_in + ? WHERE id = ?", amount, account.id)
-        await sql.execute("UPDATE ledger_accounts SET pending_out = pending_out + ? WHERE id = ?", amount, source_id)
+        await _program_add(source_id, "pending_out", amount)
         return transfer
     transfer = await _insert(entry, asset, source_id, account.id, amount, TransferStatus.POSTED,
                              lot_expires_at=lot_expires_at)
     await _add_posted(account.id, amount, amount if entry.code in EARNING else 0)
-    await _add_posted(source_id, -amount)
+    await _program_add(source_id, "posted", -amount)
     if asset is Asset.POINTS:
         await lots.open_lot(account.id, transfer, lot_expires_at)
     await settle_debt(account, entry)
@@ -117,7 +152,7 @@ async def debit_member(
         raise InsufficientFunds(asset, field=field)
     destination_id = await program_account_id(asset, destination)
     transfer = await _insert(entry, asset, account.id, destination_id, amount, TransferStatus.POSTED)
-    await _add_posted(destination_id, amount)
+    await _program_add(destination_id, "posted", amount)
     if asset is Asset.POINTS:
         await lots.draw(account.id, transfer.id, amount, prefer_transfer_id=prefer_lots_of)
     return transfer
@@ -132,7 +167,7 @@ async def debit_pending(account: Account, amount: int, entry: Entry, destination
         entry, asset, account.id, destination_id, amount, TransferStatus.PENDING, available_at=of.available_at
     )
     await sql.execute("UPDATE ledger_accounts SET pending_out = pending_out + ? WHERE id = ?", amount, account.id)
-    await sql.execute("UPDATE ledger_accounts SET pending_in = pending_in + ? WHERE id = ?", amount, destination_id)
+    await _program_add(destination_id, "pending_in", amount)
     return transfer
 
 
@@ -142,7 +177,7 @@ async def restore_spent(account: Account, amount: int, entry: Entry, source: str
     source_id = await program_account_id(asset, source)
     transfer = await _insert(entry, asset, source_id, account.id, amount, TransferStatus.POSTED)
     await _add_posted(account.id, amount)
-    await _add_posted(source_id, -amount)
+    await _program_add(source_id, "posted", -amount)
     if asset is Asset.POINTS:
         await lots.give_back(spend.id, transfer.id, amount)
     await settle_debt(account, entry)
@@ -156,7 +191,7 @@ async def book_shortfall(account: Account, amount: int, entry: Entry, destinatio
     destination_id = await program_account_id(asset, destination)
     transfer = await _insert(entry, asset, debt_id, destination_id, amount, TransferStatus.POSTED)
     await _add_posted(debt_id, -amount)
-    await _add_posted(destination_id, amount)
+    await _program_add(destination_id, "posted", amount)
     # The owed points were earned and taken back: they no longer count as earned.
     await sql.execute(
         "UPDATE ledger_accounts SET lifetime_earned = lifetime_earned - ? WHERE id = ?", amount, account.id

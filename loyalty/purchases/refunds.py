@@ -54,7 +54,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     if purchase is None:
         raise NotFound("No purchase with that order id.", field="orderId")
     try:
-        async with in_transaction():
+        async with in_transaction(), book.program_accounts_last():
             return await _refund(request, amount_minor, request_hash, purchase.member_id)
     except IntegrityError:
         if (replayed := await _replay(request.refund_id, request_hash)) is not None:

@@ -86,18 +86,22 @@ def points_value_minor(program: Program, points: int) -> int:
     return int((Decimal(points) * settings.point_value).scaleb(settings.minor_units))
 
 
+def _plain(amount: Decimal) -> str:
+    try:
+        return format(Decimal(amount).normalize(), "f")
+    except (ArithmeticError, ValueError, TypeError):
+        return str(amount)
+
+
 def _request_hash(request: PurchaseRequest) -> str:
     """Computed before validation, so that a repeat with other details is a conflict
     whatever else is wrong with it; the same amount or instant written differently
     ("25.0" and "25.00", +00:00 and +01:00) is the same request."""
-    try:
-        amount = format(Decimal(request.amount).normalize(), "f")
-    except (ArithmeticError, ValueError, TypeError):
-        amount = str(request.amount)
     occurred_at = request.occurred_at
     return fingerprint(
-        member=request.member_id, amount=amount, currency=request.currency, brand=request.brand,
+        member=request.member_id, amount=_plain(request.amount), currency=request.currency, brand=request.brand,
         points=request.points_to_spend or 0,
+        items=[[i.sku, i.quantity, _plain(i.amount), i.category] for i in request.items],
         occurred_at=occurred_at.astimezone(timezone.utc).isoformat() if occurred_at and occurred_at.tzinfo else occurred_at,
     )
 
@@ -118,7 +122,7 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
     if not await Member.exists(id=request.member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
-        async with in_transaction():
+        async with in_transaction(), book.program_accounts_last():
             return await _record(program, request, amount_minor, occurred_at, items, request_hash)
     except IntegrityError:
         # The same order id, recorded by a concurrent request that committed first.
