@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.graphql import LoyaltyGraphQL
@@ -18,6 +19,7 @@ from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+errors_log = logging.getLogger("loyalty.errors")
 
 
 class _GraphQLEndpoint:
@@ -31,6 +33,16 @@ class _GraphQLEndpoint:
             await Response("Starting up", status_code=503)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """A failure outside GraphQL execution (e.g. while reading the credentials): masked like
+    the errors inside it, with the request id in the body, the header and the log."""
+    rid = request.scope.get("state", {}).get("request_id", "-")
+    errors_log.error("unexpected error in %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
+    body = {"errors": [{"message": "Unexpected error.",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": rid}}]}
+    return JSONResponse(body, status_code=500, headers={"x-request-id": rid})
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
@@ -73,4 +85,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
+        exception_handlers={Exception: internal_error},
     )

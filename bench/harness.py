@@ -175,20 +175,24 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer {path} within {SERVER_START_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
+        """SIGTERM to the group (uvicorn's supervisor stops its workers), SIGKILL after a
+        timeout; then SIGKILL to any process of the group that outlived its supervisor.
+        The group is signalled only while its leader, our child, is alive; later, only the
+        processes seen in it before, and still in it, are."""
+        members = procfs.group_members(self.process.pid)
         if self.process.poll() is None:
-            self._signal(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(SERVER_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        # Workers of the group that outlived their supervisor.
-        self._signal(signal.SIGKILL)
+        for pid in set(procfs.group_members(self.process.pid)) & set(members):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self._log.close()
-
-    def _signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signum)
 
     def log_tail(self, lines: int = 40) -> str:
         self._log.flush()

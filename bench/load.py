@@ -115,9 +115,16 @@ class Throughput:
         failure = f"; first failure: {self.first_failure}" if self.first_failure else ""
         return (
             f"{self.ok_per_s:8.1f} ok/s  ({self.ok} ok, {self.failed} failed in {self.duration_s:.0f} s; "
+            f"server CPU {self.server_cpu_ms_per_request:.2f} ms/request; "
             f"CPU % of a core: workers {'+'.join(pct(s) for s in self.worker_cpu_s)}, client {pct(self.client_cpu_s)}, "
             f"whole machine {pct(self.machine_busy_s)} of {100 * self.cores}){failure}"
         )
+
+    @property
+    def server_cpu_ms_per_request(self) -> float:
+        """CPU the server's workers spent per answer: less sensitive than ok/s to what else
+        the machine runs."""
+        return 1000 * sum(self.worker_cpu_s) / max(1, self.ok + self.failed)
 
 
 class _CpuMeter:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+import api.graphql
 from api.app import create_app
 from loyalty.auth.api_keys import create_api_key
 from loyalty.members import service
@@ -30,9 +31,10 @@ async def open_app(clean_db, workdir) -> AsyncIterator[Opener]:
     """open_app(**settings) -> a client of an app built like the `client` fixture's."""
     opened = []
 
-    async def open_(**overrides: object) -> httpx.AsyncClient:
+    async def open_(*, raise_app_exceptions: bool = True, **overrides: object) -> httpx.AsyncClient:
         runtime = await build_runtime(make_settings(workdir, **overrides))
-        transport = httpx.ASGITransport(app=create_app(runtime=runtime), client=("203.0.113.7", 50000))
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime), client=("203.0.113.7", 50000),
+                                        raise_app_exceptions=raise_app_exceptions)
         client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         opened.append((runtime, client))
         return client
@@ -153,6 +155,26 @@ async def test_a_masked_error_names_the_generated_request_id(open_app, monkeypat
     request_id = response.headers["x-request-id"]
     assert HEX_ID.match(request_id)
     assert response.json()["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+
+
+async def test_an_unexpected_error_outside_graphql_execution_is_masked_too(open_app, monkeypatch, caplog):
+    client = await open_app(**PRODUCTION, raise_app_exceptions=False)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("connection to db.internal:5432 failed for user loyalty_rw")
+
+    monkeypatch.setattr(api.graphql, "principal_from_header", broken)
+    with caplog.at_level(logging.ERROR, logger="loyalty.errors"):
+        response = await client.post("/graphql", json={"query": "{ me { id } }"}, headers={"X-Request-Id": "req-43"})
+    assert (response.status_code, response.headers["x-request-id"]) == (500, "req-43")
+    assert response.json() == {"errors": [{
+        "message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-43"},
+    }]}
+    assert "db.internal" not in response.text
+    logged = [r for r in caplog.records if r.name == "loyalty.errors"]
+    assert [(r.getMessage(), type(r.exc_info[1])) for r in logged] == [
+        ("unexpected error in POST /graphql (request req-43)", RuntimeError),
+    ]
 
 
 async def test_over_deep_queries_are_refused(open_app):

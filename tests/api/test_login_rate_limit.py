@@ -3,6 +3,7 @@ either limit every attempt is RATE_LIMITED, a correct password included, until t
 ends. With Redis configured the counts live there, shared by every process."""
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
@@ -162,6 +163,13 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(app):
     assert await log_in(proxy, "ann@example.com", **{"X-Forwarded-For": "192.0.2.8"}) == {
         "signed_in": True, "errors": [],
     }
+
+
+async def test_parallel_attempts_cannot_get_past_the_limit(app):
+    at = await app()
+    await sign_up(at(HOME), "ann@example.com")
+    results = await asyncio.gather(*(log_in(at(HOME), "ann@example.com", "wrong password") for _ in range(20)))
+    assert sum(r["errors"] == INVALID for r in results) == 3
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (set REDIS_URL)")

@@ -368,6 +368,32 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
                 self.run_expiry()
             self.expect_unchanged = jobs == "none"
 
+        @rule(
+            moment=st.sampled_from(["available", "expiry", "midnight"]),
+            nudge=st.sampled_from([timedelta(0), timedelta(microseconds=-1), timedelta(microseconds=1)]),
+            jobs=st.sampled_from(["activation", "expiry", "none"]),
+        )
+        def advance_to_boundary(self, moment: str, nudge: timedelta, jobs: str) -> None:
+            """To the moment pending points become available, points expire, or a day
+            begins in the program's time zone (or a microsecond either side)."""
+            model = self.model
+            if moment == "available":
+                moments = [o.available_at for o in model.orders.values() if o.earn_state == "pending"]
+            elif moment == "expiry":
+                moments = [lot.expires_at for m in model.members.values() for lot in m.lots if lot.remaining]
+            else:
+                local = model.now.astimezone(ref.ZONE).date() + timedelta(days=1)
+                moments = [datetime(local.year, local.month, local.day, tzinfo=ref.ZONE).astimezone(UTC)]
+            later = [at + nudge for at in moments if at + nudge > model.now]
+            if later:
+                model.now = min(later)
+            if jobs == "activation":
+                self.run_activation()
+            elif jobs == "expiry":
+                self.run_expiry()
+            else:
+                self.expect_unchanged = True
+
         @rule()
         def run_activation(self) -> None:
             expected = self.model.activate()
