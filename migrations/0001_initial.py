@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('pending_out', fields.BigIntField(default=0)),
                 ('lifetime_earned', fields.BigIntField(default=0)),
             ],
-            options={'table': 'ledger_accounts', 'app': 'loyalty', 'unique_together': (('asset', 'kind', 'member_id'), ('asset', 'code')), 'pk_attr': 'id', 'table_description': 'Balances in whole units of one asset, kept in step with the transfers that touch the'},
+            options={'table': 'ledger_accounts', 'app': 'loyalty', 'unique_together': (('asset', 'kind', 'member_id'), ('asset', 'code')), 'indexes': [Index(fields=['member_id'])], 'pk_attr': 'id', 'table_description': 'Balances in whole units of one asset, kept in step with the transfers that touch the'},
             bases=['Model'],
         ),
         ops.CreateModel(

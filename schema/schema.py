@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -46,13 +47,18 @@ _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    # Factories: strawberry builds fresh extension instances per request.
+    # Factories: strawberry builds fresh extension instances per request. The limits' rule
+    # classes are made once: the validation cache keys on them, and a class made anew for
+    # each request would never hit.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions = [
         lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=1024),
         MaskUnexpectedErrors,
     ]
     if settings.production:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
+from tortoise.transactions import in_transaction
 
 from api.app import create_app
 from loyalty import db
@@ -57,13 +58,13 @@ async def database(settings: Settings) -> AsyncIterator[None]:
 
 async def _clear_tables() -> None:
     forget_cached_ids()
-    conn = connections.get("default")
-    tables = [model._meta.db_table for model in Tortoise.apps["loyalty"].values()]
-    if db.dialect() == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
-        for table in tables:
-            await conn.execute_script(f'DELETE FROM "{table}"')
+    # Children before parents (foreign keys), all in one transaction: far quicker than a
+    # TRUNCATE or a commit per table.
+    models = list(Tortoise.apps["loyalty"].values())
+    models.sort(key=lambda m: -len(m._meta.fk_fields))
+    async with in_transaction() as conn:
+        for model in models:
+            await conn.execute_script(f'DELETE FROM "{model._meta.db_table}"')
 
 
 @pytest.fixture

@@ -42,8 +42,11 @@ async def lock_member_account(member_id: int, asset: Asset) -> Account:
     """The member's account, locked until the transaction ends. Every balance change of a
     member takes this lock first, so one member's operations run one at a time; program
     accounts are locked last, which keeps lock order acyclic."""
-    account_id = await member_account_id(member_id, asset)
-    row = await sql.fetch_one(f"SELECT * FROM ledger_accounts WHERE id = ?{sql.for_update()}", account_id)
+    query = f"SELECT * FROM ledger_accounts WHERE asset = ? AND kind = ? AND member_id = ?{sql.for_update()}"
+    row = await sql.fetch_one(query, asset.value, AccountKind.MEMBER.value, member_id)
+    if row is None:  # the member's first change of this asset
+        await member_account_id(member_id, asset)
+        row = await sql.fetch_one(query, asset.value, AccountKind.MEMBER.value, member_id)
     return Account._init_from_db(**row)
 
 

@@ -28,26 +28,63 @@ async def open_lot(account_id: int, transfer: Transfer, expires_at: datetime | N
     await schedule(account_id, expires_at, transfer.amount)
 
 
-async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfer_id: int | None = None) -> None:
-    """Draws `amount` from the account's lots. The caller has already taken the amount from
-    the account's posted balance, which always equals the sum of its lots' remainders."""
-    preferred = prefer_transfer_id if prefer_transfer_id is not None else -1
-    rows = await sql.fetch(
-        "SELECT id, remaining, expires_at FROM ledger_lots WHERE account_id = ? AND remaining > 0 "
-        "ORDER BY CASE WHEN transfer_id = ? THEN 0 ELSE 1 END, (expires_at IS NULL), expires_at, id",
-        account_id, preferred,
+_DRAW_BATCH = 100
+
+
+async def _open_lots(account_id: int, after: tuple | None, dated: bool) -> list[dict]:
+    """The next lots with points left, in the order they are spent: those that expire, by
+    expiry, then those that never expire. Served by the partial index on open lots."""
+    if dated:
+        where, order = "expires_at IS NOT NULL", "expires_at, id"
+        if after is not None:
+            where += " AND (expires_at > ? OR (expires_at = ? AND id > ?))"
+        params = () if after is None else (after[0], after[0], after[1])
+    else:
+        where, order = "expires_at IS NULL", "id"
+        if after is not None:
+            where += " AND id > ?"
+        params = () if after is None else (after[1],)
+    return await sql.fetch(
+        f"SELECT id, remaining, expires_at FROM ledger_lots WHERE account_id = ? AND remaining > 0 AND {where} "
+        f"ORDER BY {order} LIMIT {_DRAW_BATCH}",
+        account_id, *params,
     )
+
+
+async def _take(account_id: int, transfer_id: int, row: dict, amount: int) -> int:
+    take = min(amount, row["remaining"])
+    await sql.execute("UPDATE ledger_lots SET remaining = remaining - ? WHERE id = ?", take, row["id"])
+    await LotAllocation.create(lot_id=row["id"], transfer_id=transfer_id, amount=take)
+    await schedule(account_id, row["expires_at"], -take)
+    return take
+
+
+async def draw(account_id: int, transfer_id: int, amount: int, *, prefer_transfer_id: int | None = None) -> None:
+    """Draws `amount` from the account's lots (from the lot of `prefer_transfer_id` first).
+    The caller has already taken the amount from the account's posted balance, which
+    always equals the sum of its lots' remainders."""
     left = amount
-    for row in rows:
-        if left == 0:
-            break
-        take = min(left, row["remaining"])
-        await sql.execute("UPDATE ledger_lots SET remaining = remaining - ? WHERE id = ?", take, row["id"])
-        await LotAllocation.create(lot_id=row["id"], transfer_id=transfer_id, amount=take)
-        await schedule(account_id, row["expires_at"], -take)
-        left -= take
+    if prefer_transfer_id is not None:
+        preferred = await sql.fetch_one(
+            "SELECT id, remaining, expires_at FROM ledger_lots WHERE transfer_id = ? AND account_id = ? "
+            "AND remaining > 0",
+            prefer_transfer_id, account_id,
+        )
+        if preferred is not None:
+            left -= await _take(account_id, transfer_id, preferred, left)
+    for dated in (True, False):
+        after = None
+        while left:
+            rows = await _open_lots(account_id, after, dated)
+            for row in rows:
+                if left == 0:
+                    break
+                left -= await _take(account_id, transfer_id, row, left)
+            if len(rows) < _DRAW_BATCH:
+                break
+            after = (rows[-1]["expires_at"], rows[-1]["id"])
     if left:
-        raise AssertionError(f"account {account_id}: lots hold {amount - left} fewer points than its balance")
+        raise AssertionError(f"account {account_id}: lots hold {left} fewer points than its balance")
 
 
 async def give_back(spend_id: int, restore_id: int, amount: int) -> None:

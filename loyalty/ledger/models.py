@@ -42,6 +42,7 @@ class Account(Model):
     class Meta:
         table = "ledger_accounts"
         unique_together = (("asset", "kind", "member_id"), ("asset", "code"))
+        indexes = (Index(fields=("member_id",)),)
 
 
 class Transfer(Model):

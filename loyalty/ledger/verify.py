@@ -22,17 +22,17 @@ _CHECKS: list[tuple[str, str]] = [
      "SELECT t.id AS subject, t.asset AS found FROM ledger_transfers t "
      "JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id "
      "WHERE d.asset <> t.asset OR c.asset <> t.asset OR t.debit_account_id = t.credit_account_id"),
-    ("rule 3: posted balance equals its posted transfers",
-     "SELECT a.id AS subject, a.posted AS found, "
-     "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE credit_account_id = a.id AND status = 'posted'), 0) - "
-     "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE debit_account_id = a.id AND status = 'posted'), 0) "
-     "AS expected FROM ledger_accounts a"),
-    ("rule 3: pending in equals its pending credits",
-     "SELECT a.id AS subject, a.pending_in AS found, COALESCE((SELECT SUM(amount) FROM ledger_transfers "
-     "WHERE credit_account_id = a.id AND status = 'pending'), 0) AS expected FROM ledger_accounts a"),
-    ("rule 3: pending out equals its pending debits",
-     "SELECT a.id AS subject, a.pending_out AS found, COALESCE((SELECT SUM(amount) FROM ledger_transfers "
-     "WHERE debit_account_id = a.id AND status = 'pending'), 0) AS expected FROM ledger_accounts a"),
+    ("rule 3: an account's balances equal its transfers (posted, pending in, pending out)",
+     "SELECT a.id AS subject, "
+     "CAST(a.posted AS TEXT) || '/' || CAST(a.pending_in AS TEXT) || '/' || CAST(a.pending_out AS TEXT) AS found, "
+     "CAST(COALESCE(c.posted, 0) - COALESCE(d.posted, 0) AS TEXT) || '/' || CAST(COALESCE(c.pending, 0) AS TEXT) "
+     "|| '/' || CAST(COALESCE(d.pending, 0) AS TEXT) AS expected FROM ledger_accounts a "
+     "LEFT JOIN (SELECT credit_account_id AS id, SUM(CASE WHEN status = 'posted' THEN amount ELSE 0 END) AS posted, "
+     "SUM(CASE WHEN status = 'pending' THEN amount ELSE 0 END) AS pending FROM ledger_transfers "
+     "GROUP BY credit_account_id) c ON c.id = a.id "
+     "LEFT JOIN (SELECT debit_account_id AS id, SUM(CASE WHEN status = 'posted' THEN amount ELSE 0 END) AS posted, "
+     "SUM(CASE WHEN status = 'pending' THEN amount ELSE 0 END) AS pending FROM ledger_transfers "
+     "GROUP BY debit_account_id) d ON d.id = a.id"),
     ("rule 3: each asset sums to zero",
      "SELECT asset AS subject, SUM(posted) AS found, 0 AS expected FROM ledger_accounts GROUP BY asset"),
     ("rule 4: no member account below zero",
@@ -43,13 +43,15 @@ _CHECKS: list[tuple[str, str]] = [
      "SELECT id AS subject, status AS found FROM ledger_transfers WHERE status NOT IN ('pending', 'posted', 'voided') "
      "OR (status = 'posted' AND posted_at IS NULL) OR (status = 'voided' AND voided_at IS NULL)"),
     ("rule 7: a lot's remainder is its amount less what was drawn from it",
-     "SELECT l.id AS subject, l.remaining AS found, l.amount - COALESCE((SELECT SUM(amount) FROM "
-     "ledger_lot_allocations WHERE lot_id = l.id), 0) AS expected FROM ledger_lots l"),
+     "SELECT l.id AS subject, l.remaining AS found, l.amount - COALESCE(s.drawn, 0) AS expected FROM ledger_lots l "
+     "LEFT JOIN (SELECT lot_id, SUM(amount) AS drawn FROM ledger_lot_allocations GROUP BY lot_id) s "
+     "ON s.lot_id = l.id"),
     ("rule 7: a lot's remainder lies between zero and its amount",
      "SELECT id AS subject, remaining AS found FROM ledger_lots WHERE remaining < 0 OR remaining > amount"),
     ("rule 7: a member's points equal the remainders of their lots",
-     "SELECT a.id AS subject, a.posted AS found, COALESCE((SELECT SUM(remaining) FROM ledger_lots "
-     "WHERE account_id = a.id), 0) AS expected FROM ledger_accounts a WHERE a.kind = 'member' AND a.asset = 'POINTS'"),
+     "SELECT a.id AS subject, a.posted AS found, COALESCE(s.remaining, 0) AS expected FROM ledger_accounts a "
+     "LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM ledger_lots GROUP BY account_id) s "
+     "ON s.account_id = a.id WHERE a.kind = 'member' AND a.asset = 'POINTS'"),
     ("rule 7: the expiry schedule equals the lots' remainders by expiry",
      "SELECT CAST(s.account_id AS TEXT) || ' at ' || CAST(s.expires_at AS TEXT) AS subject, s.points AS found, "
      "COALESCE((SELECT SUM(remaining) FROM ledger_lots l WHERE l.account_id = s.account_id "
@@ -64,9 +66,10 @@ _CHECKS: list[tuple[str, str]] = [
      "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS' AND t.code <> 'RESTORE' "
      "AND NOT EXISTS (SELECT 1 FROM ledger_lots l WHERE l.transfer_id = t.id)"),
     ("rule 7: a posted debit of a member's points drew its amount from lots",
-     "SELECT t.id AS subject, COALESCE((SELECT SUM(amount) FROM ledger_lot_allocations WHERE transfer_id = t.id), 0) "
-     "AS found, t.amount AS expected FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id "
-     "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS'"),
+     "SELECT t.id AS subject, COALESCE(s.drawn, 0) AS found, t.amount AS expected FROM ledger_transfers t "
+     "JOIN ledger_accounts a ON a.id = t.debit_account_id "
+     "LEFT JOIN (SELECT transfer_id, SUM(amount) AS drawn FROM ledger_lot_allocations GROUP BY transfer_id) s "
+     "ON s.transfer_id = t.id WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS'"),
 ]
 
 

@@ -7,12 +7,14 @@ from schema.relay import from_global_id, int_key
 
 
 async def member_id_from_input(member_id: str | None, member_number: str | None) -> int:
+    """The member's row id. An id is only decoded here: the domain operation that receives it
+    checks that the member exists (NOT_FOUND on memberId), saving a query."""
     if (member_id is None) == (member_number is None):
         raise LoyaltyError("Give either memberId or memberNumber.", field="memberId", code=ErrorCode.REQUIRED)
     if member_id is not None:
         parsed = from_global_id(member_id, "Member")
         pk = None if parsed is None else int_key(parsed[1])
-        if pk is None or not await service.get_member(pk):
+        if pk is None:
             raise NotFound("No member with that id.", field="memberId")
         return pk
     row = await service.find_by_number(member_number)

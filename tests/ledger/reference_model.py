@@ -14,8 +14,9 @@ demo program (loyalty/program/demo.toml) and of the ledger, written out again.
   Owed points are paid from the next points credited.
 - Actions earn the demo's earning rules within their limits per calendar period.
 - The activation job posts what is due; the expiry job empties the lots that are due.
-- Order ids, refund ids and (action, reference) are idempotency keys: the same key with
-  the same arguments replays the first result, with other arguments it is a conflict.
+- Order ids, refund ids and (action, reference) are idempotency keys (without surrounding
+  spaces): the same key with the same arguments replays the first result, with other
+  arguments it is a conflict. An amount or instant written otherwise is the same argument.
 """
 from __future__ import annotations
 
@@ -182,6 +183,7 @@ class LedgerModel:
     ) -> tuple[Order, bool]:
         """The order and whether it was a replay; raises Refused."""
         # The same instant in another offset is the same request.
+        order_id = order_id.strip()  # keys are compared as checked: without surrounding spaces
         args = (member_id, amount_minor, points_to_spend or 0, occurred_at)
         if (existing := self.orders.get(order_id)) is not None:
             if existing.args != args:
@@ -216,6 +218,7 @@ class LedgerModel:
         return order, False
 
     def refund(self, order_id: str, refund_id: str, amount_minor: int) -> tuple[Order, bool]:
+        order_id, refund_id = order_id.strip(), refund_id.strip()
         if amount_minor <= 0:
             raise Refused("INVALID")
         if (earlier := self.refunds.get(refund_id)) is not None:
@@ -261,6 +264,7 @@ class LedgerModel:
 
     def record_action(self, member_id: int, action: str, reference: str) -> tuple[int, bool, bool]:
         """(points awarded, limit reached, replayed); raises Refused."""
+        reference = reference.strip()
         if (existing := self.actions.get((action, reference))) is not None:
             owner, points, limited = existing
             if owner != member_id:
@@ -285,7 +289,7 @@ class LedgerModel:
     def activate(self) -> int:
         """Posts what is due; returns how many transfers were posted."""
         due = sorted(
-            (o for o in self.orders.values() if o.earn_state == "pending" and o.available_at <= self.now),
+            (o for o in self.orders.values() if o.earn_state == "pending" and o.available_at < self.now),
             key=lambda o: o.earn_seq,
         )
         credited: list[MemberState] = []

@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asyncpg.exceptions import DeadlockDetectedError
 
 from loyalty import outbox
 from loyalty.auth.api_keys import create_api_key
@@ -283,12 +282,6 @@ async def _funded_member(program, points: int) -> int:
     return member_id
 
 
-@pytest.mark.xfail(
-    strict=True, raises=DeadlockDetectedError,
-    reason="lock order: a pay-with-points purchase updates the redemption account and then issuance; a refund "
-           "of such an order updates issuance (clawback) and then redemption (restore): for two members at once, "
-           "PostgreSQL aborts one of them with 'deadlock detected' (an INTERNAL_SERVER_ERROR over GraphQL)",
-)
 async def test_a_pay_with_points_purchase_and_a_refund_of_other_members_at_once_both_finish(
     module_runtime, monkeypatch,
 ):
@@ -318,12 +311,6 @@ async def test_a_pay_with_points_purchase_and_a_refund_of_other_members_at_once_
     assert [str(v) for v in await verify_ledger()] == []
 
 
-@pytest.mark.xfail(
-    strict=True, raises=DeadlockDetectedError,
-    reason="lock order: activate-pending locks every account it will change in id order, the issuance account "
-           "among them, while a member operation locks the member's account first and issuance after it: a "
-           "purchase by a member whose points the job is posting deadlocks with the job",
-)
 async def test_activation_and_a_purchase_by_a_member_it_posts_for_both_finish(module_runtime, monkeypatch):
     program = module_runtime.program.program
     await _funded_member(program, 10)  # the issuance account exists, with a lower id than bob's account

@@ -117,7 +117,8 @@ async def test_verify_ledger_reports_a_balance_changed_by_hand(runtime, settings
     await sql.execute("UPDATE ledger_accounts SET posted = posted + 1 WHERE id = ?", account.id)
 
     report = [
-        f"rule 3: posted balance equals its posted transfers: {account.id}: found 101, expected 100",
+        f"rule 3: an account's balances equal its transfers (posted, pending in, pending out): {account.id}: "
+        "found 101/0/0, expected 100/0/0",
         "rule 3: each asset sums to zero: POINTS: found 1, expected 0",
         f"rule 7: a member's points equal the remainders of their lots: {account.id}: found 101, expected 100",
     ]

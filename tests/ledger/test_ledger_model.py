@@ -189,8 +189,8 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
                 member, order_id, Decimal(amount_minor * 10 ** (decimals - 2)).scaleb(-decimals), "EUR",
                 occurred_at=occurred_at, points_to_spend=spend,
             )
-            if order_id not in self.order_ids:
-                self.order_ids.append(order_id)
+            if order_id.strip() not in self.order_ids:
+                self.order_ids.append(order_id.strip())
             try:
                 expected, replayed = model.record_purchase(member, order_id, amount_minor, spend, occurred_at)
             except ref.Refused as refusal:
@@ -254,7 +254,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
             elif change == "written_otherwise":  # the same request: "12.5" as "12.500", another offset
                 if occurred_at is not None:
                     occurred_at = occurred_at.astimezone(timezone(timedelta(hours=-3, minutes=-30)))
-                self.purchase(member, order_id, amount_minor, spend, occurred_at, decimals=pick % 2 + 3)
+                self.purchase(member, f" {order_id}  ", amount_minor, spend, occurred_at, decimals=pick % 2 + 3)
                 return
             self.purchase(member, order_id, amount_minor, spend, occurred_at)
 
@@ -271,8 +271,8 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
         # --- refunds ----------------------------------------------------------------
 
         def refund(self, order_id: str, refund_id: str, amount_minor: int) -> None:
-            if refund_id not in self.refund_ids:
-                self.refund_ids.append(refund_id)
+            if refund_id.strip() not in self.refund_ids:
+                self.refund_ids.append(refund_id.strip())
             request = RefundRequest(order_id, refund_id, Decimal(amount_minor).scaleb(-2))
             try:
                 expected, replayed = self.model.refund(order_id, refund_id, amount_minor)
@@ -310,7 +310,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
             self.refund(order.order_id, self.new_id("R"), max(1, round(rest * fraction)))
 
         @precondition(lambda self: self.refund_ids)
-        @rule(pick=st.integers(0, 10**6), change=st.sampled_from(["same", "same", "amount", "order", "missing"]))
+        @rule(pick=st.integers(0, 10**6), change=st.sampled_from(["same", "same", "padded", "amount", "order", "missing"]))
         def replay_refund(self, pick: int, change: str) -> None:
             refund_id = self.refund_ids[pick % len(self.refund_ids)]
             earlier = self.model.refunds.get(refund_id)
@@ -325,6 +325,8 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
                 order_id = self.order_ids[pick % len(self.order_ids)]
             elif change == "missing":
                 order_id, refund_id = "O-missing", self.new_id("R")
+            elif change == "padded":  # the same request
+                order_id, refund_id = f"{order_id} ", f"  {refund_id}"
             self.refund(order_id, refund_id, amount)
 
         # --- actions ----------------------------------------------------------------
@@ -332,7 +334,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
         @rule(
             who=st.integers(0, 1),
             action=st.sampled_from(sorted(ref.EARNING_RULES)),
-            reference=st.sampled_from(["a", "b", "c", "d", "e", "f"]),
+            reference=st.sampled_from(["a", "b", "c", "d", "e", "f", " a", "b  "]),
         )
         def action(self, who: int, action: str, reference: str) -> None:
             member = self.member_ids[who]
