@@ -3,6 +3,8 @@
 An attempt is counted before it is tried (`hit`), so that parallel attempts cannot all pass
 a check made before any of them is counted; an attempt that turns out not to count (a
 successful log-in) is given back with `release`, in the same window it was taken from.
+One attempt counts against several keys at once (the email and the address), atomically,
+so that parallel attempts are ordered the same way on every key.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ class Slot:
 
 
 class RateLimiter(Protocol):
-    async def hit(self, key: str, window_seconds: int) -> Slot: ...
+    async def hit(self, window_seconds: int, *keys: str) -> list[Slot]: ...
     async def release(self, slot: Slot) -> None: ...
 
 
@@ -30,14 +32,17 @@ class MemoryRateLimiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, float]] = {}
 
-    async def hit(self, key: str, window_seconds: int) -> Slot:
+    async def hit(self, window_seconds: int, *keys: str) -> list[Slot]:
         now = time.time()
         if len(self._counts) > 100_000:
             self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
-        name = _slot_name(key, window_seconds)
-        count = self._counts.get(name, (0, 0.0))[0] + 1
-        self._counts[name] = (count, now + window_seconds)
-        return Slot(name, count)
+        slots = []
+        for key in keys:
+            name = _slot_name(key, window_seconds)
+            count = self._counts.get(name, (0, 0.0))[0] + 1
+            self._counts[name] = (count, now + window_seconds)
+            slots.append(Slot(name, count))
+        return slots
 
     async def release(self, slot: Slot) -> None:
         count, expires = self._counts.get(slot.name, (0, 0.0))
@@ -52,13 +57,14 @@ class RedisRateLimiter:
     def __init__(self, redis) -> None:  # a redis.asyncio.Redis
         self._redis = redis
 
-    async def hit(self, key: str, window_seconds: int) -> Slot:
-        name = _slot_name(key, window_seconds)
+    async def hit(self, window_seconds: int, *keys: str) -> list[Slot]:
+        names = [_slot_name(key, window_seconds) for key in keys]
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window_seconds * 2)
-            value, _ = await pipe.execute()
-        return Slot(name, int(value))
+            for name in names:
+                pipe.incr(name)
+                pipe.expire(name, window_seconds * 2)
+            values = await pipe.execute()
+        return [Slot(name, int(value)) for name, value in zip(names, values[::2])]
 
     async def release(self, slot: Slot) -> None:
         await self._redis.eval(_RELEASE, 1, slot.name)

@@ -49,10 +49,9 @@ class MemberAuth:
         """Every attempt counts against the email and the client address until it succeeds;
         past either limit, attempts are refused without checking the password until the
         window ends. Counting before checking keeps parallel attempts within the limit."""
-        slots = [
-            await self._limiter.hit("login:email:" + members.validation.normalized_email(email), self._window),
-            await self._limiter.hit("login:addr:" + client_address, self._window),
-        ]
+        slots = await self._limiter.hit(
+            self._window, "login:email:" + members.validation.normalized_email(email), "login:addr:" + client_address
+        )
         if slots[0].count > self._per_email or slots[1].count > self._per_address:
             raise RateLimited("Too many failed attempts: wait a few minutes and try again.")
         member = await members.find_by_email(email) if len(password) <= 1024 else None

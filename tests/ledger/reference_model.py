@@ -240,7 +240,7 @@ class LedgerModel:
             else:
                 taken = min(claw, member.points)
                 if taken:
-                    self._draw(member, taken, prefer=order.lot)
+                    self._draw(member, taken)
                 member.owed += claw - taken
                 member.lifetime -= claw
         restore = order.spent * refunded // order.amount_minor - order.restored
@@ -289,7 +289,7 @@ class LedgerModel:
     def activate(self) -> int:
         """Posts what is due; returns how many transfers were posted."""
         due = sorted(
-            (o for o in self.orders.values() if o.earn_state == "pending" and o.available_at < self.now),
+            (o for o in self.orders.values() if o.earn_state == "pending" and o.available_at <= self.now),
             key=lambda o: o.earn_seq,
         )
         credited: list[MemberState] = []
