@@ -2,8 +2,9 @@
 test_ledger_model.py. No database and no code from loyalty/: the documented rules of the
 demo program (loyalty/program/demo.toml) and of the ledger, written out again.
 
-- Purchases earn floor(eligible EUR x 1) points, where the eligible amount is the order
-  less what points paid (a point pays EUR 0.01; points cannot pay more than the order). Earned points are pending until
+- Purchases (reported at most 5 minutes ahead of our clock) earn floor(eligible EUR x 1)
+  points, where the eligible amount is the order less what points paid (a point pays
+  EUR 0.01, and points cannot pay more than the order). Earned points are pending until
   occurred_at + 14 days (posted at once when that moment has passed) and form a lot that
   expires 24 months after the purchase, at the end of that month (Europe/Amsterdam).
 - Pay-with-points is all or nothing, and draws from the lots that expire first.
@@ -32,6 +33,7 @@ CENTS_PER_POINT = 1  # point_value = EUR 0.01
 PENDING_DAYS = 14
 EXPIRY_MONTHS = 24
 MAX_EXPIRIES = 24  # the wallet lists at most this many expiry dates
+FUTURE_LEEWAY = timedelta(minutes=5)  # how far ahead of our clock a shop's clock may run
 
 # action: (points, limit count, period); period None = no limit
 EARNING_RULES: dict[str, tuple[int, int, str]] = {
@@ -193,6 +195,8 @@ class LedgerModel:
         spent = points_to_spend or 0
         if spent * CENTS_PER_POINT > amount_minor:
             raise Refused("INVALID")  # the points would pay more than the order
+        if occurred_at is not None and occurred_at > self.now + FUTURE_LEEWAY:
+            raise Refused("INVALID")  # a purchase cannot happen in the future
         if spent > member.points:
             raise Refused("INSUFFICIENT_POINTS")
         when = (occurred_at or self.now).astimezone(UTC)
@@ -240,7 +244,7 @@ class LedgerModel:
             else:
                 taken = min(claw, member.points)
                 if taken:
-                    self._draw(member, taken)
+                    self._draw(member, taken, prefer=order.lot)
                 member.owed += claw - taken
                 member.lifetime -= claw
         restore = order.spent * refunded // order.amount_minor - order.restored

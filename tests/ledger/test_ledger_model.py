@@ -6,7 +6,11 @@ rule verify_ledger() checks, and that transfers are append-only (rule 2).
 
 The domain code is async and bound to the session event loop the fixtures use, so the
 state machine runs in a worker thread and each step runs its coroutine on the test's
-loop (run_coroutine_threadsafe), with the clock frozen at the model's "now".
+loop (run_coroutine_threadsafe), with the clock frozen at the model's "now" (frozen_at,
+so nothing else in the process sees it). Each example starts from an emptied database.
+
+The run is derandomized and keeps no example database. For a longer, random search:
+LEDGER_MODEL_RANDOM=1 LEDGER_MODEL_EXAMPLES=500 LEDGER_MODEL_STEPS=60 pytest this file.
 """
 from __future__ import annotations
 
@@ -74,6 +78,7 @@ SPEND_MODES = st.sampled_from(
     ["none", "none", "zero", "some", "part", "part", "all", "fit", "fit", "too_many", "over_order"]
 )
 
+ORDER_KINDS = st.sampled_from(["any", "paid_with_points", "posted", "pending", "open"])
 # Offsets a shop may report occurredAt in.
 OFFSETS = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5)),
                            timezone(timedelta(hours=5, minutes=45))])
@@ -217,13 +222,13 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
 
         @rule(
             who=st.integers(0, 1), amount_minor=AMOUNTS, spend_mode=SPEND_MODES, spend=st.integers(1, 800),
-            hours=st.integers(0, 30 * 24), offset=OFFSETS,
+            minutes=st.one_of(st.integers(-7, 0), st.integers(0, 30 * 24 * 60)), offset=OFFSETS,
         )
         def record_earlier_purchase(self, who: int, amount_minor: int, spend_mode: str, spend: int,
-                                    hours: int, offset: timezone) -> None:
+                                    minutes: int, offset: timezone) -> None:
             """Reported late, in the shop's time zone: pending for less than 14 days, or
-            posted at once."""
-            occurred_at = (self.model.now - timedelta(hours=hours)).astimezone(offset)
+            posted at once (or from a shop whose clock runs a few minutes fast)."""
+            occurred_at = (self.model.now - timedelta(minutes=minutes)).astimezone(offset)
             self.new_purchase(who, amount_minor, spend_mode, spend, occurred_at)
 
         @precondition(lambda self: self.order_ids)
@@ -283,15 +288,28 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
             self.expect_unchanged = replayed
             self.check_purchase(got, expected)
 
+        def pick_order(self, pick: int, kind: str) -> ref.Order:
+            """An order, preferring those of the given kind: paid with points, with posted
+            or pending points, or not refunded in full."""
+            orders = list(self.model.orders.values())
+            wanted = [o for o in orders if {
+                "any": True,
+                "paid_with_points": o.spent > 0,
+                "posted": o.earn_state == "posted",
+                "pending": o.earn_state == "pending",
+                "open": o.refunded_minor < o.amount_minor,
+            }[kind]]
+            candidates = wanted or orders
+            return candidates[pick % len(candidates)]
+
         @precondition(lambda self: self.model.orders)
         @rule(
-            pick=st.integers(0, 10**6),
+            pick=st.integers(0, 10**6), kind=ORDER_KINDS,
             part=st.sampled_from(["rest", "rest", "fraction", "fraction", "one_cent", "too_much"]),
             fraction=st.floats(0.01, 0.99),
         )
-        def refund_order(self, pick: int, part: str, fraction: float) -> None:
-            orders = list(self.model.orders.values())
-            order = orders[pick % len(orders)]
+        def refund_order(self, pick: int, kind: str, part: str, fraction: float) -> None:
+            order = self.pick_order(pick, kind)
             rest = order.amount_minor - order.refunded_minor
             amount = {
                 "rest": rest,
@@ -302,15 +320,17 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
             self.refund(order.order_id, self.new_id("R"), amount)
 
         @precondition(lambda self: self.model.orders)
-        @rule(pick=st.integers(0, 10**6), fraction=st.floats(0.01, 1.0))
-        def refund_part(self, pick: int, fraction: float) -> None:
-            orders = list(self.model.orders.values())
-            order = orders[pick % len(orders)]
+        @rule(pick=st.integers(0, 10**6), kind=ORDER_KINDS, fraction=st.floats(0.01, 1.0))
+        def refund_part(self, pick: int, kind: str, fraction: float) -> None:
+            order = self.pick_order(pick, kind)
             rest = order.amount_minor - order.refunded_minor
             self.refund(order.order_id, self.new_id("R"), max(1, round(rest * fraction)))
 
         @precondition(lambda self: self.refund_ids)
-        @rule(pick=st.integers(0, 10**6), change=st.sampled_from(["same", "same", "padded", "amount", "order", "missing"]))
+        @rule(
+            pick=st.integers(0, 10**6),
+            change=st.sampled_from(["same", "same", "padded", "amount", "order", "missing"]),
+        )
         def replay_refund(self, pick: int, change: str) -> None:
             refund_id = self.refund_ids[pick % len(self.refund_ids)]
             earlier = self.model.refunds.get(refund_id)
@@ -450,7 +470,9 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
                 return (
                     await sql.fetch(f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers"),
                     await sql.fetch("SELECT id, lot_id, transfer_id, amount FROM ledger_lot_allocations"),
-                    await sql.fetch("SELECT id, account_id, transfer_id, amount, earned_at, expires_at FROM ledger_lots"),
+                    await sql.fetch(
+                        "SELECT id, account_id, transfer_id, amount, earned_at, expires_at FROM ledger_lots"
+                    ),
                     await sql.fetch(
                         "SELECT (SELECT COUNT(*) FROM outbox_events) AS events, (SELECT COUNT(*) FROM purchases) "
                         "AS purchases, (SELECT COUNT(*) FROM refunds) AS refunds, "
@@ -475,8 +497,8 @@ def make_machine(loop: asyncio.AbstractEventLoop, program: Program) -> type[Rule
                 moment = new["posted_at"] if new["status"] == "posted" else new["voided_at"]
                 assert _as_utc(moment) == now, f"transfer {transfer_id} settled at {moment}, not {now}"
                 assert new["batch_id"] is not None or new["status"] == "voided"
-            for lot_id, old in self.allocations.items():
-                assert allocations.get(lot_id) == old, f"lot allocation {lot_id} changed or vanished"
+            for allocation_id, old in self.allocations.items():
+                assert allocations.get(allocation_id) == old, f"lot allocation {allocation_id} changed or vanished"
             for lot_id, old in self.lots.items():
                 assert lots.get(lot_id) == old, f"lot {lot_id} changed or vanished"
             if self.expect_unchanged:
