@@ -3,13 +3,14 @@ describe, delivered after commit (at least once) by the relay; consumers dedupli
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from loyalty import clock
+from loyalty import clock, sql
 
 
 class OutboxEvent(Model):
@@ -31,4 +32,20 @@ async def emit(topic: str, member_id: int | None, payload: dict[str, Any]) -> Ou
     """Call inside the transaction that makes the change."""
     return await OutboxEvent.create(
         id=uuid.uuid4(), topic=topic, member_id=member_id, payload=payload, created_at=clock.now()
+    )
+
+
+async def emit_per_row(topic: str, now: datetime, member: str, fields: dict[str, str], rows: str, *params: Any) -> int:
+    """One event per row of `rows` (a `FROM ...` clause with `?` parameters), written by a
+    single statement: for jobs that change any number of members at once. `member` and the
+    values of `fields` are SQL expressions over those rows; the payload is their JSON object."""
+    pairs = ", ".join(f"'{name}', {expression}" for name, expression in fields.items())
+    if sql.is_postgres():
+        new_id, payload = "gen_random_uuid()", f"json_build_object({pairs})::jsonb"
+    else:
+        new_id, payload = "lower(hex(randomblob(16)))", f"json_object({pairs})"
+    return await sql.execute(
+        "INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
+        f"SELECT {new_id}, ?, {member}, {payload}, ? {rows}",
+        topic, now, *params,
     )

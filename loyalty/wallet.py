@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from loyalty.ledger import sql
+from loyalty import sql
 from loyalty.ledger.models import AccountKind, Asset, Transfer
 
 MAX_EXPIRIES = 24

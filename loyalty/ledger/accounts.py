@@ -4,7 +4,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty.ledger import sql
+from loyalty import sql
 from loyalty.ledger.models import Account, AccountKind, Asset
 
 _program_ids: dict[tuple[str, str], int] = {}

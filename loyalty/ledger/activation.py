@@ -6,7 +6,8 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from loyalty.ledger import book, sql
+from loyalty import outbox, sql
+from loyalty.ledger import book
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
 
@@ -96,17 +97,12 @@ async def activate_pending(now: datetime) -> int:
 
 
 async def _emit_activated(batch: str, now: datetime) -> None:
-    new_id = "gen_random_uuid()" if sql.is_postgres() else "lower(hex(randomblob(16)))"
-    payload = (
-        "json_build_object('points', SUM(t.amount), 'batch', CAST(? AS TEXT))::jsonb" if sql.is_postgres()
-        else "json_object('points', SUM(t.amount), 'batch', CAST(? AS TEXT))"
-    )
-    await sql.execute(
-        f"INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
-        f"SELECT {new_id}, 'points.activated', t.member_id, {payload}, ? "
+    await outbox.emit_per_row(
+        # The batch id is a hex string of our own making: safe to write into the statement.
+        "points.activated", now, "t.member_id", {"points": "SUM(t.amount)", "batch": f"CAST('{batch}' AS TEXT)"},
         "FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
         f"WHERE t.batch_id = ? AND a.kind = ? AND t.code IN ({_EARNING_SQL}) GROUP BY t.member_id",
-        batch, now, batch, AccountKind.MEMBER.value,
+        batch, AccountKind.MEMBER.value,
     )
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from loyalty import clock
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.ledger import lots, sql
+from loyalty import sql
+from loyalty.ledger import lots
 from loyalty.ledger.accounts import member_account_id, program_account_id
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, TransferStatus

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from tortoise.transactions import in_transaction
 
-from loyalty.ledger import sql
+from loyalty import outbox, sql
 from loyalty.ledger.accounts import program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
@@ -80,14 +80,8 @@ async def expire_points(now: datetime) -> int:
         await sql.execute("UPDATE ledger_lots SET remaining = 0 WHERE remaining > 0 AND expires_at <= ?", now)
         await sql.execute("DELETE FROM ledger_expiry_schedule WHERE expires_at <= ?", now)
         await sql.execute("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id)
-        new_id = "gen_random_uuid()" if sql.is_postgres() else "lower(hex(randomblob(16)))"
-        payload = (
-            "json_build_object('points', amount, 'transfer', id)::jsonb" if sql.is_postgres()
-            else "json_object('points', amount, 'transfer', id)"
-        )
-        await sql.execute(
-            f"INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
-            f"SELECT {new_id}, 'points.expired', member_id, {payload}, ? FROM ledger_transfers WHERE batch_id = ?",
-            now, batch,
+        await outbox.emit_per_row(
+            "points.expired", now, "member_id", {"points": "amount", "transfer": "id"},
+            "FROM ledger_transfers WHERE batch_id = ?", batch,
         )
     return total

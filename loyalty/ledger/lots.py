@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from loyalty.ledger import sql
+from loyalty import sql
 from loyalty.ledger.models import Lot, LotAllocation, Transfer
 
 _SCHEDULE_ADD = (

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loyalty.ledger import sql
+from loyalty import sql
 
 
 @dataclass(frozen=True)

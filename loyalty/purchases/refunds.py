@@ -20,7 +20,8 @@ from tortoise.transactions import in_transaction
 from loyalty import clock, outbox
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
-from loyalty.ledger import book, sql
+from loyalty import sql
+from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.models import Account, Asset, Transfer

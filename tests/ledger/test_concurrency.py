@@ -24,7 +24,7 @@ import pytest
 
 from loyalty import outbox
 from loyalty.auth.api_keys import create_api_key
-from loyalty.ledger import sql
+from loyalty import sql
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.models import Transfer
 from loyalty.ledger.verify import verify_ledger

@@ -35,7 +35,7 @@ from hypothesis.stateful import (
 from loyalty import clock
 from loyalty.actions.service import record_action
 from loyalty.errors import LoyaltyError
-from loyalty.ledger import sql
+from loyalty import sql
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.verify import verify_ledger
