@@ -53,6 +53,7 @@ class LoyaltyGraphQL(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         settings = self.runtime.settings
+        await self.runtime.program.reload_if_due()
         principal, refused = await principal_from_header(
             request.headers.get("authorization"), self.runtime.tokens
         )

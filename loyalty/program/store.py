@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,19 @@ async def load_current() -> CurrentProgram | None:
 
 
 class ProgramHolder:
-    """The program this process serves, reloaded when a newer version is stored."""
+    """The program this process serves, reloaded when a newer version is stored: every
+    process picks up `loyalty apply-program` within `check_seconds`."""
 
-    def __init__(self, current: CurrentProgram):
+    def __init__(self, current: CurrentProgram, check_seconds: float = 30.0):
         self.current = current
+        self._check_seconds = check_seconds
+        self._next_check = time.monotonic() + check_seconds
+
+    async def reload_if_due(self) -> None:
+        if time.monotonic() < self._next_check:
+            return
+        self._next_check = time.monotonic() + self._check_seconds
+        await self.reload_if_changed()
 
     @property
     def program(self) -> Program:
