@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from loyalty.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -40,11 +41,20 @@ def password(value: str) -> str:
     return value
 
 
+# Bidirectional overrides and isolates reorder the text around them: a name could make a
+# notification or a receipt read differently than it was written.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unprintable(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+
+
 def display_name(value: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise LoyaltyError("Enter a display name.", field="displayName", code=ErrorCode.REQUIRED)
-    if len(cleaned) > MAX_DISPLAY_NAME_LENGTH or any(ord(ch) < 32 for ch in value if ch not in "\t\n"):
+    if len(cleaned) > MAX_DISPLAY_NAME_LENGTH or any(_unprintable(ch) for ch in value if ch not in "\t\n"):
         raise LoyaltyError(
             f"The display name must be at most {MAX_DISPLAY_NAME_LENGTH} printable characters.",
             field="displayName",

@@ -129,6 +129,8 @@ LONG_EMAIL = "a" * 245 + "@example.com"  # 257 characters
     ({"displayName": " \t "}, [("REQUIRED", "displayName")]),
     ({"displayName": "x" * 101}, [("INVALID", "displayName")]),
     ({"displayName": "Ann\x00"}, [("INVALID", "displayName")]),
+    ({"displayName": "Ann\x7f"}, [("INVALID", "displayName")]),
+    ({"displayName": "Ann\u202egnp.exe"}, [("INVALID", "displayName")]),
     ({"birthday": (TODAY + timedelta(days=1)).isoformat()}, [("INVALID", "birthday")]),
     ({"birthday": "1899-12-31"}, [("INVALID", "birthday")]),
     ({"locale": "english"}, [("INVALID", "locale")]),
