@@ -3,6 +3,7 @@ afterwards, even on failure), the `loyalty` command, and API servers in processe
 (stopped afterwards, even on failure)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -245,3 +246,9 @@ def flush_redis() -> None:
 def install_sigterm_exit() -> None:
     """SIGTERM unwinds like Ctrl-C, so that the cleanup in `finally` blocks runs."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def main(run: Callable[[], Awaitable[object]]) -> None:
+    """Runs a benchmark's coroutine as a script: cleanly stopped by SIGTERM too."""
+    install_sigterm_exit()
+    asyncio.run(run())

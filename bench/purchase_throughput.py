@@ -9,7 +9,6 @@ its tps without connection time. The two alternate ROUNDS times; the ratio is of
 """
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 import subprocess
@@ -119,8 +118,7 @@ async def run() -> float:
 
 
 def main() -> None:
-    harness.install_sigterm_exit()
-    asyncio.run(run())
+    harness.main(run)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ are printed for information.
 """
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from datetime import timedelta
@@ -163,8 +162,7 @@ async def run() -> float:
 
 
 def main() -> None:
-    harness.install_sigterm_exit()
-    asyncio.run(run())
+    harness.main(run)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ server CPU per request of each is printed too (it depends less on the machine's 
 """
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import timedelta
 
@@ -104,8 +103,7 @@ async def run() -> float:
 
 
 def main() -> None:
-    harness.install_sigterm_exit()
-    asyncio.run(run())
+    harness.main(run)
 
 
 if __name__ == "__main__":
