@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from loyalty import clock
+from loyalty import clock, sql
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty import sql
 from loyalty.ledger import lots
 from loyalty.ledger.accounts import member_account_id, program_account_id
 from loyalty.ledger.codes import EARNING, TransferCode

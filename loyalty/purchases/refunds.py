@@ -17,10 +17,9 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from loyalty import clock, outbox
+from loyalty import clock, outbox, sql
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
-from loyalty import sql
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode

@@ -17,7 +17,7 @@ from loyalty.auth.models import SessionFamily
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from tests.conftest import make_settings
-from tests.support.gql import LOG_IN, PASSWORD, gql, sign_up
+from tests.support.gql import LOG_IN, PASSWORD, sign_up
 
 LIMITS = {"LOGIN_ATTEMPTS_PER_EMAIL": 3, "LOGIN_ATTEMPTS_PER_ADDRESS": 5, "LOGIN_WINDOW_SECONDS": 900}
 HOME, OFFICE = "198.51.100.1", "198.51.100.2"

@@ -22,9 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from loyalty import outbox
+from loyalty import outbox, sql
 from loyalty.auth.api_keys import create_api_key
-from loyalty import sql
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.models import Transfer
 from loyalty.ledger.verify import verify_ledger

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty import clock
-from loyalty import sql
+from loyalty import clock, sql
 from loyalty.ledger.models import Account, AccountKind, Lot, Transfer
 from loyalty.ledger.verify import verify_ledger
 from loyalty.members import service as members

@@ -32,10 +32,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from loyalty import clock
+from loyalty import clock, sql
 from loyalty.actions.service import record_action
 from loyalty.errors import LoyaltyError
-from loyalty import sql
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.verify import verify_ledger
