@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from loyalty import sql
-from loyalty.ledger.models import AccountKind, Asset, Transfer
+from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
+from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
 
 MAX_EXPIRIES = 24
 MAX_PAGE = 100
@@ -65,12 +66,48 @@ def _as_datetime(value: object) -> datetime:
     return datetime.fromisoformat(str(value))
 
 
-async def activity_page(member_id: int, first: int, before_id: int | None) -> tuple[list[Transfer], bool]:
-    """The member's transfers, newest first, `first` at a time after the cursor `before_id`.
+@dataclass(frozen=True)
+class ActivityItem:
+    """One transfer as the member sees it in their history."""
+
+    transfer: Transfer
+    kind: str  # the ActivityKind
+    points: int  # signed change to spendable points (to pending points while pending)
+    credit_minor: int | None  # signed change to store credit, for credit transfers
+
+
+def _as_item(row: Transfer, member_account_ids: set[int]) -> ActivityItem:
+    incoming = row.credit_account_id in member_account_ids
+    outgoing = row.debit_account_id in member_account_ids
+    # A shortfall touches neither: it is booked on what the member owes, not on what they hold.
+    signed = row.amount if incoming and not outgoing else -row.amount if outgoing and not incoming else 0
+    points = row.asset == Asset.POINTS.value
+    return ActivityItem(
+        transfer=row, kind=ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT"),
+        points=signed if points else 0, credit_minor=None if points else signed,
+    )
+
+
+async def _member_account_ids(member_id: int) -> set[int]:
+    return set(
+        await Account.filter(member_id=member_id, kind=AccountKind.MEMBER.value).values_list("id", flat=True)
+    )
+
+
+async def activity_page(member_id: int, first: int, before_id: int | None) -> tuple[list[ActivityItem], bool]:
+    """The member's history, newest first, `first` at a time after the cursor `before_id`.
     Keyset paging by id: a cursor stays valid however many entries arrive after it."""
     first = max(1, min(first, MAX_PAGE))
     query = Transfer.filter(member_id=member_id)
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     rows = await query.order_by("-id").limit(first + 1)
-    return rows[:first], len(rows) > first
+    account_ids = await _member_account_ids(member_id) if rows else set()
+    return [_as_item(row, account_ids) for row in rows[:first]], len(rows) > first
+
+
+async def activity_item(transfer_id: int) -> ActivityItem | None:
+    row = await Transfer.get_or_none(id=transfer_id)
+    if row is None or row.member_id is None:
+        return None
+    return _as_item(row, await _member_account_ids(row.member_id))

@@ -5,7 +5,6 @@ from strawberry.types import Info
 
 from loyalty import clock
 from loyalty.errors import LoyaltyError
-from loyalty.ledger.models import Account, AccountKind
 from loyalty.members.models import Member as MemberRow
 from loyalty.wallet import MAX_PAGE, activity_page, get_wallet
 from schema.context import context_of
@@ -35,10 +34,7 @@ def _page_args(first: int | None, after: str | None) -> tuple[int, int | None]:
 
 async def activity_of(info: Info, member: MemberRow, first: int | None, after: str | None) -> ActivityConnection:
     size, before_id = _page_args(first, after)
-    rows, has_next = await activity_page(member.id, size, before_id)
-    account_ids = set(
-        await Account.filter(member_id=member.id, kind=AccountKind.MEMBER.value).values_list("id", flat=True)
-    )
+    items, has_next = await activity_page(member.id, size, before_id)
     program = context_of(info).runtime.program.program
-    entries = [ActivityEntry.from_transfer(row, account_ids, program, member.locale) for row in rows]
-    return ActivityConnection.build(entries, rows, has_next, after is not None)
+    entries = [ActivityEntry.from_item(item, program, member.locale) for item in items]
+    return ActivityConnection.build(entries, items, has_next, after is not None)

@@ -5,10 +5,9 @@ from enum import Enum
 
 import strawberry
 
-from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
 from loyalty.ledger.descriptions import describe
-from loyalty.ledger.models import Asset, Transfer
 from loyalty.program.spec import Program
+from loyalty.wallet import ActivityItem
 from loyalty.wallet import Wallet as WalletView
 from schema.money import Money, from_minor
 from schema.relay import Node, PageInfo, encode_cursor, to_global_id
@@ -85,19 +84,13 @@ class ActivityEntry(Node):
     reference: str | None = strawberry.field(description="The external id behind it (an order id, a refund id), if any.")
 
     @classmethod
-    def from_transfer(cls, row: Transfer, member_account_ids: set[int], program: Program, locale: str) -> ActivityEntry:
-        settings = program.program
-        incoming = row.credit_account_id in member_account_ids
-        outgoing = row.debit_account_id in member_account_ids
-        # A shortfall moves nothing the member can spend: it is booked on what they owe.
-        signed = row.amount if incoming and not outgoing else -row.amount if outgoing and not incoming else 0
-        is_points = row.asset == Asset.POINTS
+    def from_item(cls, item: ActivityItem, program: Program, locale: str) -> ActivityEntry:
+        settings, row = program.program, item.transfer
         return cls(
             id=to_global_id("ActivityEntry", row.id), occurred_at=row.occurred_at,
-            kind=ActivityKind(ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT")),
-            status=EntryStatus(row.status.upper()),
-            points=signed if is_points else 0,
-            credit=None if is_points else from_minor(signed, settings.currency, settings.minor_units),
+            kind=ActivityKind(item.kind), status=EntryStatus(row.status.upper()), points=item.points,
+            credit=None if item.credit_minor is None else from_minor(item.credit_minor, settings.currency,
+                                                                     settings.minor_units),
             available_at=row.available_at if row.status == "pending" else None,
             description=describe(row.code, row.memo, row.amount, locale, minor_units=settings.minor_units),
             reference=row.reference,
@@ -116,8 +109,8 @@ class ActivityConnection:
     page_info: PageInfo
 
     @classmethod
-    def build(cls, entries: list[ActivityEntry], rows: list[Transfer], has_next: bool, after: bool) -> ActivityConnection:
-        edges = [ActivityEdge(cursor=encode_cursor([row.id]), node=e) for e, row in zip(entries, rows)]
+    def build(cls, entries: list[ActivityEntry], items: list[ActivityItem], has_next: bool, after: bool) -> ActivityConnection:
+        edges = [ActivityEdge(cursor=encode_cursor([i.transfer.id]), node=e) for e, i in zip(entries, items)]
         return cls(edges=edges, page_info=PageInfo(
             has_next_page=has_next, has_previous_page=after,
             start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
