@@ -7,6 +7,7 @@ from loyalty import db
 from loyalty.auth.api_keys import authenticate_api_key, create_api_key
 from loyalty.auth.passwords import Passwords
 from loyalty.members import service as members
+from loyalty.members.joining import join
 from loyalty.program.store import apply_program_file
 from loyalty.settings import Settings
 
@@ -22,14 +23,10 @@ async def seed_demo_data(settings: Settings) -> None:
     try:
         current, _ = await apply_program_file(settings.program_file)
         if await members.find_by_email(DEMO_EMAIL) is None:
-            data = members.validate_new_member(
-                members.NewMember(DEMO_EMAIL, DEMO_PASSWORD, "Demo Member"),
-                current.program.program.default_locale,
-            )
             passwords = Passwords(
                 memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
             )
-            await members.create_member(data, await passwords.hash(DEMO_PASSWORD))
+            await join(members.NewMember(DEMO_EMAIL, DEMO_PASSWORD, "Demo Member"), passwords, current.program)
         key_path = settings.data_dir / KEY_FILE
         key = key_path.read_text().strip() if key_path.exists() else ""
         if not key or await authenticate_api_key(key) is None:

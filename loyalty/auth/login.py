@@ -1,16 +1,14 @@
 """Signing up, logging in, refreshing and logging out a member."""
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
 
-from loyalty.actions.service import award_action
 from loyalty.auth.passwords import Passwords
-from loyalty.ledger import book
 from loyalty.auth.sessions import IssuedSession, Sessions
 from loyalty.errors import ErrorCode, LoyaltyError, RateLimited
 from loyalty.members import service as members
+from loyalty.members.joining import join
 from loyalty.members.models import Member
-from loyalty.program.spec import ActionKind, Program
+from loyalty.program.spec import Program
 from loyalty.ratelimit import RateLimiter
 
 
@@ -34,15 +32,8 @@ class MemberAuth:
         self._window = window_seconds
 
     async def sign_up(self, data: members.NewMember, program: Program) -> tuple[Member, IssuedSession]:
-        """Creates the member and awards the program's SIGN_UP points in one transaction."""
-        data = members.validate_new_member(data, program.program.default_locale)
-        if await members.find_by_email(data.email) is not None:
-            raise members.EmailTaken()
-        password_hash = await self.passwords.hash(data.password)
-        async with in_transaction(), book.program_accounts_last():
-            member = await members.create_member(data, password_hash)
-            if program.earning_rule(ActionKind.SIGN_UP) is not None:
-                await award_action(program, member.id, ActionKind.SIGN_UP, member.member_number, member.joined_at)
+        """Joins the member (with their welcome points) and starts their first session."""
+        member = await join(data, self.passwords, program)
         return member, await self.sessions.start(member.id)
 
     async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:
