@@ -27,6 +27,7 @@ from loyalty.ledger.models import Account, Asset, Transfer
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase, Refund
+from loyalty.purchases.service import Item, validate_items
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class RefundRequest:
     order_id: str
     refund_id: str
     amount: Decimal
-    items: tuple[dict, ...] = field(default_factory=tuple)
+    items: tuple[Item, ...] = field(default_factory=tuple)
 
 
 def share(total: int, part_minor: int, whole_minor: int) -> int:
@@ -47,6 +48,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
         request, order_id=check_key(request.order_id, "orderId"), refund_id=check_key(request.refund_id, "refundId")
     )
     amount_minor = to_minor(request.amount, program.program.minor_units)
+    items = validate_items(program, request.items)
     request_hash = fingerprint(order=request.order_id, amount=amount_minor)
     if (replayed := await _replay(request.refund_id, request_hash)) is not None:
         return replayed
@@ -55,7 +57,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
         raise NotFound("No purchase with that order id.", field="orderId")
     try:
         async with in_transaction(), book.program_accounts_last():
-            return await _refund(request, amount_minor, request_hash, purchase.member_id)
+            return await _refund(request, amount_minor, items, request_hash, purchase.member_id)
     except IntegrityError:
         if (replayed := await _replay(request.refund_id, request_hash)) is not None:
             return replayed
@@ -70,13 +72,15 @@ async def _replay(refund_id: str, request_hash: str) -> Purchase | None:
     return await Purchase.get(id=existing.purchase_id)
 
 
-async def _refund(request: RefundRequest, amount_minor: int, request_hash: str, member_id: int) -> Purchase:
+async def _refund(
+    request: RefundRequest, amount_minor: int, items: list[dict], request_hash: str, member_id: int
+) -> Purchase:
     account = await lock_member_account(member_id, Asset.POINTS)
     # Re-read under the member's lock: every change to a purchase holds that lock.
     purchase = await Purchase.get(order_id=request.order_id)
     refund = await Refund.create(
         refund_id=request.refund_id, purchase_id=purchase.id, amount_minor=amount_minor,
-        items=list(request.items), request_hash=request_hash, created_at=clock.now(),
+        items=items, request_hash=request_hash, created_at=clock.now(),
     )
     refunded = purchase.refunded_minor + amount_minor
     if refunded > purchase.amount_minor:

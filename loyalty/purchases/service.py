@@ -69,15 +69,20 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
     occurred_at = occurred_at.astimezone(timezone.utc)
     if occurred_at > now + FUTURE_LEEWAY:
         raise LoyaltyError("A purchase cannot happen in the future.", field="occurredAt")
-    if len(request.items) > MAX_ITEMS:
+    return amount_minor, occurred_at, validate_items(program, request.items)
+
+
+def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict]:
+    """The order's (or refund's) lines as stored: amounts in minor units."""
+    if len(items) > MAX_ITEMS:
         raise LoyaltyError(f"An order has at most {MAX_ITEMS} items.", field="items")
-    items = []
-    for item in request.items:
+    lines = []
+    for item in items:
         if not item.sku.strip() or len(item.sku) > 100 or item.quantity <= 0:
             raise LoyaltyError("Each item needs a sku and a positive quantity.", field="items")
-        minor = to_minor(item.amount, settings.minor_units, field="items", allow_zero=True)
-        items.append({"sku": item.sku, "quantity": item.quantity, "amount_minor": minor, "category": item.category})
-    return amount_minor, occurred_at, items
+        minor = to_minor(item.amount, program.program.minor_units, field="items", allow_zero=True)
+        lines.append({"sku": item.sku, "quantity": item.quantity, "amount_minor": minor, "category": item.category})
+    return lines
 
 
 def points_value_minor(program: Program, points: int) -> int:

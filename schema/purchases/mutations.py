@@ -38,9 +38,8 @@ class PurchaseMutations:
         program = context_of(info).runtime.program.program
         try:
             require_scope(info, "purchases:write")
-            items = tuple({"sku": i.sku, "quantity": i.quantity, "amount": str(i.amount)} for i in input.items or ())
             row = await refunds.refund_purchase(
-                program, refunds.RefundRequest(input.order_id, input.refund_id, input.amount, items)
+                program, refunds.RefundRequest(input.order_id, input.refund_id, input.amount, _items(input.items))
             )
         except LoyaltyError as exc:
             return PurchasePayload(errors=user_errors(exc))
