@@ -117,8 +117,8 @@ async def credit_member(
     """Moves `amount` from the program account `source` to the member: pending until
     `pending_until` when given, else posted at once (forming a lot, and paying any debt)."""
     asset = Asset(account.asset)
-    row = await sql.fetch_one("SELECT posted + pending_in AS held FROM ledger_accounts WHERE id = ?", account.id)
-    if row["held"] + amount > MAX_BALANCE:
+    # The balances as locked at the start of the operation: debits since only lower them.
+    if account.posted + account.pending_in + amount > MAX_BALANCE:
         raise LoyaltyError("The amount is too large: the balance would exceed what a wallet can hold.",
                            field="amount")
     source_id = await program_account_id(asset, source)
