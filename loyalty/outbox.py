@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from loyalty import clock, sql
+from loyalty import changes, clock, sql
 
 
 class OutboxEvent(Model):
@@ -29,7 +29,8 @@ class OutboxEvent(Model):
 
 
 async def emit(topic: str, member_id: int | None, payload: dict[str, Any]) -> OutboxEvent:
-    """Call inside the transaction that makes the change."""
+    """Call inside the transaction that makes the change (see `loyalty.events` for topics)."""
+    changes.touch(member_id)
     return await OutboxEvent.create(
         id=uuid.uuid4(), topic=topic, member_id=member_id, payload=payload, created_at=clock.now()
     )

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from loyalty import clock, outbox
+from loyalty import changes, clock, outbox
 from loyalty.actions.models import ActionRecord
 from loyalty.actions.periods import period_start
 from loyalty.errors import ErrorCode, IdempotencyConflict, LoyaltyError, NotFound
@@ -55,7 +54,7 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
     if not await Member.exists(id=member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
-        async with in_transaction(), book.program_accounts_last():
+        async with changes.member_change():
             return ActionResult(await award_action(program, member_id, action, reference, clock.now()))
     except IntegrityError:
         if (replayed := await _replay(action, reference, member_id)) is not None:

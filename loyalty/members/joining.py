@@ -1,11 +1,10 @@
 """Joining the program: the member and their welcome points, in one transaction."""
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
 
+from loyalty import changes
 from loyalty.actions.service import award_action
 from loyalty.auth.passwords import Passwords
-from loyalty.ledger import book
 from loyalty.members import service as members
 from loyalty.members.models import Member
 from loyalty.program.spec import ActionKind, Program
@@ -18,7 +17,7 @@ async def join(data: members.NewMember, passwords: Passwords, program: Program) 
     if await members.find_by_email(data.email) is not None:
         raise members.EmailTaken()
     password_hash = await passwords.hash(data.password)
-    async with in_transaction(), book.program_accounts_last():
+    async with changes.member_change():
         member = await members.create_member(data, password_hash)
         if program.earning_rule(ActionKind.SIGN_UP) is not None:
             await award_action(program, member.id, ActionKind.SIGN_UP, member.member_number, member.joined_at)

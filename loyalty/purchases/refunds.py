@@ -15,9 +15,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from loyalty import clock, outbox, sql
+from loyalty import changes, clock, outbox, sql
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger import book
@@ -56,7 +55,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     if purchase is None:
         raise NotFound("No purchase with that order id.", field="orderId")
     try:
-        async with in_transaction(), book.program_accounts_last():
+        async with changes.member_change():
             return await _refund(request, amount_minor, items, request_hash, purchase.member_id)
     except IntegrityError:
         if (replayed := await _replay(request.refund_id, request_hash)) is not None:

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
-from loyalty import clock, outbox
+from loyalty import changes, clock, outbox
 from loyalty.earning.pipeline import PurchaseFacts, purchase_points
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
@@ -127,7 +126,7 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
     if not await Member.exists(id=request.member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
-        async with in_transaction(), book.program_accounts_last():
+        async with changes.member_change():
             return await _record(program, request, amount_minor, occurred_at, items, request_hash)
     except IntegrityError:
         # The same order id, recorded by a concurrent request that committed first.

@@ -1,0 +1,81 @@
+"""Member changes and what follows their commit.
+
+Every operation that changes what a member sees (their wallet, tier, rewards, donations)
+runs inside `member_change()`: one database transaction in which program accounts are
+updated last (see `ledger.book.program_accounts_last`), and which remembers the members it
+touched. Once the transaction has committed, the functions registered with `after_commit`
+are called with those member ids (cache invalidation, live updates). They are never called
+for a transaction that rolled back, and a failure in one of them does not undo the commit.
+
+`outbox.emit` marks its member as touched; code that changes a member without emitting an
+event calls `touch` itself. Set-based jobs report their members through the events they
+write; the relay passes those on.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
+
+from tortoise.transactions import in_transaction
+
+from loyalty.ledger import book
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[frozenset[int]], Awaitable[None]]
+
+_touched: ContextVar[set[int] | None] = ContextVar("touched_members", default=None)
+_hooks: list[AfterCommit] = []
+
+
+def after_commit(hook: AfterCommit) -> AfterCommit:
+    """Registers `hook` to run after every committed member change (idempotent)."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+    return hook
+
+
+def remove_hook(hook: AfterCommit) -> None:
+    if hook in _hooks:
+        _hooks.remove(hook)
+
+
+def touch(member_ids: int | Iterable[int] | None) -> None:
+    """Marks members as changed by the current `member_change()` block (no-op outside one)."""
+    touched = _touched.get()
+    if touched is None or member_ids is None:
+        return
+    if isinstance(member_ids, int):
+        touched.add(member_ids)
+    else:
+        touched.update(member_ids)
+
+
+@contextlib.asynccontextmanager
+async def member_change() -> AsyncIterator[None]:
+    """One transaction for a member operation; nested blocks join the outer one."""
+    if _touched.get() is not None:
+        yield
+        return
+    touched: set[int] = set()
+    token = _touched.set(touched)
+    try:
+        async with in_transaction(), book.program_accounts_last():
+            yield
+    finally:
+        _touched.reset(token)
+    if touched:
+        await committed(touched)
+
+
+async def committed(member_ids: Iterable[int]) -> None:
+    """Runs the after-commit hooks for `member_ids` (also called by the outbox relay for
+    changes made elsewhere)."""
+    ids = frozenset(member_ids)
+    for hook in list(_hooks):
+        try:
+            await hook(ids)
+        except Exception:  # noqa: BLE001 - the change is committed; a hook must not undo it
+            log.exception("after-commit hook %r failed", hook)

@@ -1,0 +1,44 @@
+"""The outbox topics: what happened to a member, written with the change (`outbox.emit`).
+
+Each topic lists its payload keys. Points are whole points; money is in minor units of the
+program's currency (`*_minor`, with `currency`); dates and times are ISO 8601 strings in UTC.
+Notifications are rendered from these payloads, so a payload carries everything its message
+says. Adding a key is fine; renaming or removing one breaks the templates.
+"""
+from __future__ import annotations
+
+# -- points (the ledger)
+POINTS_EARNED = "points.earned"  # points, pending, available_at, and order | action | reason
+POINTS_ACTIVATED = "points.activated"  # points, batch: pending points became spendable
+POINTS_SPENT = "points.spent"  # points, order
+POINTS_CLAWED_BACK = "points.clawed_back"  # points, owed, order, refund
+POINTS_RESTORED = "points.restored"  # points, order
+POINTS_EXPIRED = "points.expired"  # points, transfer
+POINTS_EXPIRING = "points.expiring"  # points, expires_at (the warning, warning_days before)
+
+# -- store credit (cashback and credit rewards)
+CREDIT_EARNED = "credit.earned"  # credit_minor, currency, pending, available_at, order | reason
+CREDIT_SPENT = "credit.spent"  # credit_minor, currency, order
+CREDIT_CLAWED_BACK = "credit.clawed_back"  # credit_minor, currency, order, refund
+
+# -- tiers
+TIER_UPGRADED = "tier.upgraded"  # tier, tier_name, previous, previous_name, valid_until
+TIER_DOWNGRADED = "tier.downgraded"  # tier, tier_name, previous, previous_name
+TIER_AT_RISK = "tier.at_risk"  # tier, tier_name, remaining_to_keep (string), period_end, metric
+
+# -- bonuses given by the jobs
+BIRTHDAY_REWARDED = "birthday.rewarded"  # points, credit_minor, currency
+YEARLY_REWARD_GIVEN = "tier.yearly_reward"  # tier, tier_name, points, credit_minor, currency
+
+# -- rewards, charity, referrals
+REWARD_REDEEMED = "reward.redeemed"  # reward, reward_name, code, points, expires_at, issued_reward_id
+REWARD_ISSUED = "reward.issued"  # as REWARD_REDEEMED with points 0: a gift (welcome coupon, punch card)
+DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, value_minor, currency, automatic
+REFERRAL_COMPLETED = "referral.completed"  # friend_name, points
+
+TOPICS: tuple[str, ...] = (
+    POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
+    POINTS_EXPIRING, CREDIT_EARNED, CREDIT_SPENT, CREDIT_CLAWED_BACK, TIER_UPGRADED, TIER_DOWNGRADED,
+    TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
+    REFERRAL_COMPLETED,
+)

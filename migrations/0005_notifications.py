@@ -1,0 +1,10 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops  # noqa: F401
+
+
+class Migration(migrations.Migration):
+    """Notifications, their deliveries and the scheduler's runs."""
+
+    dependencies = [("loyalty", "0004_rewards_charity_referrals")]
+
+    operations: list = []
