@@ -1,0 +1,1 @@
+"""Tiers: qualification periods, the member's current level, reviews and overrides."""
