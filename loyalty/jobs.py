@@ -10,7 +10,8 @@ from loyalty.ledger.expiry import expire_points
 
 Job = Callable[[datetime], Awaitable[int]]
 
-# The daily order: pending points first (they may be spent or expire), then expiry.
+# The daily order: pending points first (they may be spent or expire), then tier periods,
+# then expiry, then rewards and warnings. Each job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "expire-points": expire_points,

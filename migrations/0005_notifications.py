@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops  # noqa: F401
 
 
 class Migration(migrations.Migration):
-    """Notifications, their deliveries and the scheduler's runs."""
+    """Notifications and their deliveries."""
 
     dependencies = [("loyalty", "0004_rewards_charity_referrals")]
 

@@ -3,8 +3,8 @@ from tortoise.migrations import operations as ops  # noqa: F401
 
 
 class Migration(migrations.Migration):
-    """Tiers, bonus days, birthday and yearly rewards, cashback and expiry policies."""
+    """The scheduler's record of the job runs it made."""
 
-    dependencies = [("loyalty", "0002_open_lots_index")]
+    dependencies = [("loyalty", "0006_bonuses_cashback")]
 
     operations: list = []
