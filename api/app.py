@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.notifier import start_notifier
 from loyalty import db
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
@@ -61,12 +62,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return
         await db.init(settings)
         built: Runtime | None = None
+        notifier = await start_notifier(settings)
         try:
             built = await build_runtime(settings)
             app.state.runtime = built
             endpoint.app = LoyaltyGraphQL(built)
             yield
         finally:
+            await notifier.stop()
             endpoint.app = None
             if built is not None:
                 await built.close()

@@ -115,6 +115,51 @@ async def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+
+    from workers.main import run_worker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    async def work(_: argparse.Namespace) -> int:
+        await run_worker(get_settings(), stop, with_scheduler=args.with_scheduler)
+        return 0
+
+    return await _with_db(args, work)
+
+
+async def cmd_notifications(args: argparse.Namespace) -> int:
+    from loyalty.notifications import delivery
+    from loyalty.notifications.channels.configured import from_settings
+
+    async def work(_: argparse.Namespace) -> int:
+        if args.retry is not None:
+            revived = await delivery.revive(args.retry)
+            if revived is None:
+                print(f"error: no dead notification with id {args.retry}", file=sys.stderr)
+                return 1
+            settings = get_settings()
+            channels = from_settings(settings)
+            try:
+                status = await delivery.deliver(revived.id, channels, delivery.policy_from(settings))
+            finally:
+                await channels.close()
+            print(f"{revived.id}: {status or 'pending'}")
+            return 0
+        rows = await delivery.failed()
+        for row in rows:
+            print(f"{row.id}  {row.created_at.isoformat(timespec='seconds')}  {row.topic}  {row.channel}  "
+                  f"member {row.member_id}  {row.attempts} attempt(s)  {row.last_error or ''}")
+        print(f"{len(rows)} dead notification(s)")
+        return 0
+
+    return await _with_db(args, work)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -175,6 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
                    ).set_defaults(run=cmd_verify_ledger)
+    worker = sub.add_parser("worker", help="relay outbox events and deliver notifications")
+    worker.add_argument("--with-scheduler", action="store_true", help="run the scheduler in this process too")
+    worker.set_defaults(run=cmd_worker)
+
+    notifications = sub.add_parser("notifications", help="list dead notifications or retry one")
+    which = notifications.add_mutually_exclusive_group(required=True)
+    which.add_argument("--failed", action="store_true", help="list the notifications that gave up (dead letters)")
+    which.add_argument("--retry", metavar="ID", help="send a dead notification again, with fresh attempts")
+    notifications.set_defaults(run=cmd_notifications)
     return parser
 
 

@@ -46,9 +46,34 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
     password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)
 
+    # Notifications: the channels (each off while unset), retries and the worker.
+    smtp_url: str | None = Field(None, alias="SMTP_URL")
+    mail_from: str = Field("Loyalty <no-reply@localhost>", alias="MAIL_FROM")
+    fcm_credentials_file: Path | None = Field(None, alias="FCM_CREDENTIALS_FILE")
+    fcm_endpoint: str = Field("https://fcm.googleapis.com", alias="FCM_ENDPOINT")
+    fcm_token_url: str | None = Field(None, alias="FCM_TOKEN_URL")
+    apns_key_file: Path | None = Field(None, alias="APNS_KEY_FILE")
+    apns_key_id: str | None = Field(None, alias="APNS_KEY_ID")
+    apns_team_id: str | None = Field(None, alias="APNS_TEAM_ID")
+    apns_topic: str | None = Field(None, alias="APNS_TOPIC")
+    apns_endpoint: str = Field("https://api.push.apple.com", alias="APNS_ENDPOINT")
+    vapid_private_key: str | None = Field(None, alias="VAPID_PRIVATE_KEY")
+    vapid_subject: str | None = Field(None, alias="VAPID_SUBJECT")
+    notify_max_attempts: int = Field(8, alias="NOTIFY_MAX_ATTEMPTS", ge=1)
+    notify_backoff_seconds: float = Field(30.0, alias="NOTIFY_BACKOFF_SECONDS", gt=0)
+    notify_backoff_max_seconds: float = Field(6 * 3600.0, alias="NOTIFY_BACKOFF_MAX_SECONDS", gt=0)
+    notify_lease_seconds: float = Field(60.0, alias="NOTIFY_LEASE_SECONDS", gt=0)
+    worker_reclaim_seconds: float = Field(60.0, alias="WORKER_RECLAIM_SECONDS", gt=0)
+
     @field_validator("redis_url", "jwt_private_key", "jwt_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url", "fcm_credentials_file", "fcm_token_url", "apns_key_file", "apns_key_id",
+                     "apns_team_id", "apns_topic", "vapid_private_key", "vapid_subject", mode="before")
+    @classmethod
+    def _blank_channel_setting_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @property

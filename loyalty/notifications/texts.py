@@ -1,0 +1,180 @@
+"""The words of every notification, per topic and language.
+
+Each topic has a push title and body; email uses the title as its subject and the body between
+a greeting and a link to the page the deep link opens. Placeholders name payload keys of the
+topic (see `loyalty.events`) or the values `render` derives from them: `credit` and `value`
+(money with its currency), dates as `YYYY-MM-DD`. A topic may have a `.pending` variant, used
+when the payload says the amount is not spendable yet.
+"""
+from __future__ import annotations
+
+from loyalty import events
+
+LANGUAGES = ("en", "nl", "de", "ro")
+FALLBACK = "en"
+
+# Topics that advertise rather than report: sent only with marketing consent and the
+# member's marketing setting on.
+MARKETING = frozenset({events.TIER_AT_RISK})
+
+# The page a push opens and an email links to, below PUBLIC_URL.
+LINKS: dict[str, str] = {
+    events.POINTS_EARNED: "/wallet",
+    events.POINTS_ACTIVATED: "/wallet",
+    events.POINTS_SPENT: "/wallet",
+    events.POINTS_CLAWED_BACK: "/wallet",
+    events.POINTS_RESTORED: "/wallet",
+    events.POINTS_EXPIRED: "/wallet",
+    events.POINTS_EXPIRING: "/wallet",
+    events.CREDIT_EARNED: "/wallet",
+    events.CREDIT_SPENT: "/wallet",
+    events.CREDIT_CLAWED_BACK: "/wallet",
+    events.TIER_UPGRADED: "/tier",
+    events.TIER_DOWNGRADED: "/tier",
+    events.TIER_AT_RISK: "/tier",
+    events.BIRTHDAY_REWARDED: "/wallet",
+    events.YEARLY_REWARD_GIVEN: "/wallet",
+    events.REWARD_REDEEMED: "/rewards",
+    events.REWARD_ISSUED: "/rewards",
+    events.DONATION_MADE: "/charity",
+    events.REFERRAL_COMPLETED: "/referrals",
+}
+
+GREETING = {"en": "Hello {name},", "nl": "Hallo {name},", "de": "Hallo {name},", "ro": "Bună, {name},"}
+OPEN_LINK = {"en": "Open your wallet", "nl": "Open je wallet", "de": "Zu deinem Konto", "ro": "Deschide portofelul"}
+FOOTER = {
+    "en": "You receive this email because you are a member. Change your notification settings in the app.",
+    "nl": "Je ontvangt deze e-mail omdat je lid bent. Wijzig je meldingsinstellingen in de app.",
+    "de": "Du erhältst diese E-Mail, weil du Mitglied bist. Ändere deine Benachrichtigungen in der App.",
+    "ro": "Primești acest e-mail pentru că ești membru. Schimbă setările de notificare în aplicație.",
+}
+
+# topic -> language -> (title, body)
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    events.POINTS_EARNED: {
+        "en": ("You earned {points} points", "{points} points were added to your wallet."),
+        "nl": ("Je hebt {points} punten verdiend", "Er zijn {points} punten aan je wallet toegevoegd."),
+        "de": ("Du hast {points} Punkte gesammelt", "{points} Punkte wurden deinem Konto gutgeschrieben."),
+        "ro": ("Ai câștigat {points} puncte", "{points} puncte au fost adăugate în portofelul tău."),
+    },
+    events.POINTS_EARNED + ".pending": {
+        "en": ("You earned {points} points", "{points} points are on their way: you can spend them from {available_at}."),
+        "nl": ("Je hebt {points} punten verdiend", "{points} punten komen eraan: je kunt ze besteden vanaf {available_at}."),
+        "de": ("Du hast {points} Punkte gesammelt", "{points} Punkte sind unterwegs: du kannst sie ab {available_at} einlösen."),
+        "ro": ("Ai câștigat {points} puncte", "{points} puncte sunt pe drum: le poți folosi din {available_at}."),
+    },
+    events.POINTS_ACTIVATED: {
+        "en": ("Your points are ready", "{points} pending points can now be spent."),
+        "nl": ("Je punten staan klaar", "{points} punten in afwachting kun je nu besteden."),
+        "de": ("Deine Punkte sind bereit", "{points} vorgemerkte Punkte kannst du jetzt einlösen."),
+        "ro": ("Punctele tale sunt gata", "{points} puncte în așteptare pot fi folosite acum."),
+    },
+    events.POINTS_SPENT: {
+        "en": ("You spent {points} points", "{points} points were used for order {order}."),
+        "nl": ("Je hebt {points} punten besteed", "{points} punten zijn gebruikt voor bestelling {order}."),
+        "de": ("Du hast {points} Punkte eingelöst", "{points} Punkte wurden für Bestellung {order} eingelöst."),
+        "ro": ("Ai folosit {points} puncte", "{points} puncte au fost folosite pentru comanda {order}."),
+    },
+    events.POINTS_CLAWED_BACK: {
+        "en": ("Points taken back after a refund", "After the refund of order {order}, {points} points were taken back."),
+        "nl": ("Punten teruggenomen na een terugbetaling", "Na de terugbetaling van bestelling {order} zijn {points} punten teruggenomen."),
+        "de": ("Punkte nach einer Erstattung abgezogen", "Nach der Erstattung von Bestellung {order} wurden {points} Punkte abgezogen."),
+        "ro": ("Puncte retrase după o rambursare", "După rambursarea comenzii {order}, {points} puncte au fost retrase."),
+    },
+    events.POINTS_RESTORED: {
+        "en": ("Your points are back", "{points} points spent on order {order} are back in your wallet."),
+        "nl": ("Je punten zijn terug", "{points} punten die je aan bestelling {order} besteedde, staan weer in je wallet."),
+        "de": ("Deine Punkte sind zurück", "{points} Punkte aus Bestellung {order} sind wieder auf deinem Konto."),
+        "ro": ("Punctele tale au revenit", "{points} puncte folosite pentru comanda {order} au revenit în portofel."),
+    },
+    events.POINTS_EXPIRED: {
+        "en": ("{points} points expired", "{points} points in your wallet have expired."),
+        "nl": ("{points} punten zijn vervallen", "{points} punten in je wallet zijn vervallen."),
+        "de": ("{points} Punkte sind verfallen", "{points} Punkte auf deinem Konto sind verfallen."),
+        "ro": ("{points} puncte au expirat", "{points} puncte din portofelul tău au expirat."),
+    },
+    events.POINTS_EXPIRING: {
+        "en": ("Your points expire soon", "{points} points expire on {expires_at}. Spend them before then."),
+        "nl": ("Je punten vervallen binnenkort", "{points} punten vervallen op {expires_at}. Besteed ze op tijd."),
+        "de": ("Deine Punkte verfallen bald", "{points} Punkte verfallen am {expires_at}. Löse sie vorher ein."),
+        "ro": ("Punctele tale expiră curând", "{points} puncte expiră pe {expires_at}. Folosește-le până atunci."),
+    },
+    events.CREDIT_EARNED: {
+        "en": ("You earned {credit}", "{credit} of store credit was added to your wallet."),
+        "nl": ("Je hebt {credit} verdiend", "Er is {credit} tegoed aan je wallet toegevoegd."),
+        "de": ("Du hast {credit} erhalten", "{credit} Guthaben wurde deinem Konto gutgeschrieben."),
+        "ro": ("Ai câștigat {credit}", "{credit} credit a fost adăugat în portofelul tău."),
+    },
+    events.CREDIT_EARNED + ".pending": {
+        "en": ("You earned {credit}", "{credit} of store credit is on its way: you can spend it from {available_at}."),
+        "nl": ("Je hebt {credit} verdiend", "{credit} tegoed komt eraan: je kunt het besteden vanaf {available_at}."),
+        "de": ("Du hast {credit} erhalten", "{credit} Guthaben ist unterwegs: du kannst es ab {available_at} einlösen."),
+        "ro": ("Ai câștigat {credit}", "{credit} credit este pe drum: îl poți folosi din {available_at}."),
+    },
+    events.CREDIT_SPENT: {
+        "en": ("You spent {credit}", "{credit} of store credit was used for order {order}."),
+        "nl": ("Je hebt {credit} besteed", "{credit} tegoed is gebruikt voor bestelling {order}."),
+        "de": ("Du hast {credit} eingelöst", "{credit} Guthaben wurde für Bestellung {order} eingelöst."),
+        "ro": ("Ai folosit {credit}", "{credit} credit a fost folosit pentru comanda {order}."),
+    },
+    events.CREDIT_CLAWED_BACK: {
+        "en": ("Credit taken back after a refund", "After the refund of order {order}, {credit} of store credit was taken back."),
+        "nl": ("Tegoed teruggenomen na een terugbetaling", "Na de terugbetaling van bestelling {order} is {credit} tegoed teruggenomen."),
+        "de": ("Guthaben nach einer Erstattung abgezogen", "Nach der Erstattung von Bestellung {order} wurden {credit} Guthaben abgezogen."),
+        "ro": ("Credit retras după o rambursare", "După rambursarea comenzii {order}, {credit} credit a fost retras."),
+    },
+    events.TIER_UPGRADED: {
+        "en": ("Welcome to {tier_name}", "You moved up from {previous_name} to {tier_name}."),
+        "nl": ("Welkom bij {tier_name}", "Je bent van {previous_name} naar {tier_name} gestegen."),
+        "de": ("Willkommen bei {tier_name}", "Du bist von {previous_name} zu {tier_name} aufgestiegen."),
+        "ro": ("Bun venit la {tier_name}", "Ai urcat de la {previous_name} la {tier_name}."),
+    },
+    events.TIER_DOWNGRADED: {
+        "en": ("Your tier is now {tier_name}", "Your tier changed from {previous_name} to {tier_name}."),
+        "nl": ("Je niveau is nu {tier_name}", "Je niveau is veranderd van {previous_name} naar {tier_name}."),
+        "de": ("Deine Stufe ist jetzt {tier_name}", "Deine Stufe hat sich von {previous_name} zu {tier_name} geändert."),
+        "ro": ("Nivelul tău este acum {tier_name}", "Nivelul tău s-a schimbat din {previous_name} în {tier_name}."),
+    },
+    events.TIER_AT_RISK: {
+        "en": ("Keep your {tier_name} tier", "Collect {remaining_to_keep} more by {period_end} to keep {tier_name}."),
+        "nl": ("Behoud je niveau {tier_name}", "Verzamel nog {remaining_to_keep} vóór {period_end} om {tier_name} te behouden."),
+        "de": ("Behalte deine Stufe {tier_name}", "Sammle bis {period_end} noch {remaining_to_keep}, um {tier_name} zu behalten."),
+        "ro": ("Păstrează nivelul {tier_name}", "Mai adună {remaining_to_keep} până pe {period_end} ca să păstrezi {tier_name}."),
+    },
+    events.BIRTHDAY_REWARDED: {
+        "en": ("Happy birthday!", "Your birthday gift is in your wallet: {points} points and {credit}."),
+        "nl": ("Gefeliciteerd!", "Je verjaardagscadeau staat in je wallet: {points} punten en {credit}."),
+        "de": ("Alles Gute zum Geburtstag!", "Dein Geburtstagsgeschenk ist auf deinem Konto: {points} Punkte und {credit}."),
+        "ro": ("La mulți ani!", "Cadoul tău de ziua ta este în portofel: {points} puncte și {credit}."),
+    },
+    events.YEARLY_REWARD_GIVEN: {
+        "en": ("Your {tier_name} yearly reward", "As a {tier_name} member you received {points} points and {credit}."),
+        "nl": ("Je jaarlijkse {tier_name}-beloning", "Als {tier_name}-lid heb je {points} punten en {credit} gekregen."),
+        "de": ("Deine jährliche {tier_name}-Prämie", "Als {tier_name}-Mitglied hast du {points} Punkte und {credit} erhalten."),
+        "ro": ("Recompensa anuală {tier_name}", "Ca membru {tier_name} ai primit {points} puncte și {credit}."),
+    },
+    events.REWARD_REDEEMED: {
+        "en": ("Your reward: {reward_name}", "You redeemed {reward_name} for {points} points. Your code: {code}."),
+        "nl": ("Je beloning: {reward_name}", "Je hebt {reward_name} ingewisseld voor {points} punten. Je code: {code}."),
+        "de": ("Deine Prämie: {reward_name}", "Du hast {reward_name} für {points} Punkte eingelöst. Dein Code: {code}."),
+        "ro": ("Recompensa ta: {reward_name}", "Ai revendicat {reward_name} pentru {points} puncte. Codul tău: {code}."),
+    },
+    events.REWARD_ISSUED: {
+        "en": ("A gift for you: {reward_name}", "You received {reward_name}. Your code: {code}."),
+        "nl": ("Een cadeau voor jou: {reward_name}", "Je hebt {reward_name} gekregen. Je code: {code}."),
+        "de": ("Ein Geschenk für dich: {reward_name}", "Du hast {reward_name} erhalten. Dein Code: {code}."),
+        "ro": ("Un cadou pentru tine: {reward_name}", "Ai primit {reward_name}. Codul tău: {code}."),
+    },
+    events.DONATION_MADE: {
+        "en": ("Thank you for your donation", "You gave {points} points, worth {value}, to {charity_name}."),
+        "nl": ("Bedankt voor je donatie", "Je hebt {points} punten, ter waarde van {value}, aan {charity_name} gegeven."),
+        "de": ("Danke für deine Spende", "Du hast {points} Punkte im Wert von {value} an {charity_name} gespendet."),
+        "ro": ("Îți mulțumim pentru donație", "Ai donat {points} puncte, în valoare de {value}, către {charity_name}."),
+    },
+    events.REFERRAL_COMPLETED: {
+        "en": ("{friend_name} joined thanks to you", "Your friend {friend_name} joined: you earned {points} points."),
+        "nl": ("{friend_name} is lid dankzij jou", "Je vriend {friend_name} is lid geworden: je hebt {points} punten verdiend."),
+        "de": ("{friend_name} ist dank dir dabei", "Dein Freund {friend_name} ist beigetreten: du hast {points} Punkte erhalten."),
+        "ro": ("{friend_name} s-a alăturat datorită ție", "Prietenul tău {friend_name} s-a alăturat: ai câștigat {points} puncte."),
+    },
+}

@@ -1,0 +1,85 @@
+"""The worker: relays committed outbox events and delivers the notifications they make.
+
+With REDIS_URL it relays the outbox onto a Redis stream and consumes the stream in a consumer
+group, so any number of workers share the load. Without it, it reads the outbox table
+directly (the API process runs this too). Either way it also retries failed notifications
+when their time comes."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from loyalty.notifications import delivery
+from loyalty.notifications.channels.configured import Channels, from_settings
+from loyalty.notifications.consumer import handle_event
+from loyalty.settings import Settings
+
+from workers import outbox_consumer, relay, stream
+
+log = logging.getLogger("loyalty.worker")
+
+IDLE_SECONDS = 0.5
+ERROR_PAUSE_SECONDS = 2.0
+
+
+async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int]], idle: float = IDLE_SECONDS) -> None:
+    """Runs `step` until `stop`; pauses `idle` seconds when it found nothing to do."""
+    while not stop.is_set():
+        try:
+            busy = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a worker outlives a failed step and tries again
+            log.exception("%s failed; trying again", name)
+            busy, idle_for = 0, ERROR_PAUSE_SECONDS
+        else:
+            idle_for = idle
+        if not busy:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=idle_for)
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler: bool = False,
+                     channels: Channels | None = None) -> None:
+    """Runs until `stop` is set; the database must be initialised."""
+    own_channels = channels is None
+    channels = channels or from_settings(settings)
+    policy = delivery.policy_from(settings)
+
+    async def handler(event_id: str, topic: str, member_id: int | None, payload: dict) -> object:
+        return await handle_event(event_id, topic, member_id, payload, channels, policy)
+
+    loops: list[Awaitable[None]] = [_loop("retry", stop, lambda: delivery.deliver_due(channels, policy))]
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        await stream.ensure_group(redis)
+        consumer = stream.consumer_name()
+
+        async def consume() -> int:
+            reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
+            return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
+
+        loops.append(_loop("relay", stop, lambda: relay.relay_once(redis), idle=0.2))
+        loops.append(_loop("consume", stop, consume, idle=0))
+        log.info("worker %s: relaying the outbox to the stream %r and consuming it as group %r",
+                 consumer, relay.STREAM, stream.GROUP)
+    else:
+        loops.append(_loop("outbox", stop, lambda: outbox_consumer.consume_once(handler), idle=0.5))
+        log.info("worker: consuming the outbox table (no REDIS_URL)")
+    if with_scheduler:
+        from workers.scheduler import run_scheduler
+
+        loops.append(run_scheduler(settings, stop))
+    log.info("notification channels: %s", ", ".join(sorted(channels.enabled())) or "none")
+    try:
+        await asyncio.gather(*loops)
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        if own_channels:
+            await channels.close()

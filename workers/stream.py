@@ -1,0 +1,65 @@
+"""The consumer side of the Redis stream: a consumer group shared by every worker.
+
+Each message is acknowledged (XACK) only after its notifications were made and tried, so a
+worker killed in the middle leaves it pending in the group; after WORKER_RECLAIM_SECONDS
+another worker takes it over (XAUTOCLAIM) and handles it again."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import ResponseError
+
+from workers.relay import STREAM, decode
+
+log = logging.getLogger(__name__)
+
+GROUP = "notifications"
+Handler = Callable[[str, str, int | None, dict], Awaitable[object]]
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+async def ensure_group(redis) -> None:  # noqa: ANN001 - redis.asyncio.Redis
+    try:
+        await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+async def _handle(redis, messages, handler: Handler) -> int:  # noqa: ANN001
+    done = 0
+    for message_id, fields in messages:
+        if not fields:  # trimmed from the stream while pending: nothing left to do
+            await redis.xack(STREAM, GROUP, message_id)
+            continue
+        await handler(*decode(fields))
+        await redis.xack(STREAM, GROUP, message_id)
+        done += 1
+    return done
+
+
+async def reclaim(redis, consumer: str, handler: Handler, idle_seconds: float, count: int = 50) -> int:  # noqa: ANN001
+    """Takes over messages another consumer held for longer than `idle_seconds`, and handles them."""
+    _, messages, *_ = await redis.xautoclaim(STREAM, GROUP, consumer, min_idle_time=int(idle_seconds * 1000),
+                                             start_id="0-0", count=count)
+    return await _handle(redis, messages, handler)
+
+
+async def read(redis, consumer: str, handler: Handler, *, block_ms: int = 1000, count: int = 20) -> int:  # noqa: ANN001
+    """Handles new messages (waits up to `block_ms` for one)."""
+    answer = await redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
+    return sum([await _handle(redis, messages, handler) for _, messages in answer or []])
+
+
+async def pending(redis) -> int:  # noqa: ANN001
+    """Messages delivered to a consumer and not acknowledged yet."""
+    try:
+        return int((await redis.xpending(STREAM, GROUP))["pending"])
+    except ResponseError:
+        return 0
