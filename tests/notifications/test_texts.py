@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from loyalty import events
+from loyalty.notifications import render, texts
+
+
+def test_every_topic_has_a_title_and_body_in_every_language_and_a_link() -> None:
+    for topic in events.TOPICS:
+        assert topic in texts.TEXTS, f"no texts for {topic}"
+        assert set(texts.TEXTS[topic]) == set(texts.LANGUAGES), topic
+        assert texts.LINKS[topic].startswith("/"), topic
+
+
+def test_a_variant_uses_the_same_placeholders_in_every_language() -> None:
+    for topic, by_language in texts.TEXTS.items():
+        names = {
+            lang: {name for part in pair for _, name, _, _ in string.Formatter().parse(part) if name}
+            for lang, pair in by_language.items()
+        }
+        assert all(found == names["en"] for found in names.values()), (topic, names)
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("nl-NL", "nl"), ("nl", "nl"), ("de_AT", "de"), ("ro-RO", "ro"), ("EN-GB", "en"), ("fr-FR", "en"), ("", "en"),
+])
+def test_the_language_is_the_locale_s_primary_language_with_english_as_the_fallback(locale: str, expected: str) -> None:
+    assert render.language(locale) == expected
+
+
+def test_a_dutch_email_has_subject_plain_text_and_html() -> None:
+    email = render.email(events.POINTS_EARNED, {"points": 120, "order": "A-1"}, "nl-NL", "Anna & Co",
+                         "https://wallet.example/")
+    assert email.subject == "Je hebt 120 punten verdiend"
+    assert email.text == (
+        "Hallo Anna & Co,\n\nEr zijn 120 punten aan je wallet toegevoegd.\n\n"
+        "Open je wallet: https://wallet.example/wallet\n\n-- \n" + texts.FOOTER["nl"] + "\n"
+    )
+    assert "<p>Hallo Anna &amp; Co,</p>" in email.html
+    assert '<a href="https://wallet.example/wallet">Open je wallet</a>' in email.html
+    assert email.html.startswith('<!doctype html>\n<html lang="nl">')
+
+
+def test_pending_points_say_when_they_can_be_spent() -> None:
+    push = render.push(events.POINTS_EARNED, {"points": 50, "pending": True, "available_at": "2026-03-15T00:00:00+00:00"},
+                       "de-DE", "Ann", "https://wallet.example", "n-1")
+    assert push.title == "Du hast 50 Punkte gesammelt"
+    assert push.body == "50 Punkte sind unterwegs: du kannst sie ab 2026-03-15 einlösen."
+    assert push.data == {"topic": "points.earned", "link": "https://wallet.example/wallet", "notification_id": "n-1"}
+
+
+def test_money_is_shown_in_major_units_with_its_currency() -> None:
+    push = render.push(events.DONATION_MADE, {"points": 500, "value_minor": 505, "currency": "EUR",
+                                              "charity_name": "Forest Fund"}, "ro", "Ann", "https://w.example", "x")
+    assert push.body == "Ai donat 500 puncte, în valoare de 5.05 EUR, către Forest Fund."
+
+
+def test_a_payload_without_a_value_the_text_needs_cannot_be_rendered() -> None:
+    with pytest.raises(render.RenderError, match="'order'"):
+        render.email(events.POINTS_SPENT, {"points": 5}, "en", "Ann", "https://w.example")
