@@ -27,12 +27,13 @@ class RetryPolicy:
     base_seconds: float = 30.0
     cap_seconds: float = 6 * 3600.0
     lease_seconds: float = 60.0
+    jitter: Callable[[], float] = random.random
 
-    def backoff(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
+    def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: base · 2^(attempts-1), capped, of which
         the second half is random ("equal jitter"), so failures spread out."""
         delay = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
-        return delay / 2 + rand() * delay / 2
+        return delay / 2 + self.jitter() * delay / 2
 
 
 async def claim(notification_id: str, policy: RetryPolicy) -> bool:
