@@ -19,6 +19,8 @@ from loyalty.settings import Settings
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 requires_postgres = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)")
+REDIS = bool(os.environ.get("REDIS_URL", "").strip())
+requires_redis = pytest.mark.skipif(not REDIS, reason="needs Redis (set REDIS_URL)")
 
 
 @pytest.fixture(scope="session")
