@@ -34,11 +34,14 @@ def free_port() -> int:
 
 
 class _Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd's hook
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
@@ -57,8 +60,9 @@ class SmtpReceiver:
 
 
 @contextlib.contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
-    mailbox = _Mailbox()
+def smtp_receiver(delay: float = 0.0) -> Iterator[SmtpReceiver]:
+    """`delay`: seconds the server takes to accept each message (a slow mail server)."""
+    mailbox = _Mailbox(delay)
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()

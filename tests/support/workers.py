@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
 import tempfile
@@ -73,5 +72,4 @@ def channel_env(settings: Settings) -> dict[str, str]:
         "NOTIFY_LEASE_SECONDS": settings.notify_lease_seconds,
         "WORKER_RECLAIM_SECONDS": settings.worker_reclaim_seconds,
     }
-    return {name: str(value) for name, value in names.items() if value is not None} | {
-        "PATH": os.environ.get("PATH", "")}
+    return {name: str(value) for name, value in names.items() if value is not None}
