@@ -1,0 +1,108 @@
+"""The relay and the stream consumer: a crash between adding to the stream and marking the
+event relayed repeats the event, and the repeat sends nothing twice."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
+
+from loyalty import events, outbox
+from loyalty.notifications.channels.configured import Channels
+from loyalty.notifications.channels.email import SmtpChannel
+from loyalty.notifications.consumer import handle_event
+from loyalty.notifications.delivery import RetryPolicy
+from loyalty.notifications.models import SENT, Notification
+from loyalty.outbox import OutboxEvent
+from loyalty.settings import Settings
+from tests.conftest import requires_redis
+from tests.support.notify import new_member
+from tests.support.receivers import SmtpReceiver, smtp_receiver
+from workers import relay, stream
+
+EARNED = {"points": 10, "pending": False, "order": "A-1"}
+
+
+class _Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    with smtp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+async def redis(clean_db: None, settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url, decode_responses=True)
+    await stream.ensure_group(client)
+    yield client
+    await client.aclose()
+
+
+@requires_redis
+async def test_a_crash_after_adding_to_the_stream_repeats_the_event_and_the_repeat_sends_nothing_twice(
+    redis: Redis, smtp: SmtpReceiver, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    member = await new_member("ann@example.com")
+    async with in_transaction():
+        event = await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
+
+    class _Dies:
+        @staticmethod
+        def now():  # noqa: ANN205
+            raise _Crash
+
+    monkeypatch.setattr(relay, "clock", _Dies)
+    with pytest.raises(_Crash):
+        await relay.relay_once(redis)
+    monkeypatch.undo()
+    assert await OutboxEvent.filter(published_at__isnull=True).count() == 1  # not marked: it goes again
+    assert await relay.relay_once(redis) == 1
+    assert await relay.relay_once(redis) == 0
+    assert await redis.xlen(relay.STREAM) == 2
+
+    channels = Channels(public_url="https://wallet.example",
+                        email=SmtpChannel(smtp.url, "Loyalty <no-reply@loyalty.example>"))
+    policy = RetryPolicy()
+    handled: list[str] = []
+
+    async def handler(event_id: str, topic: str, member_id: int | None, payload: dict) -> None:
+        handled.append(event_id)
+        await handle_event(event_id, topic, member_id, payload, channels, policy)
+
+    assert await stream.read(redis, "one", handler, block_ms=10) == 2
+    assert handled == [str(event.id)] * 2
+    [row] = await Notification.all()
+    assert (row.status, row.attempts) == (SENT, 1)
+    [message] = smtp.messages
+    assert message["Message-ID"] == f"<{row.id}@loyalty.example>"
+    assert await stream.pending(redis) == 0
+
+
+@requires_redis
+async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_time(
+    redis: Redis, smtp: SmtpReceiver,
+) -> None:
+    member = await new_member("ann@example.com")
+    async with in_transaction():
+        await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
+    await relay.relay_once(redis)
+
+    async def dies(*_: object) -> None:
+        raise _Crash
+
+    with pytest.raises(_Crash):
+        await stream.read(redis, "dead", dies, block_ms=10)
+    assert await stream.pending(redis) == 1
+    taken: list[str] = []
+
+    async def handler(event_id: str, *_: object) -> None:
+        taken.append(event_id)
+
+    assert await stream.reclaim(redis, "alive", handler, idle_seconds=3600) == 0
+    assert await stream.reclaim(redis, "alive", handler, idle_seconds=0) == 1
+    assert len(taken) == 1
+    assert await stream.pending(redis) == 0
