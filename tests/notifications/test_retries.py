@@ -53,6 +53,18 @@ async def test_a_failed_push_is_tried_again_after_its_backoff_until_it_is_sent(
     assert [r.headers["apns-id"] for r in push.received["apns"]] == [the_id] * 3
 
 
+async def test_a_refusal_for_good_makes_a_notification_dead_at_once(channels: Channels, push: PushReceiver) -> None:
+    policy = RetryPolicy(max_attempts=5)
+    member = await new_member("ann@example.com")
+    await register_device(member, "IOS", "apns-token")
+    await member.__class__.filter(id=member.id).update(notify_email=False)
+    push.refusing = True
+    [the_id] = await handle_event(uuid.uuid4(), events.POINTS_EARNED, member.id, EARNED, channels, policy)
+    row = await Notification.get(id=the_id)
+    assert (row.status, row.attempts, row.last_error) == (DEAD, 1, "HTTP 400: BadTopic")
+    assert len(push.received["apns"]) == 1
+
+
 async def test_a_notification_held_by_a_worker_is_not_taken_by_another_until_its_lease_runs_out(
     channels: Channels,
 ) -> None:

@@ -93,13 +93,15 @@ class Received:
 class PushReceiver:
     """Records every request by kind: "token", "fcm", "apns", "webpush". Tokens listed in
     `gone` are answered as no longer registered (FCM 404 UNREGISTERED, APNs 410, Web Push 410);
-    while `failing` is above zero, requests get HTTP 503 and it counts down."""
+    while `failing` is above zero, requests get HTTP 503 and it counts down; while `refusing`,
+    HTTP 400 (a refusal for good)."""
 
     url: str
     ca: trustme.CA
     received: dict[str, list[Received]] = field(default_factory=lambda: {"token": [], "fcm": [], "apns": [], "webpush": []})
     gone: set[str] = field(default_factory=set)
     failing: int = 0
+    refusing: bool = False
 
     def client_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -115,6 +117,8 @@ class PushReceiver:
         if self.failing > 0:
             self.failing -= 1
             return Response("try later", status_code=503)
+        if self.refusing:
+            return JSONResponse({"reason": "BadTopic"}, status_code=400)
         return None
 
     def app(self) -> Starlette:
