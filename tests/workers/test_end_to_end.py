@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from api.notifier import start_notifier
-from loyalty import clock
 from loyalty.notifications.channels.configured import from_settings
 from loyalty.notifications.fanout import notification_id
 from loyalty.notifications.models import SENT, Notification
