@@ -22,11 +22,16 @@ from loyalty.tiers.models import TierState
 from loyalty.tiers.review import settle
 
 
+def _snapshot(state: TierState) -> tuple:
+    return (state.level, state.valid_until, state.baseline_level, state.baseline_valid_until, state.baseline_until)
+
+
 async def track(program: Program, member_id: int, now: datetime) -> TierState:
     joined_at = await periods.joined_at_of(member_id)
     state = await states.state_for_update(program, member_id, joined_at, now)
     await settle(program, state, joined_at, now)
     before = states.effective_rank(program, state, now)
+    kept = _snapshot(state)
     if state.baseline_until <= now:  # a new period: what the member holds now is where it starts
         state.baseline_level, state.baseline_valid_until = state.level, state.valid_until
         state.baseline_until = states.baseline_end(program, joined_at, now)
@@ -40,9 +45,9 @@ async def track(program: Program, member_id: int, now: datetime) -> TierState:
             valid_until = max(keep, state.baseline_valid_until)
     else:
         level, valid_until = base, state.baseline_valid_until
-    code = program.tiers.levels[level].code
-    if (code, valid_until) != (state.level, state.valid_until):
-        state.level, state.valid_until, state.updated_at = code, valid_until, now
-    await state.save()
+    state.level, state.valid_until = program.tiers.levels[level].code, valid_until
+    if _snapshot(state) != kept:
+        state.updated_at = now
+        await state.save()
     await states.announce(program, member_id, before, states.effective_rank(program, state, now), state.valid_until)
     return state
