@@ -23,6 +23,7 @@ from loyalty.ledger.models import Asset
 from loyalty.program.spec import Program, TierDowngrade
 from loyalty.tiers import periods, qualifying, state as states
 from loyalty.tiers.models import TierState
+from loyalty.tiers.status import tier_status
 
 BATCH = 500
 
@@ -60,8 +61,6 @@ async def settle(program: Program, state: TierState, joined_at: datetime, now: d
 
 
 async def _warn_if_at_risk(program: Program, state: TierState, now: datetime) -> bool:
-    from loyalty.tiers.status import tier_status
-
     valid_until = state.valid_until
     due = valid_until is not None and now < valid_until <= now + timedelta(days=program.tiers.at_risk_days)
     if not due or state.at_risk_warned_for == valid_until or states.override_active(state, now):
