@@ -42,5 +42,6 @@ async def set_tier(program: Program, member_id: int, code: str, until: date, now
         before = states.effective_rank(program, state, now)
         state.override_level, state.override_until, state.updated_at = code, lapses, now
         await state.save()
+        changes.touch(member_id)
         await states.announce(program, member_id, before, rank, lapses)
     return state

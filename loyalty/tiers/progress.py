@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from loyalty import changes
 from loyalty.program.spec import Program
 from loyalty.tiers import periods, qualifying, state as states
 from loyalty.tiers.models import TierState
@@ -49,5 +50,6 @@ async def track(program: Program, member_id: int, now: datetime) -> TierState:
     if _snapshot(state) != kept:
         state.updated_at = now
         await state.save()
+        changes.touch(member_id)
     await states.announce(program, member_id, before, states.effective_rank(program, state, now), state.valid_until)
     return state

@@ -55,6 +55,7 @@ async def settle(program: Program, state: TierState, joined_at: datetime, now: d
     if changed:
         state.updated_at = now
         await state.save()
+        changes.touch(state.member_id)
         after = states.effective_rank(program, state, now)
         await states.announce(program, state.member_id, before, after, state.valid_until)
     return changed

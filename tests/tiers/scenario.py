@@ -76,15 +76,16 @@ async def run_day(now: datetime) -> dict[str, int]:
 
 
 class Member:
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, email: str = "ann@example.com"):
         self.program = program
+        self.email = email
         self.id = 0
 
     async def do(self, action: tuple) -> None:
         kind, *args = action
         program, now = self.program, clock.now()
         if kind == "join":
-            data = members.validate_new_member(members.NewMember("ann@example.com", "x" * 12, "Ann"), "en")
+            data = members.validate_new_member(members.NewMember(self.email, "x" * 12, "Ann"), "en")
             self.id = (await members.create_member(data, "hash")).id
         elif kind == "buy":
             order, amount, brand = args
@@ -120,3 +121,20 @@ async def play(program_text: str, program: Program, steps: list[Step]) -> None:
                        await tier_events_after(seen))
         assert outcome == (step.tier, step.wallet, step.events), f"step {number} at {step.at}: {step.do}"
     assert [str(v) for v in await verify_ledger()] == []
+
+
+async def at(member: Member, when: str, *action: str) -> None:
+    """One step for the member at a local time."""
+    with clock.frozen_at(local(member.program, when)):
+        await member.do(tuple(action))
+
+
+async def tier_at(member: Member, when: str) -> Tier:
+    with clock.frozen_at(local(member.program, when)):
+        return await read_tier(member.program, member.id)
+
+
+async def joined(program: Program, when: str = "2026-01-10 10:00", email: str = "ann@example.com") -> Member:
+    member = Member(program, email)
+    await at(member, when, "join")
+    return member

@@ -25,7 +25,8 @@ async def override_of(member_id: int) -> tuple:
 async def test_set_tier_holds_the_level_until_the_date_and_the_review_lapses_it(runtime, settings):
     ann = await new_member()
     done = run_command(settings, "set-tier", ann.member_number, "gold", "--until", "2099-01-01")
-    assert (done.returncode, done.stdout) == (0, f"member {ann.member_number} holds Gold until 2099-01-01, when it lapses\n")
+    assert (done.returncode, done.stdout) == (
+        0, f"member {ann.member_number} holds Gold until 2099-01-01, when it lapses\n")
     assert await override_of(ann.id) == ("gold", LAPSES)
     upgraded = await OutboxEvent.get(topic="tier.upgraded")
     assert (upgraded.member_id, upgraded.payload) == (ann.id, {

@@ -11,23 +11,7 @@ from loyalty.program.spec import ActionKind
 from loyalty.tiers import current
 from loyalty.tiers.status import tier_status
 from tests.support.tiers import tier_program
-from tests.tiers.scenario import Member, local, read_tier
-
-
-async def at(member: Member, when: str, *action: str) -> None:
-    with clock.frozen_at(local(member.program, when)):
-        await member.do(tuple(action))
-
-
-async def tier_at(member: Member, when: str):
-    with clock.frozen_at(local(member.program, when)):
-        return await read_tier(member.program, member.id)
-
-
-async def joined(program, when: str = "2026-01-10 10:00") -> Member:
-    member = Member(program)
-    await at(member, when, "join")
-    return member
+from tests.tiers.scenario import at, joined, local, tier_at
 
 
 async def test_crossing_a_threshold_moves_up_at_once_and_says_so_in_one_event(clean_db):

@@ -97,7 +97,8 @@ async def play(program: Program, steps: list[tuple]) -> None:
                 left = purchase.amount_minor - purchase.refunded_minor
                 if left:
                     amount = left if extra == "rest" else max(1, left // 3)
-                    await refund_purchase(program, RefundRequest(purchase.order_id, f"R-{n}", Decimal(amount).scaleb(-2)))
+                    request = RefundRequest(purchase.order_id, f"R-{n}", Decimal(amount).scaleb(-2))
+                    await refund_purchase(program, request)
             elif kind == "action":
                 await record_action(program, ann, ActionKind.SOCIAL_SHARE, f"share-{n}")
             elif kind == "jobs":

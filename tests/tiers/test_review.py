@@ -11,8 +11,7 @@ from loyalty.program.store import apply_program
 from loyalty.tiers.models import TierState
 from loyalty.tiers.review import review_tiers
 from tests.support.tiers import set_tier, tier_program, tier_program_text
-from tests.tiers.scenario import Member, local, read_tier
-from tests.tiers.test_progress import at, joined, tier_at
+from tests.tiers.scenario import at, joined, local, read_tier, tier_at
 
 
 async def review(program, when: str) -> int:
@@ -32,7 +31,7 @@ async def test_the_daily_order_runs_the_tier_review_right_after_pending_points()
 
 async def test_to_qualified_drops_to_the_level_the_period_reached(clean_db):
     program = tier_program(downgrade="to_qualified")
-    ann, bob = await joined(program), await joined_second(program)
+    ann, bob = await joined(program), await joined(program, email="bob@example.com")
     await at(ann, "2026-02-01 12:00", "buy", "A-1", "1500.00", "northwind")
     await at(bob, "2026-02-01 12:00", "buy", "B-1", "1500.00", "northwind")
     await at(ann, "2027-05-01 12:00", "buy", "A-2", "499.99", "northwind")
@@ -42,16 +41,6 @@ async def test_to_qualified_drops_to_the_level_the_period_reached(clean_db):
     assert (await tier_at(ann, "2028-01-01 00:00")).level == "bronze"
     bob_status = await tier_at(bob, "2028-01-01 00:00")
     assert (bob_status.level, bob_status.valid_until, bob_status.to_keep) == ("silver", "2029-01-01", "500.00")
-
-
-async def joined_second(program) -> Member:
-    member = Member(program)
-    with clock.frozen_at(local(program, "2026-01-10 10:00")):
-        from loyalty.members import service as members
-
-        data = members.validate_new_member(members.NewMember("bob@example.com", "x" * 12, "Bob"), "en")
-        member.id = (await members.create_member(data, "hash")).id
-    return member
 
 
 async def test_one_tier_steps_down_once_per_period_even_when_reviews_were_missed(clean_db):
@@ -67,7 +56,7 @@ async def test_one_tier_steps_down_once_per_period_even_when_reviews_were_missed
 
 async def test_at_risk_is_sent_once_per_period_and_not_to_members_who_kept_their_tier(clean_db):
     program = tier_program()
-    ann, bob = await joined(program), await joined_second(program)
+    ann, bob = await joined(program), await joined(program, email="bob@example.com")
     await at(ann, "2026-02-01 12:00", "buy", "A-1", "600.00", "northwind")
     await at(bob, "2026-02-01 12:00", "buy", "B-1", "600.00", "northwind")
     await at(ann, "2027-03-01 12:00", "buy", "A-2", "120.00", "northwind")
@@ -106,7 +95,7 @@ async def test_the_tier_review_job_reads_the_stored_program_and_a_second_run_cha
     text = tier_program_text()
     await apply_program(text, "tiers")
     program = tier_program()
-    members = [await joined(program)] + [await joined_second(program)]
+    members = [await joined(program)] + [await joined(program, email="bob@example.com")]
     await at(members[0], "2026-02-01 12:00", "buy", "A-1", "1500.00", "northwind")
     await at(members[1], "2026-02-01 12:00", "buy", "B-1", "700.00", "northwind")
     await at(members[1], "2027-02-01 12:00", "buy", "B-2", "100.00", "northwind")
