@@ -36,7 +36,7 @@ async def set_tier(program: Program, member_id: int, code: str, until: date, now
         raise NotFound("No member with that id or number.", field="memberId")
     async with changes.member_change():
         await lock_member_account(member_id, Asset.POINTS)
-        joined_at = await periods.joined_at_of(member_id)
+        joined_at = await periods.joined_at_of(program, member_id)
         state = await states.state_for_update(program, member_id, joined_at, now)
         await settle(program, state, joined_at, now)
         before = states.effective_rank(program, state, now)

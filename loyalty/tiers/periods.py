@@ -44,7 +44,7 @@ def _anniversary(joined: date, year: int) -> date:
     return date(year, joined.month, min(joined.day, calendar.monthrange(year, joined.month)[1]))
 
 
-def _year_start(kind: TierPeriod, joined: date, today: date) -> date:
+def _year_start(kind: TierPeriod, joined: date | None, today: date) -> date:
     """The first day of the (calendar or membership) year that holds `today`."""
     if kind is TierPeriod.CALENDAR_YEAR:
         return date(today.year, 1, 1)
@@ -52,26 +52,31 @@ def _year_start(kind: TierPeriod, joined: date, today: date) -> date:
     return this_year if this_year <= today else _anniversary(joined, today.year - 1)
 
 
-def _year_after(kind: TierPeriod, joined: date, start: date) -> date:
+def _year_after(kind: TierPeriod, joined: date | None, start: date) -> date:
     if kind is TierPeriod.CALENDAR_YEAR:
         return date(start.year + 1, 1, 1)
     return _anniversary(joined, start.year + 1)
 
 
-def current_period(program: Program, joined_at: datetime, at: datetime) -> Period:
-    """The period that holds `at`, for a member who joined at `joined_at`."""
+def _joined(program: Program, joined_at: datetime | None) -> date | None:
+    return None if joined_at is None else joined_at.astimezone(program.program.zone).date()
+
+
+def current_period(program: Program, joined_at: datetime | None, at: datetime) -> Period:
+    """The period that holds `at`, for a member who joined at `joined_at` (which only
+    anniversary_year reads: see `joined_at_of`)."""
     zone = program.program.zone
     kind = program.tiers.period
     today = at.astimezone(zone).date()
     if kind is TierPeriod.ROLLING_12_MONTHS:
         tomorrow = today + timedelta(days=1)
         return Period(_midnight(add_months(tomorrow, -12), zone), _midnight(tomorrow, zone))
-    joined = joined_at.astimezone(zone).date()
+    joined = _joined(program, joined_at)
     start = _year_start(kind, joined, today)
     return Period(_midnight(start, zone), _midnight(_year_after(kind, joined, start), zone))
 
 
-def keep_until(program: Program, joined_at: datetime, at: datetime) -> datetime:
+def keep_until(program: Program, joined_at: datetime | None, at: datetime) -> datetime:
     """The end of the period after the one that holds `at`: how long a tier earned at `at` holds."""
     zone = program.program.zone
     kind = program.tiers.period
@@ -79,10 +84,10 @@ def keep_until(program: Program, joined_at: datetime, at: datetime) -> datetime:
     end_day = end.astimezone(zone).date()
     if kind is TierPeriod.ROLLING_12_MONTHS:
         return _midnight(add_months(end_day, 12), zone)
-    return _midnight(_year_after(kind, joined_at.astimezone(zone).date(), end_day), zone)
+    return _midnight(_year_after(kind, _joined(program, joined_at), end_day), zone)
 
 
-def period_ending(program: Program, joined_at: datetime, end: datetime) -> Period:
+def period_ending(program: Program, joined_at: datetime | None, end: datetime) -> Period:
     """The period that ends at `end` (a period boundary): the one a review at `end` judges."""
     if program.tiers.period is TierPeriod.ROLLING_12_MONTHS:
         zone = program.program.zone
@@ -90,11 +95,14 @@ def period_ending(program: Program, joined_at: datetime, end: datetime) -> Perio
     return current_period(program, joined_at, end - timedelta(microseconds=1))
 
 
-async def joined_at_of(member_id: int) -> datetime:
+async def joined_at_of(program: Program, member_id: int) -> datetime | None:
+    """When the member joined, when the program's periods depend on it (None otherwise)."""
+    if program.tiers.period is not TierPeriod.ANNIVERSARY_YEAR:
+        return None
     row = await Member.filter(id=member_id).values_list("joined_at", flat=True)
     return row[0]
 
 
 async def period_containing(program: Program, member_id: int, at: datetime) -> Period:
     """The member's qualification period that holds `at`."""
-    return current_period(program, await joined_at_of(member_id), at)
+    return current_period(program, await joined_at_of(program, member_id), at)

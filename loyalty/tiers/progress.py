@@ -28,7 +28,7 @@ def _snapshot(state: TierState) -> tuple:
 
 
 async def track(program: Program, member_id: int, now: datetime) -> TierState:
-    joined_at = await periods.joined_at_of(member_id)
+    joined_at = await periods.joined_at_of(program, member_id)
     state = await states.state_for_update(program, member_id, joined_at, now)
     await settle(program, state, joined_at, now)
     before = states.effective_rank(program, state, now)

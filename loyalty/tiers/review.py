@@ -28,7 +28,7 @@ from loyalty.tiers.status import tier_status
 BATCH = 500
 
 
-async def settle(program: Program, state: TierState, joined_at: datetime, now: datetime) -> bool:
+async def settle(program: Program, state: TierState, joined_at: datetime | None, now: datetime) -> bool:
     """Applies what is due at `now`: lapsed overrides and ended periods. Returns whether the
     state changed (it is saved then, and the change announced)."""
     before = states.rank_of(program, state.override_level if state.override_level else state.level)
@@ -93,7 +93,7 @@ async def review_member(program: Program, member_id: int, now: datetime) -> bool
     async with changes.member_change():
         await lock_member_account(member_id, Asset.POINTS)
         state = await TierState.get(member_id=member_id)
-        joined_at = await periods.joined_at_of(member_id)
+        joined_at = await periods.joined_at_of(program, member_id)
         settled = await settle(program, state, joined_at, now)
         warned = await _warn_if_at_risk(program, state, now)
     return settled or warned

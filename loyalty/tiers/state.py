@@ -34,7 +34,7 @@ def effective_rank(program: Program, state: TierState | None, at: datetime) -> i
     return rank_of(program, state.level)
 
 
-def baseline_end(program: Program, joined_at: datetime, now: datetime) -> datetime:
+def baseline_end(program: Program, joined_at: datetime | None, now: datetime) -> datetime:
     """How long what the member holds at `now` stays the level a refund can return them to:
     the end of the current period (for rolling_12_months, as long as a purchase made today
     counts towards the tier)."""
@@ -47,7 +47,9 @@ async def load_state(member_id: int) -> TierState | None:
     return await TierState.get_or_none(member_id=member_id)
 
 
-async def state_for_update(program: Program, member_id: int, joined_at: datetime, now: datetime) -> TierState:
+async def state_for_update(
+    program: Program, member_id: int, joined_at: datetime | None, now: datetime,
+) -> TierState:
     """The member's state, made at the entry level when they have none. Call it inside the
     transaction that holds the member's lock."""
     state = await TierState.get_or_none(member_id=member_id)

@@ -32,7 +32,7 @@ class TierStatus:
 
 
 async def tier_status(program: Program, member_id: int, now: datetime) -> TierStatus:
-    joined_at = await periods.joined_at_of(member_id)
+    joined_at = await periods.joined_at_of(program, member_id)
     state = await states.load_state(member_id)
     period = periods.current_period(program, joined_at, now)
     units = await qualifying.qualifying_units(program, member_id, period)
