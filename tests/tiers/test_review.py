@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from loyalty import clock
+from loyalty.errors import LoyaltyError
 from loyalty.jobs import JOBS
 from loyalty.outbox import OutboxEvent
 from loyalty.program.store import apply_program
@@ -110,3 +111,21 @@ async def test_the_tier_review_job_reads_the_stored_program_and_a_second_run_cha
         assert await JOBS["tier-review"](clock.now()) == 0
         assert (await TierState.all().order_by("member_id").values(), await OutboxEvent.all().count()) == once
         assert [(await read_tier(program, m.id)).level for m in members] == ["silver", "bronze"]
+
+
+async def test_set_tier_refuses_an_unknown_level_a_past_date_and_an_unknown_member(clean_db):
+    program = tier_program()
+    ann = await joined(program)
+    cases = [(ann.id, "platinum", date(2026, 6, 1), "INVALID", "level"),
+             (ann.id, "gold", date(2026, 1, 10), "INVALID", "until"),
+             (ann.id + 1000, "gold", date(2026, 6, 1), "NOT_FOUND", "memberId")]
+    with clock.frozen_at(local(program, "2026-01-10 12:00")):
+        for member_id, code, until, error, field in cases:
+            try:
+                await set_tier(program, member_id, code, until=until)
+            except LoyaltyError as exc:
+                assert (exc.code.value, exc.field) == (error, field)
+            else:
+                raise AssertionError(f"set_tier({code}, {until}) was not refused")
+    assert await TierState.all().count() == 0
+    assert await tier_events() == []
