@@ -95,6 +95,42 @@ async def cmd_run_job(args: argparse.Namespace) -> int:
     return await _with_db(args, work)
 
 
+async def cmd_set_tier(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from loyalty import clock
+    from loyalty.errors import LoyaltyError
+    from loyalty.members.service import find_by_number
+    from loyalty.program.store import load_current
+    from loyalty.tiers.override import set_tier
+
+    try:
+        until = date.fromisoformat(args.until)
+    except ValueError:
+        print("error: --until takes a date, e.g. 2027-03-01", file=sys.stderr)
+        return 2
+
+    async def work(_: argparse.Namespace) -> int:
+        current = await load_current()
+        if current is None:
+            print("error: no program is stored yet (use loyalty apply-program)", file=sys.stderr)
+            return 1
+        member = await find_by_number(args.member_number)
+        if member is None:
+            print(f"error: no member with number {args.member_number}", file=sys.stderr)
+            return 1
+        try:
+            await set_tier(current.program, member.id, args.level, until, clock.now())
+        except LoyaltyError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        name = current.program.tier_level(args.level).name
+        print(f"member {member.member_number} holds {name} until {until.isoformat()}, when it lapses")
+        return 0
+
+    return await _with_db(args, work)
+
+
 async def cmd_verify_ledger(args: argparse.Namespace) -> int:
     from loyalty.ledger.verify import verify_ledger
 
@@ -217,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("name", choices=sorted(JOBS))
     job.add_argument("--now", help="the moment to run it for (ISO date-time with offset); default: now")
     job.set_defaults(run=cmd_run_job)
+
+    tier = sub.add_parser("set-tier", help="set a member's tier until a date, when it lapses")
+    tier.add_argument("member_number")
+    tier.add_argument("level", help="a tier code of the program, e.g. gold")
+    tier.add_argument("--until", required=True, help="the date it lapses (YYYY-MM-DD, in the program's time zone)")
+    tier.set_defaults(run=cmd_set_tier)
 
     sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
                    ).set_defaults(run=cmd_verify_ledger)

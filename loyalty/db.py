@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "loyalty.actions.models",
     "loyalty.outbox",
     "loyalty.notifications.models",
+    "loyalty.tiers.models",
 ]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
+from loyalty.tiers.review import review_tiers
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -14,5 +15,6 @@ Job = Callable[[datetime], Awaitable[int]]
 # then expiry, then rewards and warnings. Each job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
+    "tier-review": review_tiers,
     "expire-points": expire_points,
 }

@@ -19,6 +19,7 @@ from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset
 from loyalty.members.models import Member
 from loyalty.program.spec import ActionKind, Program
+from loyalty.tiers import progress
 
 
 @dataclass(frozen=True)
@@ -89,4 +90,5 @@ async def award_action(
     record.points_awarded = rule.points
     await record.save(update_fields=["points_awarded"])
     await outbox.emit("points.earned", member_id, {"points": rule.points, "action": action.value})
+    await progress.track(program, member_id, now)
     return record

@@ -27,6 +27,7 @@ from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.purchases.service import Item, validate_items
+from loyalty.tiers import progress
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
         raise NotFound("No purchase with that order id.", field="orderId")
     try:
         async with changes.member_change():
-            return await _refund(request, amount_minor, items, request_hash, purchase.member_id)
+            refunded = await _refund(request, amount_minor, items, request_hash, purchase.member_id)
+            await progress.track(program, purchase.member_id, clock.now())
+            return refunded
     except IntegrityError:
         if (replayed := await _replay(request.refund_id, request_hash)) is not None:
             return replayed

@@ -21,6 +21,7 @@ from loyalty.members.models import Member
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase
+from loyalty.tiers import progress
 
 # A purchase may be reported a little ahead of our clock (the shop's clock runs fast).
 FUTURE_LEEWAY = timedelta(minutes=5)
@@ -181,6 +182,7 @@ async def _record(
             "available_at": earn.available_at.isoformat() if earn.available_at else None,
         })
     await purchase.save(update_fields=["points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id"])
+    await progress.track(program, request.member_id, clock.now())
     return purchase
 
 

@@ -10,6 +10,7 @@ from schema.errors import UserError
 from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
 from schema.relay import Node, to_global_id
+from schema.tiers.types import TierStatus, tier_of
 
 
 @strawberry.type
@@ -38,6 +39,10 @@ class Member(Node):
     @strawberry.field
     async def wallet(self, info: Info) -> Wallet:
         return await wallet_of(info, self.row)
+
+    @strawberry.field
+    async def tier(self, info: Info) -> TierStatus:
+        return await tier_of(info, self.row)
 
     @strawberry.field(description="The wallet's history, newest first.")
     async def activity(self, info: Info, first: int | None = None, after: str | None = None) -> ActivityConnection:

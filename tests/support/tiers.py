@@ -3,15 +3,23 @@
 `hold_tier(monkeypatch, member_id, "gold")` makes `loyalty.tiers.current.level_for` answer
 "gold" for that member. Domain code must call it as `current.level_for(...)` (through the
 module) for this to take effect.
+
+`set_tier(program, member_id, "gold", until=date(2027, 3, 1))` sets the level for real, as
+an operator does with `loyalty set-tier`: it lapses on that date.
+
+`tier_program(period=..., metric=..., downgrade=...)` is the demo program with other tier
+settings, without multipliers (so that points stay 1 per euro whatever the tier).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
-from loyalty.program.spec import Program, TierLevel
-from loyalty.tiers import current
+from loyalty import clock
+from loyalty.program.spec import DEMO_PATH, Program, TierLevel, parse_program
+from loyalty.tiers import current, override
+from loyalty.tiers.models import TierState
 
 _HELD = "_held_tiers"
 
@@ -30,3 +38,28 @@ def hold_tier(monkeypatch: pytest.MonkeyPatch, member_id: int, code: str) -> Non
         setattr(level_for, _HELD, held)
         monkeypatch.setattr(current, "level_for", level_for)
     held[member_id] = code
+
+
+async def set_tier(program: Program, member_id: int, code: str, *, until: date) -> TierState:
+    return await override.set_tier(program, member_id, code, until, clock.now())
+
+
+def tier_program_text(period: str = "calendar_year", metric: str = "SPEND", downgrade: str = "one_tier") -> str:
+    text = DEMO_PATH.read_text(encoding="utf-8")
+    replacements = [
+        ('period = "calendar_year"', f'period = "{period}"'),
+        ('metric = "SPEND"', f'metric = "{metric}"'),
+        ('downgrade = "one_tier"', f'downgrade = "{downgrade}"'),
+        ('points_multiplier = "1.25"', 'points_multiplier = "1"'),
+        ('points_multiplier = "2"\ncashback', 'points_multiplier = "1"\ncashback'),
+        ('new_member_multiplier = "2"', ''),
+        ('new_member_days = 30', ''),
+    ]
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def tier_program(period: str = "calendar_year", metric: str = "SPEND", downgrade: str = "one_tier") -> Program:
+    return parse_program(tier_program_text(period, metric, downgrade), "tier program")

@@ -1,0 +1,73 @@
+"""The qualifying amount: what a member's activity within a period adds up to, by metric.
+
+- SPEND: the money of the member's purchases that happened in the period, less what was
+  refunded of them (in minor units). A refund counts against the period of its purchase.
+- POINTS_EARNED: points earned in the period (purchases, actions, bonuses; pending ones
+  too), less what refunds took back of them.
+- VISITS: purchases in the period; one refunded in full does not count.
+
+Amounts are ints in the metric's unit (minor units for SPEND); `as_decimal` shows them.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from loyalty import sql
+from loyalty.ledger.codes import EARNING, TransferCode
+from loyalty.ledger.models import Asset, TransferStatus
+from loyalty.program.spec import Program, TierLevel, TierMetric
+from loyalty.tiers.periods import Period
+
+_EARNING_SQL = ", ".join(f"'{code.value}'" for code in sorted(EARNING))
+_REVERSING_SQL = f"'{TransferCode.CLAWBACK.value}', '{TransferCode.SHORTFALL.value}'"
+
+
+def threshold_units(program: Program, level: TierLevel) -> int:
+    """A level's threshold in the metric's unit (minor units for SPEND)."""
+    if program.tiers.metric is TierMetric.SPEND:
+        return int(level.threshold.scaleb(program.program.minor_units))
+    return int(level.threshold)
+
+
+def as_decimal(program: Program, units: int) -> Decimal:
+    """An amount as members read it: money with the currency's decimals, or a whole count."""
+    if program.tiers.metric is TierMetric.SPEND:
+        return Decimal(units).scaleb(-program.program.minor_units)
+    return Decimal(units)
+
+
+def supported_rank(program: Program, units: int) -> int:
+    """The highest level whose threshold `units` reaches."""
+    rank = 0
+    for i, level in enumerate(program.tiers.levels):
+        if units >= threshold_units(program, level):
+            rank = i
+    return rank
+
+
+async def qualifying_units(program: Program, member_id: int, period: Period) -> int:
+    metric = program.tiers.metric
+    if metric is TierMetric.SPEND:
+        row = await sql.fetch_one(
+            "SELECT COALESCE(SUM(amount_minor - refunded_minor), 0) AS total FROM purchases "
+            "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ?",
+            member_id, period.start, period.end,
+        )
+    elif metric is TierMetric.VISITS:
+        row = await sql.fetch_one(
+            "SELECT COUNT(*) AS total FROM purchases "
+            "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ? AND refunded_minor < amount_minor",
+            member_id, period.start, period.end,
+        )
+    else:
+        row = await sql.fetch_one(
+            "SELECT COALESCE(SUM(CASE WHEN t.code IN (" + _EARNING_SQL + ") THEN t.amount ELSE -t.amount END), 0)"
+            " AS total FROM ledger_transfers t LEFT JOIN ledger_transfers e ON e.id = t.reverses_id"
+            " WHERE t.member_id = ? AND t.asset = ? AND t.status <> ? AND ("
+            "  (t.code IN (" + _EARNING_SQL + ") AND t.occurred_at >= ? AND t.occurred_at < ?)"
+            "  OR (t.code IN (" + _REVERSING_SQL + ") AND e.code IN (" + _EARNING_SQL + ")"
+            "      AND e.occurred_at >= ? AND e.occurred_at < ?))",
+            member_id, Asset.POINTS.value, TransferStatus.VOIDED.value,
+            period.start, period.end, period.start, period.end,
+        )
+    return int(row["total"])
