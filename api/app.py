@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.referral_links import referral_link
 from loyalty import db
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         WebSocketRoute("/graphql", endpoint),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
     ]
     return Starlette(
         routes=routes,

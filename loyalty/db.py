@@ -17,6 +17,9 @@ MODEL_MODULES = [
     "loyalty.purchases.models",
     "loyalty.actions.models",
     "loyalty.outbox",
+    "loyalty.rewards.models",
+    "loyalty.charity.models",
+    "loyalty.referrals.models",
 ]
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
+from loyalty.referrals.completion import complete_referrals
+from loyalty.rewards.coupons import expire_rewards
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -15,4 +17,6 @@ Job = Callable[[datetime], Awaitable[int]]
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "expire-points": expire_points,
+    "complete-referrals": complete_referrals,
+    "expire-rewards": expire_rewards,
 }
