@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/readyz", readyz),
         Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
@@ -89,3 +89,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         exception_handlers={Exception: internal_error},
     )
+    if runtime is not None:
+        app.state.runtime = runtime  # routes outside GraphQL read it, with or without the lifespan
+    return app
