@@ -11,13 +11,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from loyalty import clock
 from loyalty.auth.api_keys import create_api_key
+from loyalty.charity.choices import choose_charity
+from loyalty.charity.models import Donation
 from loyalty.ledger.verify import verify_ledger
+from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
@@ -152,4 +158,44 @@ async def test_a_coupon_used_by_10_orders_at_once_is_used_once(servers, module_r
     assert codes(payloads) == {"NOT_AVAILABLE": 9}
     row = await IssuedReward.get(code=code)
     assert (row.status, row.order_id) == ("USED", used[0]["orderId"])
+    await assert_ledger_is_consistent(settings)
+
+
+DONATE = """
+mutation($input: DonatePointsInput!) {
+  donatePoints(input: $input) { donation { points } wallet { points } errors { code field } }
+}"""
+
+
+async def test_a_double_tap_donation_with_one_key_donates_once(servers, module_runtime, settings):
+    member_id, token = await member_with(module_runtime, 1000)
+    request = (token, DONATE, {"input": {"charityId": to_global_id("Charity", "wildlife"), "points": 300,
+                                         "idempotencyKey": "give"}})
+
+    payloads = await fire(servers, [request] * 20)
+
+    assert [p["errors"] for p in payloads] == [[]] * 20
+    assert await Donation.filter(member_id=member_id).count() == 1
+    assert await points(member_id) == 700
+    await assert_ledger_is_consistent(settings)
+
+
+async def test_two_activation_jobs_at_once_donate_the_automatic_share_once(servers, module_runtime, settings):
+    program = module_runtime.program.program
+    with clock.frozen_at(datetime.now(timezone.utc) - timedelta(days=90)):  # past any new-member bonus
+        member_id = await new_member()
+    await choose_charity(program, member_id, "civil-rights", 25)
+    occurred = datetime.now(timezone.utc) - timedelta(days=1)
+    await record_purchase(program, PurchaseRequest(member_id, f"O-{member_id}", Decimal("400.00"), "EUR",
+                                                   occurred_at=occurred))
+    due = (occurred + timedelta(days=program.program.pending_days)).isoformat()
+
+    runs = await asyncio.gather(*(
+        asyncio.to_thread(run_command, settings, "run-job", "activate-pending", "--now", due) for _ in range(2)
+    ))
+
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    (donation,) = await Donation.filter(member_id=member_id)
+    assert (donation.points, donation.source) == (100, "AUTOMATIC")
+    assert await points(member_id) == 300
     await assert_ledger_is_consistent(settings)
