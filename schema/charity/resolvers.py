@@ -18,6 +18,11 @@ async def charity_of(info: Info, member: MemberRow) -> Charity | None:
     return Charity.by_code(context_of(info).runtime.program.program, choice.charity_code)
 
 
+async def auto_donate_percent_of(member: MemberRow) -> int:
+    choice = await chosen(member.id)
+    return choice.auto_donate_percent if choice else 0
+
+
 async def donations_of(info: Info, member: MemberRow, first: int | None, after: str | None) -> DonationConnection:
     size, before_id = _page_args(first, after)
     rows, has_next = await donations_page(member.id, size, before_id)

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
-from schema.charity.resolvers import charity_of, donations_of
+from schema.charity.resolvers import auto_donate_percent_of, charity_of, donations_of
 from schema.charity.types import Charity, DonationConnection
 from schema.errors import UserError
 from schema.ledger.resolvers import activity_of, wallet_of
@@ -56,6 +56,10 @@ class Member(Node):
     @strawberry.field
     async def charity(self, info: Info) -> Charity | None:
         return await charity_of(info, self.row)
+
+    @strawberry.field(description="Share of every points award donated to the chosen charity, 0 to 100.")
+    async def auto_donate_percent(self) -> int:
+        return await auto_donate_percent_of(self.row)
 
     @strawberry.field
     async def issued_rewards(

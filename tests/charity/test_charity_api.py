@@ -13,7 +13,7 @@ from tests.support.shop import error, errors_of, join
 CHARITIES = "query { charities { id name totalDonated { amount currencyCode } } }"
 CHOOSE = """
 mutation($input: ChooseCharityInput!) {
-  chooseCharity(input: $input) { member { charity { name } } errors { code field message } }
+  chooseCharity(input: $input) { member { charity { name } autoDonatePercent } errors { code field message } }
 }"""
 DONATE = """
 mutation($input: DonatePointsInput!) {
@@ -45,7 +45,7 @@ async def test_a_member_chooses_a_charity_donates_and_sees_the_total_move(client
 
     chosen = (await gql(client, CHOOSE, {"input": {"charityId": charity_id("wildlife"), "autoDonatePercent": 10}},
                         token=ann.token))["data"]["chooseCharity"]
-    assert chosen == {"member": {"charity": {"name": "Wildlife Trust"}}, "errors": []}
+    assert chosen == {"member": {"charity": {"name": "Wildlife Trust"}, "autoDonatePercent": 10}, "errors": []}
 
     donated = (await gql(client, DONATE, {"input": {"points": 450, "idempotencyKey": "d-1"}},
                          token=ann.token))["data"]["donatePoints"]
