@@ -38,7 +38,7 @@ REWARD_EXPIRED = "reward.expired"  # reward, reward_name, code, issued_reward_id
 REWARD_CANCELED = "reward.canceled"  # reward, reward_name, code, points (returned), issued_reward_id
 DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, value_minor, currency, automatic,
 # source (MEMBER, AUTOMATIC, JOIN or PLAN)
-REFERRAL_COMPLETED = "referral.completed"  # friend_name, points
+REFERRAL_COMPLETED = "referral.completed"  # friend_name, points, capped (true: past the yearly cap, 0 points)
 
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,

@@ -2,7 +2,7 @@
 automatic share of every award when it posts (exactly once), and the program's own donations."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,21 +20,12 @@ from loyalty.outbox import OutboxEvent
 from loyalty.program.spec import ActionKind
 from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
-from tests.rewards import grant, new_member, points
+from tests.rewards import T0, at_t0, grant, new_member, points, program  # noqa: F401 - fixtures
 
-T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 POSTS = T0 + timedelta(days=14)
 
 
-@pytest.fixture
-def program(runtime):
-    return runtime.program.program
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with clock.frozen_at(T0):
-        yield
+pytestmark = pytest.mark.usefixtures("at_t0")
 
 
 async def charity_balance(code: str) -> int:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
+
+import pytest
 
 from loyalty import changes, clock
 from loyalty.ledger import book
@@ -12,6 +16,8 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, TransferCode
 from loyalty.ledger.models import Asset, Transfer
 from loyalty.members import service as members
+from loyalty.program.spec import Program
+from loyalty.runtime import Runtime
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.wallet import get_wallet
 
@@ -47,3 +53,18 @@ async def state(member_id: int) -> dict[str, Any]:
         "coupons": sorted(await IssuedReward.all().values_list("id", "status")),
         "transfers": await Transfer.all().count(),
     }
+
+
+T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def program(runtime: Runtime) -> Program:
+    return runtime.program.program
+
+
+@pytest.fixture
+def at_t0() -> Iterator[None]:
+    """The clock stands at T0 for the test."""
+    with clock.frozen_at(T0):
+        yield

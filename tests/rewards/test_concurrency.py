@@ -3,20 +3,18 @@ fired at once, each on a connection of its own. Stock never goes below zero, one
 key gives one coupon, a member's limit holds, a coupon is used once; verify-ledger finds
 nothing after each scenario.
 
-As in tests/ledger/test_concurrency.py, the tables are emptied once for the module, before the
-servers start; each test has members of its own.
+The servers and the emptied tables come from tests/ledger/test_concurrency.py's fixtures, made
+once for this module; each test has members of its own.
 """
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 
 from loyalty import clock
 from loyalty.auth.api_keys import create_api_key
@@ -25,12 +23,13 @@ from loyalty.charity.models import Donation
 from loyalty.ledger.verify import verify_ledger
 from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.rewards.models import IssuedReward, RewardStock
-from loyalty.runtime import Runtime, build_runtime
+from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from schema.relay import to_global_id
-from tests.conftest import _clear_tables, requires_postgres
+from tests.conftest import requires_postgres
+from tests.ledger.test_concurrency import module_runtime, servers  # noqa: F401 - fixtures
 from tests.rewards import grant, new_member, points
-from tests.support.servers import Server, run_command, running_servers
+from tests.support.servers import Server, run_command
 
 pytestmark = requires_postgres
 
@@ -42,28 +41,6 @@ USE = """
 mutation($input: UseIssuedRewardInput!) {
   useIssuedReward(input: $input) { issuedReward { code status orderId } errors { code field } }
 }"""
-
-
-@pytest.fixture(scope="module")
-async def module_runtime(database: None, settings: Settings) -> AsyncIterator[Runtime]:
-    await _clear_tables()
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
-        await redis.flushdb()
-        await redis.aclose()
-    runtime = await build_runtime(settings)
-    yield runtime
-    await runtime.close()
-
-
-@pytest.fixture(scope="module")
-def servers(
-    module_runtime: Runtime, settings: Settings, tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[list[Server]]:
-    with running_servers(settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
-        yield started
 
 
 async def fire(servers: list[Server], requests: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:

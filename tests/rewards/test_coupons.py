@@ -2,7 +2,7 @@
 the program), canceled by an operator (points returned to their lots, stock put back)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -15,21 +15,12 @@ from loyalty.rewards import coupons
 from loyalty.rewards.coupons import expire_rewards
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.rewards.redeem import redeem_reward
-from tests.rewards import grant, new_member, points
+from tests.rewards import T0, at_t0, grant, new_member, points, program  # noqa: F401 - fixtures
 from tests.support.servers import run_command
 
-T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def program(runtime):
-    return runtime.program.program
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with clock.frozen_at(T0):
-        yield
+pytestmark = pytest.mark.usefixtures("at_t0")
 
 
 async def coupon(program, reward: str = "five-off", cost: int = 500) -> IssuedReward:

@@ -16,22 +16,13 @@ from loyalty.rewards.codes import ALPHABET
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.rewards.redeem import redeem_reward
 from loyalty.wallet import get_wallet
-from tests.rewards import grant, new_member, points, state
+from tests.rewards import T0, at_t0, grant, new_member, points, program, state  # noqa: F401 - fixtures
 from tests.support.tiers import hold_tier
 
-T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 CODE = re.compile(f"^[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
 
 
-@pytest.fixture
-def program(runtime):
-    return runtime.program.program
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with clock.frozen_at(T0):
-        yield
+pytestmark = pytest.mark.usefixtures("at_t0")
 
 
 async def refused(program, member_id: int, reward: str, key: str, code: ErrorCode) -> None:
