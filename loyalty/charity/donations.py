@@ -100,15 +100,20 @@ async def donate_points(
         raise
 
 
-async def after_award(program: Program, account: Account, transfer: Transfer) -> Donation | None:
-    """The member's automatic share of a posted award (`autoDonatePercent` of it, rounded
-    down), drawn from the award's own lot. Call inside the award's transaction, holding the
-    member's lock. Exactly once per award."""
+async def after_award(
+    program: Program, account: Account, transfer: Transfer, *, net_amount: int | None = None,
+) -> Donation | None:
+    """The member's automatic share of a posted award (`autoDonatePercent` of it, or of
+    `net_amount` when part of it was taken back before it posted, rounded down), drawn from
+    the award's own lot, and never more than the member holds. Call inside the award's
+    transaction, holding the member's lock. Exactly once per award."""
     choice = await CharityChoice.get_or_none(member_id=account.member_id)
     if choice is None or not choice.auto_donate_percent:
         return None
     charity = find_charity(program, choice.charity_code)
-    points = transfer.amount * choice.auto_donate_percent // 100
+    base = transfer.amount if net_amount is None else net_amount
+    held = await Account.filter(id=account.id).values_list("posted", flat=True)
+    points = min(base * choice.auto_donate_percent // 100, held[0] if held else 0)
     if charity is None or points <= 0:
         return None
     key = f"donation:auto:{transfer.id}"

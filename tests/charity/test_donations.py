@@ -18,6 +18,7 @@ from loyalty.ledger.models import Account, Transfer
 from loyalty.ledger.verify import verify_ledger
 from loyalty.outbox import OutboxEvent
 from loyalty.program.spec import ActionKind
+from loyalty.purchases.refunds import RefundRequest, refund_purchase
 from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
 from tests.rewards import T0, at_t0, grant, new_member, points, program  # noqa: F401 - fixtures
@@ -175,3 +176,37 @@ async def test_no_plan_donation_without_a_chosen_charity(program):
     async with changes.member_change():
         assert await donations.donate_for_plan(program, ann, "pay-1", T0) is None
     assert await Transfer.all().count() == 0
+
+
+async def test_the_share_is_of_what_the_award_kept_after_a_refund_before_it_posted(program):
+    with clock.frozen_at(T0 - timedelta(days=90)):
+        ann = await new_member()
+    await choices.choose_charity(program, ann, "wildlife", 25)
+    await record_purchase(program, PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR"))
+    await refund_purchase(program, RefundRequest("O-1", "R-1", Decimal("90.00")))
+
+    assert await activate_pending(POSTS) == 2
+
+    (donation,) = await Donation.all()
+    assert donation.points == 2  # 25% of the 10 points kept, rounded down
+    assert await points(ann) == 8
+    assert await verify_ledger() == []
+
+
+async def test_the_share_never_takes_more_than_the_member_holds(program):
+    with clock.frozen_at(T0 - timedelta(days=90)):
+        ann = await new_member()
+    await record_purchase(program, PurchaseRequest(ann, "O-0", Decimal("50.00"), "EUR",
+                                                   occurred_at=T0 - timedelta(days=30)))
+    await donations.donate_points(program, ann, "safe-home", 50, "d-1")
+    await refund_purchase(program, RefundRequest("O-0", "R-0", Decimal("50.00")))  # 50 points owed
+    await record_purchase(program, PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR"))
+    await choices.choose_charity(program, ann, "wildlife", 100)
+
+    await activate_pending(POSTS)
+
+    automatic = await Donation.get(source="AUTOMATIC")
+    assert (automatic.charity_code, automatic.points) == ("wildlife", 50)  # the debt took the other 50
+    wallet = await get_wallet(ann, POSTS)
+    assert (wallet.points, wallet.points_owed) == (0, 0)
+    assert await verify_ledger() == []
