@@ -15,6 +15,7 @@ from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.notifier import start_notifier
+from api.referral_links import referral_link
 from loyalty import db
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
@@ -80,8 +81,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         WebSocketRoute("/graphql", endpoint),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
@@ -90,3 +92,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         exception_handlers={Exception: internal_error},
     )
+    if runtime is not None:
+        app.state.runtime = runtime  # routes outside GraphQL read it, with or without the lifespan
+    return app

@@ -144,6 +144,22 @@ async def cmd_verify_ledger(args: argparse.Namespace) -> int:
     return await _with_db(args, work)
 
 
+async def cmd_cancel_reward(args: argparse.Namespace) -> int:
+    from loyalty.errors import LoyaltyError
+    from loyalty.rewards.coupons import cancel
+
+    async def work(_: argparse.Namespace) -> int:
+        try:
+            row = await cancel(args.code)
+        except LoyaltyError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"reward {row.code} ({row.reward_name}) canceled; {row.points} points returned to the member")
+        return 0
+
+    return await _with_db(args, work)
+
+
 async def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.schema import export_sdl
 
@@ -259,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     tier.add_argument("level", help="a tier code of the program, e.g. gold")
     tier.add_argument("--until", required=True, help="the date it lapses (YYYY-MM-DD, in the program's time zone)")
     tier.set_defaults(run=cmd_set_tier)
+
+    cancel = sub.add_parser("cancel-reward", help="cancel an issued reward by its code and return its points")
+    cancel.add_argument("code")
+    cancel.set_defaults(run=cmd_cancel_reward)
 
     sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
                    ).set_defaults(run=cmd_verify_ledger)

@@ -19,6 +19,9 @@ MODEL_MODULES = [
     "loyalty.outbox",
     "loyalty.notifications.models",
     "loyalty.tiers.models",
+    "loyalty.rewards.models",
+    "loyalty.charity.models",
+    "loyalty.referrals.models",
 ]
 
 

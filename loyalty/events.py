@@ -33,12 +33,16 @@ YEARLY_REWARD_GIVEN = "tier.yearly_reward"  # tier, tier_name, points, credit_mi
 # -- rewards, charity, referrals
 REWARD_REDEEMED = "reward.redeemed"  # reward, reward_name, code, points, expires_at, issued_reward_id
 REWARD_ISSUED = "reward.issued"  # as REWARD_REDEEMED with points 0: a gift (welcome coupon, punch card)
-DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, value_minor, currency, automatic
-REFERRAL_COMPLETED = "referral.completed"  # friend_name, points
+REWARD_USED = "reward.used"  # reward, reward_name, code, order, issued_reward_id
+REWARD_EXPIRED = "reward.expired"  # reward, reward_name, code, issued_reward_id (points are not returned)
+REWARD_CANCELED = "reward.canceled"  # reward, reward_name, code, points (returned), issued_reward_id
+DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, value_minor, currency, automatic,
+# source (MEMBER, AUTOMATIC, JOIN or PLAN)
+REFERRAL_COMPLETED = "referral.completed"  # friend_name, points, capped (true: past the yearly cap, 0 points)
 
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
     POINTS_EXPIRING, CREDIT_EARNED, CREDIT_SPENT, CREDIT_CLAWED_BACK, TIER_UPGRADED, TIER_DOWNGRADED,
     TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
-    REFERRAL_COMPLETED,
+    REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED,
 )

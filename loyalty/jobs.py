@@ -8,6 +8,8 @@ from datetime import datetime
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
 from loyalty.tiers.review import review_tiers
+from loyalty.referrals.completion import complete_referrals
+from loyalty.rewards.coupons import expire_rewards
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -17,4 +19,6 @@ JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
     "expire-points": expire_points,
+    "complete-referrals": complete_referrals,
+    "expire-rewards": expire_rewards,
 }

@@ -18,6 +18,9 @@ from strawberry.types import Info
 from loyalty.settings import Settings
 from schema.actions.mutations import ActionMutations
 from schema.auth.mutations import AuthMutations
+from schema.charity.mutations import CharityMutations
+from schema.charity.queries import CharityQueries
+from schema.charity.types import Charity, Donation
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.extensions import MaskUnexpectedErrors
@@ -30,6 +33,9 @@ from schema.purchases import nodes as purchase_nodes
 from schema.purchases.mutations import PurchaseMutations
 from schema.purchases.types import Purchase
 from schema.relay import Node, resolve_node
+from schema.rewards.mutations import RewardMutations
+from schema.rewards.queries import RewardQueries
+from schema.rewards.types import IssuedReward, Reward
 
 
 @strawberry.type
@@ -39,9 +45,10 @@ class NodeQueries:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries))
-Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations))
-NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry]
+Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
+Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
+                                    RewardMutations, CharityMutations))
+NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
 
 

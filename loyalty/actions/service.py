@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from loyalty import changes, clock, outbox
 from loyalty.actions.models import ActionRecord
 from loyalty.actions.periods import period_start
+from loyalty.charity import donations
 from loyalty.errors import ErrorCode, IdempotencyConflict, LoyaltyError, NotFound
 from loyalty.idempotency import check_key
 from loyalty.ledger import book
@@ -81,12 +82,13 @@ async def award_action(
             record.limit_reached = True
             await record.save(update_fields=["limit_reached"])
             return record
-    await book.credit_member(
+    award = await book.credit_member(
         account, rule.points,
         book.Entry(TransferCode.EARN_ACTION, f"action:{action.value}:{reference}", member_id, now, reference,
                    memo={"action": action.value}),
         ISSUANCE, lot_expires_at=lot_expiry(program, now),
     )
+    await donations.after_award(program, account, award)
     record.points_awarded = rule.points
     await record.save(update_fields=["points_awarded"])
     await outbox.emit("points.earned", member_id, {"points": rule.points, "action": action.value})

@@ -31,9 +31,12 @@ class MemberAuth:
         self._per_address = attempts_per_address
         self._window = window_seconds
 
-    async def sign_up(self, data: members.NewMember, program: Program) -> tuple[Member, IssuedSession]:
-        """Joins the member (with their welcome points) and starts their first session."""
-        member = await join(data, self.passwords, program)
+    async def sign_up(
+        self, data: members.NewMember, program: Program, **joining: str | None
+    ) -> tuple[Member, IssuedSession]:
+        """Joins the member (with their welcome points) and starts their first session.
+        `joining`: referral_code, device_id, charity_code (see `join`)."""
+        member = await join(data, self.passwords, program, **joining)
         return member, await self.sessions.start(member.id)
 
     async def log_in(self, email: str, password: str, *, client_address: str) -> tuple[Member, IssuedSession]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from loyalty import outbox, sql
+from loyalty.charity.automatic import donate_posted
 from loyalty.ledger import book
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
@@ -93,6 +94,7 @@ async def activate_pending(now: datetime) -> int:
         )
         await _emit_activated(batch, now)
         await _settle_debts(batch, now)
+        await donate_posted(batch)
     return posted
 
 

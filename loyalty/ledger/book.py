@@ -184,6 +184,16 @@ async def restore_spent(account: Account, amount: int, entry: Entry, source: str
     return transfer
 
 
+async def move_between_programs(asset: Asset, amount: int, entry: Entry, source: str, destination: str) -> Transfer:
+    """Moves `amount` from one program account to another (the program's own donations)."""
+    source_id = await program_account_id(asset, source)
+    destination_id = await program_account_id(asset, destination)
+    transfer = await _insert(entry, asset, source_id, destination_id, amount, TransferStatus.POSTED)
+    await _program_add(source_id, "posted", -amount)
+    await _program_add(destination_id, "posted", amount)
+    return transfer
+
+
 async def book_shortfall(account: Account, amount: int, entry: Entry, destination: str) -> Transfer:
     """Records what a clawback could not take as a debt the member owes."""
     asset = Asset(account.asset)

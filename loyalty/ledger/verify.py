@@ -63,7 +63,7 @@ _CHECKS: list[tuple[str, str]] = [
      "GROUP BY l.account_id, l.expires_at"),
     ("rule 7: every posted credit to a member's points formed a lot",
      "SELECT t.id AS subject, t.code AS found FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
-     "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS' AND t.code <> 'RESTORE' "
+     "WHERE t.status = 'posted' AND a.kind = 'member' AND a.asset = 'POINTS' AND t.code NOT IN ('RESTORE', 'REWARD_CANCELED') "
      "AND NOT EXISTS (SELECT 1 FROM ledger_lots l WHERE l.transfer_id = t.id)"),
     ("rule 7: a posted debit of a member's points drew its amount from lots",
      "SELECT t.id AS subject, COALESCE(s.drawn, 0) AS found, t.amount AS expected FROM ledger_transfers t "

@@ -9,6 +9,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 
 from loyalty import changes, clock, outbox
+from loyalty.charity import donations
 from loyalty.earning.pipeline import PurchaseFacts, purchase_points
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
@@ -177,6 +178,8 @@ async def _record(
             lot_expires_at=lot_expiry(program, occurred_at),
         )
         purchase.points_awarded, purchase.earn_transfer_id = points, earn.id
+        if earn.status == "posted":
+            await donations.after_award(program, account, earn)
         await outbox.emit("points.earned", request.member_id, {
             "points": points, "order": request.order_id, "pending": earn.status == "pending",
             "available_at": earn.available_at.isoformat() if earn.available_at else None,

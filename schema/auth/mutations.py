@@ -9,6 +9,7 @@ from loyalty.auth.sessions import IssuedSession
 from loyalty.errors import LoyaltyError
 from loyalty.members.models import Member as MemberRow
 from loyalty.members.service import NewMember
+from schema.charity.mutations import charity_code
 from schema.context import context_of
 from schema.errors import UserError, user_errors
 from schema.members.types import Member
@@ -23,6 +24,13 @@ class SignUpInput:
     locale: str | None = None
     referral_code: str | None = None
     marketing_consent: bool | None = None
+    device_id: str | None = strawberry.field(
+        default=None, description="The app's id for this device, when it has one: a referral code from the same "
+                                  "device as its owner is SELF_REFERRAL."
+    )
+    charity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A charity chosen on joining; the program may donate to it for the new member."
+    )
 
 
 @strawberry.input
@@ -75,7 +83,10 @@ class AuthMutations:
             birthday=input.birthday, locale=input.locale, marketing_consent=bool(input.marketing_consent),
         )
         try:
-            member, session = await runtime.auth.sign_up(data, runtime.program.program)
+            member, session = await runtime.auth.sign_up(
+                data, runtime.program.program, referral_code=input.referral_code, device_id=input.device_id,
+                charity_code=charity_code(input.charity_id),
+            )
         except LoyaltyError as exc:
             return AuthPayload(errors=user_errors(exc))
         return AuthPayload.signed_in(member, session)

@@ -6,11 +6,17 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
+from schema.charity.resolvers import auto_donate_percent_of, charity_of, donations_of
+from schema.charity.types import Charity, DonationConnection
 from schema.errors import UserError
 from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
+from schema.referrals.resolvers import referral_of
+from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
 from schema.tiers.types import TierStatus, tier_of
+from schema.rewards.resolvers import issued_rewards_of
+from schema.rewards.types import IssuedRewardConnection
 
 
 @strawberry.type
@@ -47,6 +53,28 @@ class Member(Node):
     @strawberry.field(description="The wallet's history, newest first.")
     async def activity(self, info: Info, first: int | None = None, after: str | None = None) -> ActivityConnection:
         return await activity_of(info, self.row, first, after)
+
+    @strawberry.field
+    async def referral(self, info: Info) -> ReferralStatus:
+        return await referral_of(info, self.row)
+
+    @strawberry.field
+    async def charity(self, info: Info) -> Charity | None:
+        return await charity_of(info, self.row)
+
+    @strawberry.field(description="Share of every points award donated to the chosen charity, 0 to 100.")
+    async def auto_donate_percent(self) -> int:
+        return await auto_donate_percent_of(self.row)
+
+    @strawberry.field
+    async def issued_rewards(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> IssuedRewardConnection:
+        return await issued_rewards_of(info, self.row, first, after)
+
+    @strawberry.field
+    async def donations(self, info: Info, first: int | None = None, after: str | None = None) -> DonationConnection:
+        return await donations_of(info, self.row, first, after)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

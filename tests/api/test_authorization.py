@@ -21,12 +21,15 @@ import pytest
 from argon2 import PasswordHasher
 
 from api.app import create_app
+from loyalty.charity.donations import donate_points
 from loyalty.members import service as members
+from loyalty.rewards.redeem import redeem_reward
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from schema.relay import from_global_id, to_global_id
 from schema.schema import build_schema
-from tests.members import member_state, row_counts
+from tests.members import member_pk, member_state, row_counts
+from tests.rewards import grant
 from tests.support.gql import PASSWORD, gql, sign_up
 from tests.support.shop import Joined, Shop, api_key
 
@@ -72,6 +75,14 @@ MATRIX = table(
     ("recordPurchase",            UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("refundPurchase",            UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("recordAction",              UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
+    ("rewards",                   FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),
+    ("charities",                 FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),
+    ("node(IssuedReward)",        NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("node(Donation)",            NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("redeemReward",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("chooseCharity",             UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("donatePoints",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("useIssuedReward",           UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
 )
 
 
@@ -85,6 +96,9 @@ class World:
     refresh_token: str
     purchase_id: str = ""
     entry_id: str = ""
+    coupon_code: str = ""
+    issued_id: str = ""
+    donation_id: str = ""
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,6 +108,8 @@ class Operation:
     variables: Callable[[World], dict[str, Any]] = lambda w: {}
     found: Callable[[World], dict[str, Any]] | None = None  # what FOUND reads back
     needs_purchase: bool = False
+    needs_points: bool = False  # Ann and Bob hold points
+    needs_coupon: bool = False  # Ann redeemed a reward and donated points
 
     @property
     def field(self) -> str:
@@ -141,6 +157,22 @@ OPERATIONS: dict[str, Operation] = {
                                     "orderId": f"O-{w.tag}", "refundId": f"R-{w.tag}", "amount": "5.00"}}),
     "recordAction": _mutation("recordAction", "RecordActionInput", variables=lambda w: {"input": {
         "memberId": w.ann.id, "action": "PRODUCT_REVIEW", "reference": f"review-{w.tag}"}}),
+    "rewards": Operation("query { rewards(first: 1) { edges { node { name } } } }",
+                         found=lambda w: {"edges": [{"node": {"name": "Free shipping"}}]}),
+    "charities": Operation("query { charities { name } }", found=lambda w: [
+        {"name": "Wildlife Trust"}, {"name": "Civil Rights Defense Fund"}, {"name": "Safe Home Alliance"}]),
+    "node(IssuedReward)": Operation(NODE, lambda w: {"id": w.issued_id}, lambda w: {"id": w.issued_id},
+                                    needs_coupon=True),
+    "node(Donation)": Operation(NODE, lambda w: {"id": w.donation_id}, lambda w: {"id": w.donation_id},
+                                needs_coupon=True),
+    "redeemReward": _mutation("redeemReward", "RedeemRewardInput", needs_points=True, variables=lambda w: {"input": {
+        "rewardId": to_global_id("Reward", "free-shipping"), "idempotencyKey": f"redeem-{w.tag}"}}),
+    "chooseCharity": _mutation("chooseCharity", "ChooseCharityInput", variables=lambda w: {"input": {
+        "charityId": to_global_id("Charity", "wildlife"), "autoDonatePercent": 10}}),
+    "donatePoints": _mutation("donatePoints", "DonatePointsInput", needs_points=True, variables=lambda w: {"input": {
+        "charityId": to_global_id("Charity", "wildlife"), "points": 10, "idempotencyKey": f"give-{w.tag}"}}),
+    "useIssuedReward": _mutation("useIssuedReward", "UseIssuedRewardInput", needs_coupon=True,
+                                 variables=lambda w: {"input": {"code": w.coupon_code, "orderId": f"O-{w.tag}"}}),
 }
 
 
@@ -168,6 +200,14 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
         purchase = (await shop.purchase(ann, orderId=f"O-{tag}"))["purchase"]
         world.purchase_id = purchase["id"]
         world.entry_id = (await shop.history(ann))[0]["id"]
+    if operation.needs_points or operation.needs_coupon:
+        await grant(member_pk(ann.id), 1000)
+        await grant(member_pk(bob.id), 1000)
+    if operation.needs_coupon:
+        issued = await redeem_reward(runtime.program.program, member_pk(ann.id), "free-shipping", f"k-{tag}")
+        donation = await donate_points(runtime.program.program, member_pk(ann.id), "wildlife", 10, f"k-{tag}")
+        world.coupon_code, world.issued_id = issued.code, to_global_id("IssuedReward", issued.id)
+        world.donation_id = to_global_id("Donation", donation.id)
     if caller in KEY_SCOPES:
         world.keys[caller] = await api_key(KEY_SCOPES[caller], name=caller)
     return world

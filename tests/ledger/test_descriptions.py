@@ -21,6 +21,12 @@ MEMOS = {
     TransferCode.SETTLE_DEBT: {"owed": 40},
     TransferCode.EXPIRY: "{}",
     TransferCode.ADJUSTMENT: {},
+    TransferCode.REDEEM_REWARD: {"reward": "five-off", "reward_name": "EUR 5 off"},
+    TransferCode.REWARD_CREDIT: {"reward": "credit", "reward_name": "EUR 10 credit"},
+    TransferCode.REWARD_CANCELED: {"reward": "five-off", "reward_name": "EUR 5 off"},
+    TransferCode.DONATION: {"charity": "wildlife", "charity_name": "Wildlife Trust"},
+    TransferCode.PROGRAM_DONATION: {"charity": "wildlife", "charity_name": "Wildlife Trust"},
+    TransferCode.REFERRAL: {},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -69,6 +75,31 @@ EXPECTED = {
         "en": "Points expired", "nl": "Punten verlopen", "de": "Punkte verfallen", "ro": "Puncte expirate",
     },
     TransferCode.ADJUSTMENT: {"en": "Adjustment", "nl": "Correctie", "de": "Korrektur", "ro": "Ajustare"},
+    TransferCode.REDEEM_REWARD: {
+        "en": "Reward: EUR 5 off", "nl": "Beloning: EUR 5 off", "de": "Prämie: EUR 5 off", "ro": "Recompensă: EUR 5 off",
+    },
+    TransferCode.REWARD_CREDIT: {
+        "en": "Store credit reward: EUR 10 credit", "nl": "Tegoed als beloning: EUR 10 credit",
+        "de": "Guthaben als Prämie: EUR 10 credit", "ro": "Credit ca recompensă: EUR 10 credit",
+    },
+    TransferCode.REWARD_CANCELED: {
+        "en": "Reward canceled, points returned: EUR 5 off",
+        "nl": "Beloning geannuleerd, punten teruggegeven: EUR 5 off",
+        "de": "Prämie storniert, Punkte zurück: EUR 5 off",
+        "ro": "Recompensă anulată, puncte returnate: EUR 5 off",
+    },
+    TransferCode.DONATION: {
+        "en": "Donation to Wildlife Trust", "nl": "Donatie aan Wildlife Trust",
+        "de": "Spende an Wildlife Trust", "ro": "Donație pentru Wildlife Trust",
+    },
+    TransferCode.PROGRAM_DONATION: {
+        "en": "Donated by the program to Wildlife Trust for you", "nl": "Namens jou gedoneerd aan Wildlife Trust",
+        "de": "Für dich gespendet an Wildlife Trust", "ro": "Donat în numele tău pentru Wildlife Trust",
+    },
+    TransferCode.REFERRAL: {
+        "en": "Points for referring a friend", "nl": "Punten voor het aanbrengen van een vriend",
+        "de": "Punkte für eine Freundschaftsempfehlung", "ro": "Puncte pentru recomandarea unui prieten",
+    },
 }
 
 

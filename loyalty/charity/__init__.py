@@ -1,0 +1,1 @@
+"""Charity: the member's chosen cause, donations of points, and donation totals."""

@@ -1,0 +1,1 @@
+"""Referrals: codes and links, referred sign-ups, and the referrer's reward."""

@@ -1,0 +1,1 @@
+"""Rewards: the catalog, redeeming points for coupons, and the coupons issued."""
