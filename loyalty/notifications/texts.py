@@ -36,6 +36,9 @@ LINKS: dict[str, str] = {
     events.YEARLY_REWARD_GIVEN: "/wallet",
     events.REWARD_REDEEMED: "/rewards",
     events.REWARD_ISSUED: "/rewards",
+    events.REWARD_USED: "/rewards",
+    events.REWARD_EXPIRED: "/rewards",
+    events.REWARD_CANCELED: "/rewards",
     events.DONATION_MADE: "/charity",
     events.REFERRAL_COMPLETED: "/referrals",
 }
@@ -176,5 +179,23 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "nl": ("{friend_name} is lid dankzij jou", "Je vriend {friend_name} is lid geworden: je hebt {points} punten verdiend."),
         "de": ("{friend_name} ist dank dir dabei", "Dein Freund {friend_name} ist beigetreten: du hast {points} Punkte erhalten."),
         "ro": ("{friend_name} s-a alăturat datorită ție", "Prietenul tău {friend_name} s-a alăturat: ai câștigat {points} puncte."),
+    },
+    events.REWARD_USED: {
+        "en": ("Reward used: {reward_name}", "Your code {code} for {reward_name} was used with order {order}."),
+        "nl": ("Beloning gebruikt: {reward_name}", "Je code {code} voor {reward_name} is gebruikt bij bestelling {order}."),
+        "de": ("Prämie eingelöst: {reward_name}", "Dein Code {code} für {reward_name} wurde bei Bestellung {order} eingelöst."),
+        "ro": ("Recompensă folosită: {reward_name}", "Codul tău {code} pentru {reward_name} a fost folosit la comanda {order}."),
+    },
+    events.REWARD_EXPIRED: {
+        "en": ("Reward expired: {reward_name}", "Your code {code} for {reward_name} has expired and can no longer be used."),
+        "nl": ("Beloning verlopen: {reward_name}", "Je code {code} voor {reward_name} is verlopen en kan niet meer worden gebruikt."),
+        "de": ("Prämie abgelaufen: {reward_name}", "Dein Code {code} für {reward_name} ist abgelaufen und kann nicht mehr eingelöst werden."),
+        "ro": ("Recompensă expirată: {reward_name}", "Codul tău {code} pentru {reward_name} a expirat și nu mai poate fi folosit."),
+    },
+    events.REWARD_CANCELED: {
+        "en": ("Reward canceled: {reward_name}", "Your code {code} for {reward_name} was canceled. {points} points are back in your wallet."),
+        "nl": ("Beloning geannuleerd: {reward_name}", "Je code {code} voor {reward_name} is geannuleerd. {points} punten staan weer in je wallet."),
+        "de": ("Prämie storniert: {reward_name}", "Dein Code {code} für {reward_name} wurde storniert. {points} Punkte sind wieder auf deinem Konto."),
+        "ro": ("Recompensă anulată: {reward_name}", "Codul tău {code} pentru {reward_name} a fost anulat. {points} puncte au revenit în portofel."),
     },
 }
