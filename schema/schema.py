@@ -18,6 +18,7 @@ from strawberry.types import Info
 from loyalty.settings import Settings
 from schema.actions.mutations import ActionMutations
 from schema.auth.mutations import AuthMutations
+from schema.bonuses.mutations import BonusMutations
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.extensions import MaskUnexpectedErrors
@@ -40,7 +41,9 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries))
-Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations))
+Mutation = merge_types(
+    "Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations, BonusMutations)
+)
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
 

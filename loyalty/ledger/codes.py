@@ -15,10 +15,19 @@ class TransferCode(StrEnum):
     SETTLE_DEBT = "SETTLE_DEBT"  # newly credited points pay what is owed
     EXPIRY = "EXPIRY"
     ADJUSTMENT = "ADJUSTMENT"
+    CASHBACK = "CASHBACK"  # store credit earned on a purchase (the tier's cashback percent)
+    CASHBACK_CLAWBACK = "CASHBACK_CLAWBACK"  # a refund takes back cashback earned on the order
+    PAY_WITH_CREDIT = "PAY_WITH_CREDIT"  # store credit spent as payment on an order
+    CREDIT_RESTORE = "CREDIT_RESTORE"  # a refund gives back store credit spent on the order
+    BIRTHDAY_REWARD = "BIRTHDAY_REWARD"  # the tier's birthday points or credit
+    YEARLY_REWARD = "YEARLY_REWARD"  # the tier's yearly points or credit
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
-EARNING = frozenset({TransferCode.EARN_PURCHASE, TransferCode.EARN_ACTION, TransferCode.BONUS})
+EARNING = frozenset({
+    TransferCode.EARN_PURCHASE, TransferCode.EARN_ACTION, TransferCode.BONUS,
+    TransferCode.BIRTHDAY_REWARD, TransferCode.YEARLY_REWARD,
+})
 
 ACTIVITY_KIND = {
     TransferCode.EARN_PURCHASE: "PURCHASE",
@@ -31,9 +40,18 @@ ACTIVITY_KIND = {
     TransferCode.SETTLE_DEBT: "ADJUSTMENT",
     TransferCode.EXPIRY: "EXPIRY",
     TransferCode.ADJUSTMENT: "ADJUSTMENT",
+    TransferCode.CASHBACK: "CASHBACK",
+    TransferCode.CASHBACK_CLAWBACK: "REFUND",
+    TransferCode.PAY_WITH_CREDIT: "REDEMPTION",
+    TransferCode.CREDIT_RESTORE: "REFUND",
+    TransferCode.BIRTHDAY_REWARD: "BONUS",
+    TransferCode.YEARLY_REWARD: "BONUS",
 }
 
 # Program accounts, by code.
 ISSUANCE = "issuance"  # where points come from
 REDEMPTION = "redemption"  # where spent points go
 EXPIRED = "expiry"  # where expired points go
+CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
+CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
+REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)

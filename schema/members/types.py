@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
+from schema.bonuses.resolvers import bonus_day_of
 from schema.errors import UserError
 from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
@@ -42,6 +43,12 @@ class Member(Node):
     @strawberry.field(description="The wallet's history, newest first.")
     async def activity(self, info: Info, first: int | None = None, after: str | None = None) -> ActivityConnection:
         return await activity_of(info, self.row, first, after)
+
+    @strawberry.field(
+        description="The bonus day the member chose for the current qualification period; null when none."
+    )
+    async def bonus_day(self, info: Info) -> date | None:
+        return await bonus_day_of(info, self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

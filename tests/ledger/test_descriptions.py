@@ -21,6 +21,12 @@ MEMOS = {
     TransferCode.SETTLE_DEBT: {"owed": 40},
     TransferCode.EXPIRY: "{}",
     TransferCode.ADJUSTMENT: {},
+    TransferCode.CASHBACK: {**ORDER, "percent": "5"},
+    TransferCode.CASHBACK_CLAWBACK: REFUND,
+    TransferCode.PAY_WITH_CREDIT: ORDER,
+    TransferCode.CREDIT_RESTORE: REFUND,
+    TransferCode.BIRTHDAY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
+    TransferCode.YEARLY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -69,6 +75,42 @@ EXPECTED = {
         "en": "Points expired", "nl": "Punten verlopen", "de": "Punkte verfallen", "ro": "Puncte expirate",
     },
     TransferCode.ADJUSTMENT: {"en": "Adjustment", "nl": "Correctie", "de": "Korrektur", "ro": "Ajustare"},
+    TransferCode.CASHBACK: {
+        "en": "Cashback of 5% on order O-1",
+        "nl": "Cashback van 5% op bestelling O-1",
+        "de": "Cashback von 5% auf Bestellung O-1",
+        "ro": "Cashback de 5% pentru comanda O-1",
+    },
+    TransferCode.CASHBACK_CLAWBACK: {
+        "en": "Cashback taken back: refund R-1 of order O-1",
+        "nl": "Cashback teruggenomen: terugbetaling R-1 van bestelling O-1",
+        "de": "Cashback abgezogen: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Cashback retras: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.PAY_WITH_CREDIT: {
+        "en": "Paid with store credit (order O-1)",
+        "nl": "Betaald met tegoed (bestelling O-1)",
+        "de": "Mit Guthaben bezahlt (Bestellung O-1)",
+        "ro": "Plată cu credit (comanda O-1)",
+    },
+    TransferCode.CREDIT_RESTORE: {
+        "en": "Store credit returned: refund R-1 of order O-1",
+        "nl": "Tegoed teruggegeven: terugbetaling R-1 van bestelling O-1",
+        "de": "Guthaben wieder gutgeschrieben: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Credit returnat: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.BIRTHDAY_REWARD: {
+        "en": "Happy birthday: your Gold birthday reward",
+        "nl": "Gefeliciteerd: je Gold-verjaardagscadeau",
+        "de": "Alles Gute zum Geburtstag: deine Gold-Geburtstagsprämie",
+        "ro": "La mulți ani: recompensa ta Gold de ziua ta",
+    },
+    TransferCode.YEARLY_REWARD: {
+        "en": "Your Gold reward for 2026",
+        "nl": "Je Gold-beloning voor 2026",
+        "de": "Deine Gold-Prämie für 2026",
+        "ro": "Recompensa ta Gold pentru 2026",
+    },
 }
 
 
@@ -94,7 +136,7 @@ def test_every_code_has_its_own_text_in_every_language():
 
 def test_every_language_has_the_same_keys_as_english():
     for lang in LANGUAGES:
-        assert set(TEXTS[lang]) - {"step.base.many"} == set(TEXTS["en"]), lang
+        assert set(TEXTS[lang]) - {"step.base.many", "step.promotion_points.many"} == set(TEXTS["en"]), lang
 
 
 def test_every_template_of_a_key_uses_the_same_placeholders_in_every_language():
