@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
+from loyalty.ledger.warnings import expiry_warnings
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -15,4 +17,7 @@ Job = Callable[[datetime], Awaitable[int]]
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "expire-points": expire_points,
+    "birthday-rewards": birthday_rewards,
+    "yearly-rewards": yearly_rewards,
+    "expiry-warnings": expiry_warnings,
 }

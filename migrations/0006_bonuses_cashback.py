@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('points', fields.BigIntField()),
                 ('warned_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('batch_id', fields.CharField(max_length=36)),
             ],
             options={'table': 'ledger_expiry_warnings', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': 'A warning sent for the points of an account that expire at one moment: once each.'},
             bases=['Model'],

@@ -133,6 +133,7 @@ class ExpiryWarning(Model):
     expires_at = fields.DatetimeField()
     points = fields.BigIntField()
     warned_at = fields.DatetimeField()
+    batch_id = fields.CharField(max_length=36)
 
     class Meta:
         table = "ledger_expiry_warnings"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from argon2 import PasswordHasher
 from api.app import create_app
 from loyalty.members import service as members
 from loyalty.runtime import Runtime, build_runtime
+from loyalty.tiers import current
 from loyalty.settings import Settings
 from schema.relay import from_global_id, to_global_id
 from schema.schema import build_schema
@@ -72,6 +74,7 @@ MATRIX = table(
     ("recordPurchase",            UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("refundPurchase",            UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("recordAction",              UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
+    ("chooseBonusDay",            UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
 )
 
 
@@ -141,6 +144,8 @@ OPERATIONS: dict[str, Operation] = {
                                     "orderId": f"O-{w.tag}", "refundId": f"R-{w.tag}", "amount": "5.00"}}),
     "recordAction": _mutation("recordAction", "RecordActionInput", variables=lambda w: {"input": {
         "memberId": w.ann.id, "action": "PRODUCT_REVIEW", "reference": f"review-{w.tag}"}}),
+    "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
+        "day": (date.today() + timedelta(days=30)).isoformat()}}),
 }
 
 
@@ -216,8 +221,13 @@ async def shared(database: None, settings: Settings) -> AsyncIterator[tuple[Runt
 
 
 @pytest.mark.parametrize(("operation", "caller", "outcome"), MATRIX)
-async def test_authorization(shared, operation, caller, outcome):
+async def test_authorization(shared, operation, caller, outcome, monkeypatch):
     runtime, client = shared
+    if operation == "chooseBonusDay":  # a perk of the top tier: every member holds it here
+        async def gold(program, member_id, at):
+            return program.tier_levels[-1]
+
+        monkeypatch.setattr(current, "level_for", gold)
     spec = OPERATIONS[operation]
     world = await make_world(runtime, client, spec, caller)
     before = await snapshot(world)
