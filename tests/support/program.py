@@ -15,11 +15,18 @@ from loyalty.runtime import Runtime
 
 
 def demo_text(table: str = "bonuses", **changes: object) -> str:
-    text = DEMO_PATH.read_text(encoding="utf-8")
+    return with_keys(DEMO_PATH.read_text(encoding="utf-8"), table, **changes)
+
+
+def with_keys(text: str, table: str, **changes: object) -> str:
+    """`text` with keys of its `[table]` set (a TOML value as written) or removed (None)."""
     start = text.index(f"[{table}]\n")
     end = text.find("\n[", start + 1)
     end = len(text) if end == -1 else end
-    section = text[start:end]
+    return text[:start] + _set_keys(text[start:end], table, changes) + text[end:]
+
+
+def _set_keys(section: str, table: str, changes: dict[str, object]) -> str:
     for key, value in changes.items():
         line = re.compile(rf"^{key} = .*$\n?", re.MULTILINE)
         if value is None:
@@ -28,7 +35,7 @@ def demo_text(table: str = "bonuses", **changes: object) -> str:
             section = line.sub(f"{key} = {value}\n", section)
         else:
             section = section.replace(f"[{table}]\n", f"[{table}]\n{key} = {value}\n", 1)
-    return text[:start] + section + text[end:]
+    return section
 
 
 def demo_without_new_member_bonus() -> str:
