@@ -64,6 +64,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base.one": "{count} point per {currency}",
         "step.base": "{count} points per {currency}",
         "CASHBACK": ("Cashback of {percent}% on order {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Store credit owed after refund {refund} of order {order}",
+                             "Store credit owed after a refund"),
         "CASHBACK_CLAWBACK": ("Cashback taken back: refund {refund} of order {order}", "Cashback taken back after a refund"),
         "PAY_WITH_CREDIT": ("Paid with store credit (order {order})", "Paid with store credit"),
         "CREDIT_RESTORE": ("Store credit returned: refund {refund} of order {order}",
@@ -105,6 +107,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base.one": "{count} punt per {currency}",
         "step.base": "{count} punten per {currency}",
         "CASHBACK": ("Cashback van {percent}% op bestelling {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Openstaand tegoed na terugbetaling {refund} van bestelling {order}",
+                             "Openstaand tegoed na een terugbetaling"),
         "CASHBACK_CLAWBACK": ("Cashback teruggenomen: terugbetaling {refund} van bestelling {order}",
                               "Cashback teruggenomen na een terugbetaling"),
         "PAY_WITH_CREDIT": ("Betaald met tegoed (bestelling {order})", "Betaald met tegoed"),
@@ -147,6 +151,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base.one": "{count} Punkt pro {currency}",
         "step.base": "{count} Punkte pro {currency}",
         "CASHBACK": ("Cashback von {percent}% auf Bestellung {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Offenes Guthaben nach Erstattung {refund} zu Bestellung {order}",
+                             "Offenes Guthaben nach einer Erstattung"),
         "CASHBACK_CLAWBACK": ("Cashback abgezogen: Erstattung {refund} zu Bestellung {order}",
                               "Cashback nach einer Erstattung abgezogen"),
         "PAY_WITH_CREDIT": ("Mit Guthaben bezahlt (Bestellung {order})", "Mit Guthaben bezahlt"),
@@ -190,6 +196,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base": "{count} puncte la fiecare {currency}",
         "step.base.many": "{count} de puncte la fiecare {currency}",
         "CASHBACK": ("Cashback de {percent}% pentru comanda {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Credit datorat după rambursarea {refund} pentru comanda {order}",
+                             "Credit datorat după o rambursare"),
         "CASHBACK_CLAWBACK": ("Cashback retras: rambursarea {refund} pentru comanda {order}",
                               "Cashback retras după o rambursare"),
         "PAY_WITH_CREDIT": ("Plată cu credit (comanda {order})", "Plată cu credit"),
@@ -246,6 +254,8 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
     owed = _number(values.get("owed"))
     if code == "SETTLE_DEBT" and owed is not None and owed > amount:
         keys.insert(0, "SETTLE_DEBT.partial")
+    if code == "SHORTFALL" and values.get("asset") == "CREDIT":
+        keys.insert(0, "SHORTFALL.CREDIT")
     return keys
 
 

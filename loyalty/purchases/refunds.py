@@ -157,7 +157,7 @@ async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int,
             await book.book_shortfall(
                 account, owed,
                 book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:credit_shortfall", purchase.member_id,
-                           clock.now(), refund_id, purchase.id, earn.id, memo),
+                           clock.now(), refund_id, purchase.id, earn.id, {**memo, "asset": Asset.CREDIT.value}),
                 CASHBACK,
             )
     await outbox.emit("credit.clawed_back", purchase.member_id, {

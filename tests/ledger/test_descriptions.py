@@ -114,6 +114,16 @@ EXPECTED = {
 }
 
 
+def test_store_credit_owed_after_a_refund_says_so_in_every_language():
+    memo = {**REFUND, "asset": "CREDIT"}
+    assert [describe("SHORTFALL", memo, 400, lang) for lang in LANGUAGES] == [
+        "Store credit owed after refund R-1 of order O-1",
+        "Openstaand tegoed na terugbetaling R-1 van bestelling O-1",
+        "Offenes Guthaben nach Erstattung R-1 zu Bestellung O-1",
+        "Credit datorat după rambursarea R-1 pentru comanda O-1",
+    ]
+
+
 def test_every_code_is_covered_by_the_tests():
     assert set(MEMOS) == set(EXPECTED) == set(TransferCode)
 
