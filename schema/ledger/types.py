@@ -58,6 +58,9 @@ class Wallet:
     points_owed: int = strawberry.field(
         description="Points a refund took back after they were spent; paid from the next points credited."
     )
+    pending_credit: Money = strawberry.field(
+        description="Cashback earned but not spendable yet (inside the return window)."
+    )
 
     @classmethod
     def from_view(cls, view: WalletView, program: Program) -> Wallet:
@@ -67,6 +70,7 @@ class Wallet:
             expiring_points=[PointsExpiry(points=e.points, expires_at=e.expires_at) for e in view.expiring],
             credit=from_minor(view.credit_minor, settings.currency, settings.minor_units),
             points_owed=view.points_owed,
+            pending_credit=from_minor(view.credit_pending_minor, settings.currency, settings.minor_units),
         )
 
 
