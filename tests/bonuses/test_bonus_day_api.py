@@ -96,8 +96,10 @@ async def test_credit_to_spend_over_http_all_or_nothing(client, monkeypatch):
         first = (await shop.purchase(ann, orderId="O-1", amount="100.00"))["purchase"]
         assert first["cashback"] == {"amount": "5.00", "currencyCode": "EUR"}
         assert (await shop.wallet(ann))["credit"] == {"amount": "0.00", "currencyCode": "EUR"}
-        pending = await gql(client, "query { me { wallet { pendingCredit { amount currencyCode } } } }", token=ann.token)
-        assert pending["data"]["me"]["wallet"]["pendingCredit"] == {"amount": "5.00", "currencyCode": "EUR"}
+        pending = await shop.call(
+            "query($id: ID!) { node(id: $id) { ... on Member { wallet { pendingCredit { amount currencyCode } } } } }",
+            {"id": ann.id})
+        assert pending["node"]["wallet"]["pendingCredit"] == {"amount": "5.00", "currencyCode": "EUR"}
     await activate_pending(NOW + timedelta(days=14))
     with clock.frozen_at(NOW + timedelta(days=14)):
         assert (await shop.wallet(ann))["credit"] == {"amount": "5.00", "currencyCode": "EUR"}
