@@ -159,25 +159,37 @@ def _common_multipliers(program: Program, facts: PurchaseFacts) -> list[tuple[st
     return steps
 
 
+def _portions(program: Program, facts: PurchaseFacts) -> list[tuple[int, list[Promotion]]]:
+    """The eligible spend split by the multiplier promotions that cover it: lines covered by
+    the same promotions form one portion, in proportion to their amounts (rounded down, the
+    last portion taking the remainder, so the portions add up to the eligible spend)."""
+    promotions = [
+        p for p in program.bonuses.promotions if p.multiplier is not None and promotion_applies(program, p, facts)
+    ]
+    total = sum(line.amount_minor for line in facts.lines)
+    if total <= 0:  # no lines to go by: only promotions for every category apply
+        return [(facts.eligible_minor, [p for p in promotions if not p.categories])]
+    groups: dict[tuple[int, ...], int] = {}
+    for line in facts.lines:
+        key = tuple(i for i, p in enumerate(promotions) if not p.categories or line.category in p.categories)
+        groups[key] = groups.get(key, 0) + line.amount_minor
+    portions, left = [], facts.eligible_minor
+    for n, (key, minor) in enumerate(groups.items()):
+        share = left if n == len(groups) - 1 else facts.eligible_minor * minor // total
+        left -= share
+        portions.append((share, [promotions[i] for i in key]))
+    return portions
+
+
 def multipliers(program: Program, facts: PurchaseFacts, award: Award) -> Award:
     """The combined multipliers on the base points. A promotion narrowed to categories
-    multiplies only its lines: those lines combine their promotion with the multipliers
+    multiplies only its lines: those lines combine their promotions with the multipliers
     of the whole purchase, the rest of the order combines those alone."""
     rule = program.bonuses.multipliers_combine
     common = _common_multipliers(program, facts)
-    portions: list[tuple[int, list[tuple[str, Decimal]]]] = []
-    rest = facts.eligible_minor
-    for promotion in program.bonuses.promotions:
-        if promotion.multiplier is None or not promotion_applies(program, promotion, facts):
-            continue
-        covered = min(covered_minor(promotion, facts), rest)
-        if covered <= 0:
-            continue
-        portions.append((covered, [*common, ("promotion", promotion.multiplier)]))
-        rest -= covered
-    portions.append((rest, common))
     added: dict[tuple[str, Decimal], Decimal] = {}
-    for minor, steps in portions:
+    for minor, promotions in _portions(program, facts):
+        steps = [*common, *(("promotion", p.multiplier) for p in promotions)]
         if minor <= 0 or not steps:
             continue
         for step, m, points in _extras(rule, base_of(program, minor), steps):

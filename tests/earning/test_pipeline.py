@@ -167,3 +167,40 @@ def test_the_description_explains_the_purchase_in_every_language():
     assert describe("EARN_PURCHASE", memo, 560, "ro") == (
         "Achiziție de EUR 100,00 (comanda O-1): 1 punct la fiecare EUR, 2X nivelul Gold, 2X bonus de membru nou, "
         "3X în ziua ta bonus, 2X promoție")
+
+
+TWO_PROMOTIONS = """
+[[bonuses.promotions]]
+code = "harbor-april"
+name = "Triple points on classes"
+starts_on = 2026-04-01
+ends_on = 2026-04-30
+categories = ["classes"]
+multiplier = "3"
+
+[[bonuses.promotions]]
+code = "april-everything"
+name = "Double points in April"
+starts_on = 2026-04-01
+ends_on = 2026-04-30
+multiplier = "2"
+"""
+
+
+def test_overlapping_promotions_combine_on_the_lines_they_share():
+    both = parse_program(demo_text().replace("\n# Rewards:", TWO_PROMOTIONS + "\n# Rewards:", 1))
+    lines = (("classes", "30.00"), ("food", "70.00"))
+    # classes: 1 + 2 + 1 = 4X on 30; food: 2X on 70.
+    points, award = purchase_points(both, facts(brand="harbor", lines=lines))
+    assert points == 120 + 140
+    assert [(r.step, int(r.points), r.detail) for r in award.reasons] == [
+        ("base", 100, "1"), ("promotion", 60, "3"), ("promotion", 100, "2")]
+
+
+def test_line_shares_of_an_odd_amount_add_up_to_the_whole():
+    lines = (("cookware", "10.00"), ("food", "10.00"), ("classes", "10.00"))
+    # Cookware and classes (the promotion's lines) take two thirds of 10.01 rounded down,
+    # 6.67, and are doubled; the food line takes the remaining 3.34.
+    points, award = purchase_points(DEMO, facts("10.01", at=MARCH_10, brand="harbor", lines=lines))
+    assert [(r.step, r.points) for r in award.reasons] == [("base", Decimal("10.01")), ("promotion", Decimal("6.67"))]
+    assert points == 16  # 16.68, rounded down
