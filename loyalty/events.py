@@ -19,7 +19,7 @@ POINTS_EXPIRING = "points.expiring"  # points, expires_at (the warning, warning_
 # -- store credit (cashback and credit rewards)
 CREDIT_EARNED = "credit.earned"  # credit_minor, currency, pending, available_at, order | reason
 CREDIT_SPENT = "credit.spent"  # credit_minor, currency, order
-CREDIT_CLAWED_BACK = "credit.clawed_back"  # credit_minor, currency, order, refund
+CREDIT_CLAWED_BACK = "credit.clawed_back"  # credit_minor, owed_minor, currency, order, refund
 CREDIT_RESTORED = "credit.restored"  # credit_minor, currency, order, refund
 
 # -- tiers

@@ -29,6 +29,7 @@ class Wallet:
     credit_minor: int
     credit_pending_minor: int
     expiring: tuple[Expiry, ...]
+    credit_owed_minor: int = 0  # cashback a refund took back after it was spent
 
 
 async def get_wallet(member_id: int, now: datetime, program: Program | None = None) -> Wallet:
@@ -44,6 +45,7 @@ async def get_wallet(member_id: int, now: datetime, program: Program | None = No
     points = accounts.get((Asset.POINTS.value, AccountKind.MEMBER.value), empty)
     debt = accounts.get((Asset.POINTS.value, AccountKind.DEBT.value), empty)
     credit = accounts.get((Asset.CREDIT.value, AccountKind.MEMBER.value), empty)
+    credit_debt = accounts.get((Asset.CREDIT.value, AccountKind.DEBT.value), empty)
     expiring: tuple[Expiry, ...] = ()
     if points["id"] is not None and points["posted"] > 0:
         if program is not None and program.expiry.policy is ExpiryPolicy.INACTIVITY:
@@ -54,7 +56,7 @@ async def get_wallet(member_id: int, now: datetime, program: Program | None = No
         points=points["posted"], pending_points=points["pending_in"] - points["pending_out"],
         lifetime_points=points["lifetime_earned"], points_owed=-debt["posted"],
         credit_minor=credit["posted"], credit_pending_minor=credit["pending_in"] - credit["pending_out"],
-        expiring=expiring,
+        expiring=expiring, credit_owed_minor=-credit_debt["posted"],
     )
 
 

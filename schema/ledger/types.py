@@ -61,6 +61,9 @@ class Wallet:
     pending_credit: Money = strawberry.field(
         description="Cashback earned but not spendable yet (inside the return window)."
     )
+    credit_owed: Money = strawberry.field(
+        description="Cashback a refund took back after it was spent; paid from the next credit."
+    )
 
     @classmethod
     def from_view(cls, view: WalletView, program: Program) -> Wallet:
@@ -71,6 +74,7 @@ class Wallet:
             credit=from_minor(view.credit_minor, settings.currency, settings.minor_units),
             points_owed=view.points_owed,
             pending_credit=from_minor(view.credit_pending_minor, settings.currency, settings.minor_units),
+            credit_owed=from_minor(view.credit_owed_minor, settings.currency, settings.minor_units),
         )
 
 

@@ -114,9 +114,11 @@ async def test_cashback_already_spent_is_owed_after_a_refund(program, gold_ann):
     assert await credit(gold_ann) == (0, 30)
     owed = await Transfer.filter(code="SHORTFALL", asset="CREDIT").values_list("amount", flat=True)
     assert owed == [400]
+    assert (await get_wallet(gold_ann, ACTIVE)).credit_owed_minor == 400
     # The next credit pays the debt first.
     await activate_pending(ACTIVE + timedelta(days=14))
     assert await credit(gold_ann, ACTIVE + timedelta(days=14)) == (0, 0)
+    assert (await get_wallet(gold_ann, ACTIVE)).credit_owed_minor == 370
     assert await verify_ledger() == []
 
 
