@@ -1,5 +1,5 @@
-"""Recording a purchase: points earned (pending inside the return window) and points
-spent as payment, in one transaction, exactly once per order id."""
+"""Recording a purchase: points earned and cashback as store credit (both pending inside the return
+window), and points and store credit spent as payment, in one transaction, exactly once per order id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
