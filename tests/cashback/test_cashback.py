@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loyalty import clock
 from loyalty.errors import ErrorCode, LoyaltyError
@@ -14,7 +16,7 @@ from loyalty.ledger.models import Transfer
 from loyalty.ledger.verify import verify_ledger
 from loyalty.outbox import OutboxEvent
 from loyalty.purchases.models import Purchase
-from loyalty.purchases.refunds import RefundRequest, refund_purchase
+from loyalty.purchases.refunds import RefundRequest, refund_purchase, share
 from loyalty.purchases.service import Item, PurchaseRequest, cashback_minor, record_purchase
 from loyalty.wallet import get_wallet
 from tests.support.members import new_member
@@ -204,3 +206,18 @@ async def test_cashback_counts_every_line_and_is_described(program, gold_ann):
     assert p.cashback_minor == 500
     row = await Transfer.get(code="CASHBACK")
     assert (row.asset, row.status, row.memo["percent"]) == ("CREDIT", "pending", "5")
+
+
+@given(
+    cashback=st.integers(0, 10**7), amount=st.integers(1, 10**7),
+    cuts=st.lists(st.integers(1, 10**7), min_size=0, max_size=8),
+)
+def test_refund_parts_take_back_cashback_that_adds_up_to_what_was_given(cashback, amount, cuts):
+    """Whatever the parts, each takes a non-negative amount and all of them exactly the cashback."""
+    points = sorted({c % amount for c in cuts} - {0}) + [amount]
+    taken, before = [], 0
+    for refunded in points:
+        taken.append(share(cashback, refunded, amount) - before)
+        before += taken[-1]
+    assert all(t >= 0 for t in taken)
+    assert sum(taken) == cashback
