@@ -23,7 +23,8 @@ from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account, program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
-from loyalty.program.spec import ExpiryPolicy, Program
+from loyalty.program.spec import ExpiryPolicy, Program, load_demo
+from loyalty.program.store import load_current
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -50,9 +51,6 @@ def lot_expiry(program: Program, earned_at: datetime) -> datetime | None:
 
 async def current_program() -> Program:
     """The program the jobs run under: the latest stored version, else the demo."""
-    from loyalty.program.spec import load_demo
-    from loyalty.program.store import load_current
-
     stored = await load_current()
     return stored.program if stored is not None else load_demo()
 
