@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "loyalty.rewards.models",
     "loyalty.charity.models",
     "loyalty.referrals.models",
+    "loyalty.bonuses.models",
 ]
 
 

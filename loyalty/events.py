@@ -19,7 +19,8 @@ POINTS_EXPIRING = "points.expiring"  # points, expires_at (the warning, warning_
 # -- store credit (cashback and credit rewards)
 CREDIT_EARNED = "credit.earned"  # credit_minor, currency, pending, available_at, order | reason
 CREDIT_SPENT = "credit.spent"  # credit_minor, currency, order
-CREDIT_CLAWED_BACK = "credit.clawed_back"  # credit_minor, currency, order, refund
+CREDIT_CLAWED_BACK = "credit.clawed_back"  # credit_minor, owed_minor, currency, order, refund
+CREDIT_RESTORED = "credit.restored"  # credit_minor, currency, order, refund
 
 # -- tiers
 TIER_UPGRADED = "tier.upgraded"  # tier, tier_name, previous, previous_name, valid_until
@@ -44,5 +45,5 @@ TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
     POINTS_EXPIRING, CREDIT_EARNED, CREDIT_SPENT, CREDIT_CLAWED_BACK, TIER_UPGRADED, TIER_DOWNGRADED,
     TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
-    REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED,
+    REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED, CREDIT_RESTORED,
 )

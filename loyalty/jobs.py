@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
-from loyalty.tiers.review import review_tiers
+from loyalty.ledger.warnings import expiry_warnings
 from loyalty.referrals.completion import complete_referrals
 from loyalty.rewards.coupons import expire_rewards
+from loyalty.tiers.review import review_tiers
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -19,6 +21,9 @@ JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
     "expire-points": expire_points,
+    "birthday-rewards": birthday_rewards,
+    "yearly-rewards": yearly_rewards,
     "complete-referrals": complete_referrals,
     "expire-rewards": expire_rewards,
+    "expiry-warnings": expiry_warnings,
 }

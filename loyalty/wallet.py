@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from loyalty import sql
+from loyalty.ledger import expiry
 from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
+from loyalty.program.spec import ExpiryPolicy, Program
 
 MAX_EXPIRIES = 24
 MAX_PAGE = 100
@@ -27,9 +29,12 @@ class Wallet:
     credit_minor: int
     credit_pending_minor: int
     expiring: tuple[Expiry, ...]
+    credit_owed_minor: int = 0  # cashback a refund took back after it was spent
 
 
-async def get_wallet(member_id: int, now: datetime) -> Wallet:
+async def get_wallet(member_id: int, now: datetime, program: Program | None = None) -> Wallet:
+    """The member's balances; upcoming expiries follow the program's expiry policy (the
+    lots' own expiry when no program is given)."""
     rows = await sql.fetch(
         "SELECT id, asset, kind, posted, pending_in, pending_out, lifetime_earned FROM ledger_accounts "
         "WHERE member_id = ? AND kind IN (?, ?)",
@@ -40,14 +45,18 @@ async def get_wallet(member_id: int, now: datetime) -> Wallet:
     points = accounts.get((Asset.POINTS.value, AccountKind.MEMBER.value), empty)
     debt = accounts.get((Asset.POINTS.value, AccountKind.DEBT.value), empty)
     credit = accounts.get((Asset.CREDIT.value, AccountKind.MEMBER.value), empty)
+    credit_debt = accounts.get((Asset.CREDIT.value, AccountKind.DEBT.value), empty)
     expiring: tuple[Expiry, ...] = ()
     if points["id"] is not None and points["posted"] > 0:
-        expiring = await _expiring(points["id"], now)
+        if program is not None and program.expiry.policy is ExpiryPolicy.INACTIVITY:
+            expiring = await _expiring_inactive(program, member_id, points["posted"], now)
+        else:
+            expiring = await _expiring(points["id"], now)
     return Wallet(
         points=points["posted"], pending_points=points["pending_in"] - points["pending_out"],
         lifetime_points=points["lifetime_earned"], points_owed=-debt["posted"],
         credit_minor=credit["posted"], credit_pending_minor=credit["pending_in"] - credit["pending_out"],
-        expiring=expiring,
+        expiring=expiring, credit_owed_minor=-credit_debt["posted"],
     )
 
 
@@ -58,6 +67,15 @@ async def _expiring(account_id: int, now: datetime) -> tuple[Expiry, ...]:
         account_id, now, MAX_EXPIRIES,
     )
     return tuple(Expiry(int(r["points"]), _as_datetime(r["expires_at"])) for r in rows)
+
+
+async def _expiring_inactive(program: Program, member_id: int, points: int, now: datetime) -> tuple[Expiry, ...]:
+    """inactivity: the whole balance, on the day it expires unless the member buys something."""
+    last = await expiry.last_activity(member_id)
+    if last is None:
+        return ()
+    expires_at = expiry.inactivity_expiry(program, last)
+    return (Expiry(points, expires_at),) if expires_at > now else ()
 
 
 def _as_datetime(value: object) -> datetime:

@@ -1,5 +1,5 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops  # noqa: F401
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
@@ -7,4 +7,52 @@ class Migration(migrations.Migration):
 
     dependencies = [("loyalty", "0005_notifications")]
 
-    operations: list = []
+    operations: list = [
+        ops.CreateModel(
+            name='BonusDay',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member_id', fields.BigIntField()),
+                ('period_start', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('day', fields.DateField()),
+                ('chosen_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'bonus_days', 'app': 'loyalty', 'unique_together': (('member_id', 'period_start'),), 'pk_attr': 'id', 'table_description': 'The date a member chose for the bonus-day multiplier: one per qualification period.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RewardGrant',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member_id', fields.BigIntField()),
+                ('kind', fields.CharField(max_length=16)),
+                ('year', fields.IntField()),
+                ('tier', fields.CharField(max_length=64)),
+                ('points', fields.BigIntField(default=0)),
+                ('credit_minor', fields.BigIntField(default=0)),
+                ('granted_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'reward_grants', 'app': 'loyalty', 'unique_together': (('member_id', 'kind', 'year'),), 'pk_attr': 'id', 'table_description': 'A birthday or yearly reward given to a member: at most one per kind and year.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ExpiryWarning',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account_id', fields.BigIntField()),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('points', fields.BigIntField()),
+                ('warned_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('batch_id', fields.CharField(max_length=36)),
+            ],
+            options={'table': 'ledger_expiry_warnings', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': 'A warning sent for the points of an account that expire at one moment: once each.'},
+            bases=['Model'],
+        ),
+        ops.AddField(model_name='Purchase', name='credit_spent_minor', field=fields.BigIntField(default=0)),
+        ops.AddField(model_name='Purchase', name='cashback_clawed_back_minor', field=fields.BigIntField(default=0)),
+        ops.AddField(model_name='Purchase', name='credit_restored_minor', field=fields.BigIntField(default=0)),
+        ops.AddField(model_name='Purchase', name='cashback_transfer_id', field=fields.BigIntField(null=True)),
+        ops.AddField(model_name='Purchase', name='credit_spend_transfer_id', field=fields.BigIntField(null=True)),
+        ops.AddField(model_name='Refund', name='cashback_clawed_back_minor', field=fields.BigIntField(default=0)),
+        ops.AddField(model_name='Refund', name='credit_restored_minor', field=fields.BigIntField(default=0)),
+    ]

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from loyalty.settings import Settings
 from schema.actions.mutations import ActionMutations
 from schema.auth.mutations import AuthMutations
+from schema.bonuses.mutations import BonusMutations
 from schema.charity.mutations import CharityMutations
 from schema.charity.queries import CharityQueries
 from schema.charity.types import Charity, Donation
@@ -47,7 +48,7 @@ class NodeQueries:
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations))
+                                    RewardMutations, CharityMutations, BonusMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
 

@@ -21,11 +21,19 @@ class TransferCode(StrEnum):
     DONATION = "DONATION"  # points a member gives to a charity
     PROGRAM_DONATION = "PROGRAM_DONATION"  # points the program gives to a charity for a member
     REFERRAL = "REFERRAL"  # points for a friend who joined and bought
+    CASHBACK = "CASHBACK"  # store credit earned on a purchase (the tier's cashback percent)
+    CASHBACK_CLAWBACK = "CASHBACK_CLAWBACK"  # a refund takes back cashback earned on the order
+    PAY_WITH_CREDIT = "PAY_WITH_CREDIT"  # store credit spent as payment on an order
+    CREDIT_RESTORE = "CREDIT_RESTORE"  # a refund gives back store credit spent on the order
+    BIRTHDAY_REWARD = "BIRTHDAY_REWARD"  # the tier's birthday points or credit
+    YEARLY_REWARD = "YEARLY_REWARD"  # the tier's yearly points or credit
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
-EARNING = frozenset({TransferCode.EARN_PURCHASE, TransferCode.EARN_ACTION, TransferCode.BONUS,
-                     TransferCode.REFERRAL})
+EARNING = frozenset({
+    TransferCode.EARN_PURCHASE, TransferCode.EARN_ACTION, TransferCode.BONUS,
+    TransferCode.BIRTHDAY_REWARD, TransferCode.YEARLY_REWARD, TransferCode.REFERRAL,
+})
 
 ACTIVITY_KIND = {
     TransferCode.EARN_PURCHASE: "PURCHASE",
@@ -44,12 +52,21 @@ ACTIVITY_KIND = {
     TransferCode.DONATION: "DONATION",
     TransferCode.PROGRAM_DONATION: "DONATION",
     TransferCode.REFERRAL: "REFERRAL",
+    TransferCode.CASHBACK: "CASHBACK",
+    TransferCode.CASHBACK_CLAWBACK: "REFUND",
+    TransferCode.PAY_WITH_CREDIT: "REDEMPTION",
+    TransferCode.CREDIT_RESTORE: "REFUND",
+    TransferCode.BIRTHDAY_REWARD: "BONUS",
+    TransferCode.YEARLY_REWARD: "BONUS",
 }
 
 # Program accounts, by code.
 ISSUANCE = "issuance"  # where points come from
 REDEMPTION = "redemption"  # where spent points go
 EXPIRED = "expiry"  # where expired points go
+CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
+CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
+REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)
 
 
 def charity_account(charity_code: str) -> str:

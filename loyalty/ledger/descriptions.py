@@ -18,8 +18,10 @@ Placeholders
     {points} the transfer's amount
     {why}    for a purchase, ": " and the earning steps when there is more than the base step,
              else ""; a step is rendered by "step.<name>" (or "step.<name>.<plural form>") with
-             {detail}, {count} (the detail when it is a number, localized) and {currency}, and
-             an unknown step by its name and detail.
+             {detail}, {count} (the detail when it is a number, localized), {currency} and
+             {tier_name} (from the memo), and an unknown step by its name and detail. The steps
+             are those of loyalty.earning.pipeline: base, tier, new_member, bonus_day,
+             promotion (multipliers, detail the multiple) and promotion_points.
 
 Money (one rule for all four languages): the ISO currency code, a space, then the amount with
 `minor_units` decimals, the language's decimal separator and no digit grouping:
@@ -67,6 +69,21 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Points for referring a friend",
         "step.base.one": "{count} point per {currency}",
         "step.base": "{count} points per {currency}",
+        "CASHBACK": ("Cashback of {percent}% on order {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Store credit owed after refund {refund} of order {order}",
+                             "Store credit owed after a refund"),
+        "CASHBACK_CLAWBACK": ("Cashback taken back: refund {refund} of order {order}", "Cashback taken back after a refund"),
+        "PAY_WITH_CREDIT": ("Paid with store credit (order {order})", "Paid with store credit"),
+        "CREDIT_RESTORE": ("Store credit returned: refund {refund} of order {order}",
+                           "Store credit returned after a refund"),
+        "BIRTHDAY_REWARD": ("Happy birthday: your {tier_name} birthday reward", "Birthday reward"),
+        "YEARLY_REWARD": ("Your {tier_name} reward for {year}", "Yearly tier reward"),
+        "step.tier": ("{count}X {tier_name} tier", "{count}X tier bonus"),
+        "step.new_member": "{count}X new member bonus",
+        "step.bonus_day": "{count}X on your bonus day",
+        "step.promotion": "{count}X promotion",
+        "step.promotion_points.one": "{count} promotion point",
+        "step.promotion_points": "{count} promotion points",
     },
     "nl": {
         "*": "Puntenmutatie",
@@ -102,6 +119,22 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Punten voor het aanbrengen van een vriend",
         "step.base.one": "{count} punt per {currency}",
         "step.base": "{count} punten per {currency}",
+        "CASHBACK": ("Cashback van {percent}% op bestelling {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Openstaand tegoed na terugbetaling {refund} van bestelling {order}",
+                             "Openstaand tegoed na een terugbetaling"),
+        "CASHBACK_CLAWBACK": ("Cashback teruggenomen: terugbetaling {refund} van bestelling {order}",
+                              "Cashback teruggenomen na een terugbetaling"),
+        "PAY_WITH_CREDIT": ("Betaald met tegoed (bestelling {order})", "Betaald met tegoed"),
+        "CREDIT_RESTORE": ("Tegoed teruggegeven: terugbetaling {refund} van bestelling {order}",
+                           "Tegoed teruggegeven na een terugbetaling"),
+        "BIRTHDAY_REWARD": ("Gefeliciteerd: je {tier_name}-verjaardagscadeau", "Verjaardagscadeau"),
+        "YEARLY_REWARD": ("Je {tier_name}-beloning voor {year}", "Jaarlijkse niveaubeloning"),
+        "step.tier": ("{count}X {tier_name}-niveau", "{count}X niveaubonus"),
+        "step.new_member": "{count}X bonus voor nieuwe leden",
+        "step.bonus_day": "{count}X op je bonusdag",
+        "step.promotion": "{count}X actie",
+        "step.promotion_points.one": "{count} actiepunt",
+        "step.promotion_points": "{count} actiepunten",
     },
     "de": {
         "*": "Punktebewegung",
@@ -136,6 +169,22 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Punkte für eine Freundschaftsempfehlung",
         "step.base.one": "{count} Punkt pro {currency}",
         "step.base": "{count} Punkte pro {currency}",
+        "CASHBACK": ("Cashback von {percent}% auf Bestellung {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Offenes Guthaben nach Erstattung {refund} zu Bestellung {order}",
+                             "Offenes Guthaben nach einer Erstattung"),
+        "CASHBACK_CLAWBACK": ("Cashback abgezogen: Erstattung {refund} zu Bestellung {order}",
+                              "Cashback nach einer Erstattung abgezogen"),
+        "PAY_WITH_CREDIT": ("Mit Guthaben bezahlt (Bestellung {order})", "Mit Guthaben bezahlt"),
+        "CREDIT_RESTORE": ("Guthaben wieder gutgeschrieben: Erstattung {refund} zu Bestellung {order}",
+                           "Guthaben nach einer Erstattung wieder gutgeschrieben"),
+        "BIRTHDAY_REWARD": ("Alles Gute zum Geburtstag: deine {tier_name}-Geburtstagsprämie", "Geburtstagsprämie"),
+        "YEARLY_REWARD": ("Deine {tier_name}-Prämie für {year}", "Jährliche Stufenprämie"),
+        "step.tier": ("{count}X Stufe {tier_name}", "{count}X Stufenbonus"),
+        "step.new_member": "{count}X Neumitgliederbonus",
+        "step.bonus_day": "{count}X an deinem Bonustag",
+        "step.promotion": "{count}X Aktion",
+        "step.promotion_points.one": "{count} Aktionspunkt",
+        "step.promotion_points": "{count} Aktionspunkte",
     },
     "ro": {
         "*": "Tranzacție cu puncte",
@@ -171,6 +220,23 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base.one": "{count} punct la fiecare {currency}",
         "step.base": "{count} puncte la fiecare {currency}",
         "step.base.many": "{count} de puncte la fiecare {currency}",
+        "CASHBACK": ("Cashback de {percent}% pentru comanda {order}", "Cashback"),
+        "SHORTFALL.CREDIT": ("Credit datorat după rambursarea {refund} pentru comanda {order}",
+                             "Credit datorat după o rambursare"),
+        "CASHBACK_CLAWBACK": ("Cashback retras: rambursarea {refund} pentru comanda {order}",
+                              "Cashback retras după o rambursare"),
+        "PAY_WITH_CREDIT": ("Plată cu credit (comanda {order})", "Plată cu credit"),
+        "CREDIT_RESTORE": ("Credit returnat: rambursarea {refund} pentru comanda {order}",
+                           "Credit returnat după o rambursare"),
+        "BIRTHDAY_REWARD": ("La mulți ani: recompensa ta {tier_name} de ziua ta", "Recompensă de ziua ta"),
+        "YEARLY_REWARD": ("Recompensa ta {tier_name} pentru {year}", "Recompensă anuală de nivel"),
+        "step.tier": ("{count}X nivelul {tier_name}", "{count}X bonus de nivel"),
+        "step.new_member": "{count}X bonus de membru nou",
+        "step.bonus_day": "{count}X în ziua ta bonus",
+        "step.promotion": "{count}X promoție",
+        "step.promotion_points.one": "{count} punct de promoție",
+        "step.promotion_points": "{count} puncte de promoție",
+        "step.promotion_points.many": "{count} de puncte de promoție",
     },
 }
 
@@ -213,6 +279,8 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
     owed = _number(values.get("owed"))
     if code == "SETTLE_DEBT" and owed is not None and owed > amount:
         keys.insert(0, "SETTLE_DEBT.partial")
+    if code == "SHORTFALL" and values.get("asset") == "CREDIT":
+        keys.insert(0, "SHORTFALL.CREDIT")
     return keys
 
 
@@ -226,23 +294,27 @@ def _values(memo: dict[str, Any], amount: int, lang: str, minor_units: int) -> d
     if minor is not None and currency:
         number = f"{minor.scaleb(-max(0, minor_units)):.{max(0, minor_units)}f}"
         values["money"] = MONEY.format(currency=currency, number=number.replace(".", DECIMAL_SEPARATOR[lang]))
-    values["why"] = _why(memo.get("reasons"), lang, currency or "")
+    values["why"] = _why(memo.get("reasons"), lang, currency or "", values.get("tier_name", ""))
     return values
 
 
-def _why(reasons: object, lang: str, currency: str) -> str:
+def _why(reasons: object, lang: str, currency: str, tier_name: str = "") -> str:
     """": 1 point per EUR, 2x Gold tier" when steps beyond the base one added points, else ""."""
     if not isinstance(reasons, list):
         return ""
     steps = [r for r in reasons if isinstance(r, (list, tuple)) and r and isinstance(r[0], str)]
     if all(r[0] == "base" for r in steps):
         return ""
-    return ": " + ", ".join(_step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency) for r in steps)
+    return ": " + ", ".join(
+        _step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps
+    )
 
 
-def _step(lang: str, step: str, detail: str, currency: str) -> str:
+def _step(lang: str, step: str, detail: str, currency: str, tier_name: str = "") -> str:
     count = detail.replace(".", DECIMAL_SEPARATOR[lang]) if (number := _number(detail)) is not None else ""
-    values = {k: v for k, v in {"detail": detail, "count": count, "currency": currency}.items() if v}
+    values = {
+        k: v for k, v in {"detail": detail, "count": count, "currency": currency, "tier_name": tier_name}.items() if v
+    }
     keys = [f"step.{step}.{_plural(lang, number)}", f"step.{step}"] if number is not None else [f"step.{step}"]
     generic = step.replace("_", " ") + (f" ({count or detail})" if detail else "")
     return _first(lang, keys, values) or generic

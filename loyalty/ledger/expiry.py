@@ -1,4 +1,15 @@
-"""When lots expire, and the job that expires them."""
+"""When points expire, and the job that expires them.
+
+The program's `[expiry] policy` decides:
+- per_lot: each lot expires `months` after it was earned (rounded up to the end of that
+  month with `round_to_month_end`); the lot carries its expiry from the start.
+- inactivity: the whole balance expires `months` after the member's last purchase (their
+  joining date until they buy something). Each purchase moves the date on.
+- never: nothing expires.
+
+`expire_points` expires what is due under either dated policy: lots past their expiry,
+and the balances of members inactive past the deadline.
+"""
 from __future__ import annotations
 
 import calendar
@@ -7,11 +18,13 @@ from datetime import datetime, time, timedelta, timezone
 
 from tortoise.transactions import in_transaction
 
-from loyalty import outbox, sql
-from loyalty.ledger.accounts import program_account_id
+from loyalty import changes, outbox, sql
+from loyalty.ledger import book
+from loyalty.ledger.accounts import lock_member_account, program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
-from loyalty.program.spec import ExpiryPolicy, Program
+from loyalty.program.spec import ExpiryPolicy, Program, load_demo
+from loyalty.program.store import load_current
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -36,9 +49,93 @@ def lot_expiry(program: Program, earned_at: datetime) -> datetime | None:
     return due.astimezone(timezone.utc)
 
 
-async def expire_points(now: datetime) -> int:
-    """Expires every lot that is due, one EXPIRY transfer per member. Returns the points
-    expired. Idempotent: expired lots have nothing left to expire."""
+async def current_program() -> Program:
+    """The program the jobs run under: the latest stored version, else the demo."""
+    stored = await load_current()
+    return stored.program if stored is not None else load_demo()
+
+
+def inactivity_expiry(program: Program, last_activity: datetime) -> datetime:
+    """inactivity: the moment the balance expires, `months` after the last activity (in
+    the program's time zone, the day clamped to the month's last day)."""
+    local = last_activity.astimezone(program.program.zone)
+    return _add_months(local, program.expiry.months).astimezone(timezone.utc)
+
+
+def _as_datetime(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+_LAST_ACTIVITY = (
+    "COALESCE((SELECT MAX(p.occurred_at) FROM purchases p WHERE p.member_id = a.member_id), m.joined_at)"
+)
+
+
+async def last_activity(member_id: int) -> datetime | None:
+    """The member's last purchase, or when they joined."""
+    row = await sql.fetch_one(
+        f"SELECT {_LAST_ACTIVITY} AS last FROM members m JOIN ledger_accounts a ON a.member_id = m.id "
+        "AND a.kind = ? AND a.asset = ? WHERE m.id = ?",
+        AccountKind.MEMBER.value, Asset.POINTS.value, member_id,
+    )
+    if row is None or row["last"] is None:
+        row = await sql.fetch_one("SELECT joined_at AS last FROM members WHERE id = ?", member_id)
+    return _as_datetime(row["last"]) if row and row["last"] is not None else None
+
+
+async def inactive_accounts(program: Program, until: datetime) -> list[tuple[int, int, datetime]]:
+    """inactivity: (account id, member id, expiry) of the members with points whose balance
+    expires at or before `until`. The database narrows by a date a few days later than the
+    exact one (month lengths), the exact rule is applied here."""
+    months = program.expiry.months or 0
+    rough = _add_months(until.astimezone(timezone.utc), -months) + timedelta(days=4)
+    rows = await sql.fetch(
+        f"SELECT a.id, a.member_id, {_LAST_ACTIVITY} AS last FROM ledger_accounts a "
+        "JOIN members m ON m.id = a.member_id WHERE a.kind = ? AND a.asset = ? AND a.posted > 0 "
+        f"AND {_LAST_ACTIVITY} <= ?",
+        AccountKind.MEMBER.value, Asset.POINTS.value, rough,
+    )
+    due = []
+    for row in rows:
+        expires_at = inactivity_expiry(program, _as_datetime(row["last"]))
+        if expires_at <= until:
+            due.append((int(row["id"]), int(row["member_id"]), expires_at))
+    return due
+
+
+async def _expire_inactive(program: Program, now: datetime) -> int:
+    """inactivity: each due member's whole balance, one EXPIRY transfer each, one member
+    at a time (the debit draws every lot). Idempotent: an expired balance is zero."""
+    total = 0
+    batch = uuid.uuid4().hex
+    for account_id, member_id, expires_at in await inactive_accounts(program, now):
+        async with changes.member_change():
+            account = await lock_member_account(member_id, Asset.POINTS)
+            if account.posted <= 0:
+                continue
+            entry = book.Entry(
+                TransferCode.EXPIRY, f"expiry:{batch}:{account_id}", member_id, now,
+                memo={"policy": ExpiryPolicy.INACTIVITY.value, "inactive_since": expires_at.isoformat()},
+            )
+            transfer = await book.debit_member(account, account.posted, entry, EXPIRED)
+            await outbox.emit("points.expired", member_id, {"points": transfer.amount, "transfer": transfer.id})
+            total += transfer.amount
+    return total
+
+
+async def expire_points(now: datetime, program: Program | None = None) -> int:
+    """Expires what is due: every lot past its expiry (one EXPIRY transfer per member),
+    and under the inactivity policy the balance of every member inactive too long.
+    Returns the points expired. Idempotent: expired points are gone."""
+    program = program or await current_program()
+    total = await _expire_lots(now)
+    if program.expiry.policy is ExpiryPolicy.INACTIVITY:
+        total += await _expire_inactive(program, now)
+    return total
+
+
+async def _expire_lots(now: datetime) -> int:
     batch = uuid.uuid4().hex
     expiry_id = await program_account_id(Asset.POINTS, EXPIRED)
     async with in_transaction():

@@ -123,3 +123,18 @@ class LotAllocation(Model):
     class Meta:
         table = "ledger_lot_allocations"
         indexes = (Index(fields=("transfer_id",)), Index(fields=("lot_id",)))
+
+
+class ExpiryWarning(Model):
+    """A warning sent for the points of an account that expire at one moment: once each."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    expires_at = fields.DatetimeField()
+    points = fields.BigIntField()
+    warned_at = fields.DatetimeField()
+    batch_id = fields.CharField(max_length=36)
+
+    class Meta:
+        table = "ledger_expiry_warnings"
+        unique_together = (("account_id", "expires_at"),)

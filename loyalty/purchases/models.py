@@ -25,6 +25,11 @@ class Purchase(Model):
     cashback_minor = fields.BigIntField(default=0)
     earn_transfer_id = fields.BigIntField(null=True)
     spend_transfer_id = fields.BigIntField(null=True)
+    credit_spent_minor = fields.BigIntField(default=0)
+    cashback_clawed_back_minor = fields.BigIntField(default=0)
+    credit_restored_minor = fields.BigIntField(default=0)
+    cashback_transfer_id = fields.BigIntField(null=True)
+    credit_spend_transfer_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -43,6 +48,8 @@ class Refund(Model):
     request_hash = fields.CharField(max_length=64)
     points_clawed_back = fields.BigIntField(default=0)
     points_restored = fields.BigIntField(default=0)
+    cashback_clawed_back_minor = fields.BigIntField(default=0)
+    credit_restored_minor = fields.BigIntField(default=0)
     created_at = fields.DatetimeField()
 
     class Meta:

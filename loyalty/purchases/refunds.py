@@ -8,6 +8,10 @@ the clawback is a pending debit that posts (or not) with them. Once they are pos
 clawback takes what the member has; what they already spent is booked as points owed
 and paid from the next points credited. Points spent on the order come back the same
 way, to the lots they were drawn from, with those lots' expiry.
+
+Cashback (store credit) follows the same rules: the running share of the cashback awarded
+is taken back (pending with it while it is pending; what the member already spent is
+booked as credit owed), and store credit spent on the order is given back in proportion.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
-from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
+from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.models import Account, Asset, Transfer
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
@@ -104,13 +108,65 @@ async def _refund(
             REDEMPTION, spend=spend,
         )
         await outbox.emit("points.restored", member_id, {"points": restore, "order": purchase.order_id})
+    if purchase.cashback_minor or purchase.credit_spent_minor:  # locked after points, as everywhere
+        credit_account = await lock_member_account(member_id, Asset.CREDIT)
+    claw_credit = share(purchase.cashback_minor, refunded, purchase.amount_minor) - purchase.cashback_clawed_back_minor
+    if claw_credit:
+        await _claw_back_cashback(credit_account, purchase, claw_credit, request.refund_id, memo)
+    restore_credit = share(purchase.credit_spent_minor, refunded, purchase.amount_minor) - purchase.credit_restored_minor
+    if restore_credit:
+        spend = await Transfer.get(id=purchase.credit_spend_transfer_id)
+        await book.restore_spent(
+            credit_account, restore_credit,
+            book.Entry(TransferCode.CREDIT_RESTORE, f"refund:{request.refund_id}:credit_restore", member_id,
+                       clock.now(), request.refund_id, purchase.id, spend.id, memo),
+            CREDIT_REDEMPTION, spend=spend,
+        )
+        await outbox.emit("credit.restored", member_id, {
+            "credit_minor": restore_credit, "currency": purchase.currency, "order": purchase.order_id,
+            "refund": request.refund_id,
+        })
     purchase.refunded_minor = refunded
     purchase.points_clawed_back += claw
     purchase.points_restored += restore
-    await purchase.save(update_fields=["refunded_minor", "points_clawed_back", "points_restored"])
+    purchase.cashback_clawed_back_minor += claw_credit
+    purchase.credit_restored_minor += restore_credit
+    await purchase.save(update_fields=[
+        "refunded_minor", "points_clawed_back", "points_restored", "cashback_clawed_back_minor",
+        "credit_restored_minor",
+    ])
     refund.points_clawed_back, refund.points_restored = claw, restore
-    await refund.save(update_fields=["points_clawed_back", "points_restored"])
+    refund.cashback_clawed_back_minor, refund.credit_restored_minor = claw_credit, restore_credit
+    await refund.save(update_fields=[
+        "points_clawed_back", "points_restored", "cashback_clawed_back_minor", "credit_restored_minor",
+    ])
     return purchase
+
+
+async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int, refund_id: str, memo: dict) -> None:
+    earn = await Transfer.get(id=purchase.cashback_transfer_id)
+    entry = book.Entry(TransferCode.CASHBACK_CLAWBACK, f"refund:{refund_id}:cashback_clawback", purchase.member_id,
+                       clock.now(), refund_id, purchase.id, earn.id, memo)
+    owed = 0
+    if earn.status == "pending":
+        await book.debit_pending(account, amount, entry, CASHBACK, of=earn)
+    else:
+        row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
+        taken = min(amount, row["posted"])
+        owed = amount - taken
+        if taken:
+            await book.debit_member(account, taken, entry, CASHBACK)
+        if owed:
+            await book.book_shortfall(
+                account, owed,
+                book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:credit_shortfall", purchase.member_id,
+                           clock.now(), refund_id, purchase.id, earn.id, {**memo, "asset": Asset.CREDIT.value}),
+                CASHBACK,
+            )
+    await outbox.emit("credit.clawed_back", purchase.member_id, {
+        "credit_minor": amount, "owed_minor": owed, "currency": purchase.currency, "order": purchase.order_id,
+        "refund": refund_id,
+    })
 
 
 async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict) -> None:

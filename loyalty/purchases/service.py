@@ -1,21 +1,22 @@
-"""Recording a purchase: points earned (pending inside the return window) and points
-spent as payment, in one transaction, exactly once per order id."""
+"""Recording a purchase: points earned and cashback as store credit (both pending inside the return
+window), and points and store credit spent as payment, in one transaction, exactly once per order id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from tortoise.exceptions import IntegrityError
 
 from loyalty import changes, clock, outbox
 from loyalty.charity import donations
-from loyalty.earning.pipeline import PurchaseFacts, purchase_points
+from loyalty.earning.facts import purchase_facts
+from loyalty.earning.pipeline import purchase_points
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
-from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
+from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset
 from loyalty.members.models import Member
@@ -47,9 +48,10 @@ class PurchaseRequest:
     occurred_at: datetime | None = None
     items: tuple[Item, ...] = field(default_factory=tuple)
     points_to_spend: int | None = None
+    credit_to_spend: Decimal | None = None  # store credit to pay with, in the program's currency
 
 
-def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime, list[dict]]:
+def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, datetime, list[dict]]:
     settings = program.program
     if request.currency != settings.currency:
         raise LoyaltyError(
@@ -63,6 +65,11 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
         raise LoyaltyError("Points to spend cannot be negative.", field="pointsToSpend")
     if points_value_minor(program, request.points_to_spend or 0) > amount_minor:
         raise LoyaltyError("The points are worth more than the order.", field="pointsToSpend")
+    credit_minor = 0
+    if request.credit_to_spend is not None and request.credit_to_spend != 0:
+        credit_minor = to_minor(request.credit_to_spend, settings.minor_units, field="creditToSpend")
+    if points_value_minor(program, request.points_to_spend or 0) + credit_minor > amount_minor:
+        raise LoyaltyError("The points and credit are worth more than the order.", field="creditToSpend")
     now = clock.now()
     occurred_at = request.occurred_at or now
     if occurred_at.tzinfo is None:
@@ -70,7 +77,7 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, datetime
     occurred_at = occurred_at.astimezone(timezone.utc)
     if occurred_at > now + FUTURE_LEEWAY:
         raise LoyaltyError("A purchase cannot happen in the future.", field="occurredAt")
-    return amount_minor, occurred_at, validate_items(program, request.items)
+    return amount_minor, credit_minor, occurred_at, validate_items(program, request.items)
 
 
 def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict]:
@@ -107,6 +114,7 @@ def _request_hash(request: PurchaseRequest) -> str:
     return fingerprint(
         member=request.member_id, amount=_plain(request.amount), currency=request.currency, brand=request.brand,
         points=request.points_to_spend or 0,
+        **({"credit": _plain(request.credit_to_spend)} if request.credit_to_spend else {}),
         items=[[i.sku, i.quantity, _plain(i.amount), i.category] for i in request.items],
         occurred_at=occurred_at.astimezone(timezone.utc).isoformat() if occurred_at and occurred_at.tzinfo else occurred_at,
     )
@@ -124,12 +132,12 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
     request_hash = _request_hash(request)
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
-    amount_minor, occurred_at, items = _validate(program, request)
+    amount_minor, credit_minor, occurred_at, items = _validate(program, request)
     if not await Member.exists(id=request.member_id):
         raise NotFound("No member with that id or number.", field="memberId")
     try:
         async with changes.member_change():
-            return await _record(program, request, amount_minor, occurred_at, items, request_hash)
+            return await _record(program, request, amount_minor, credit_minor, occurred_at, items, request_hash)
     except IntegrityError:
         # The same order id, recorded by a concurrent request that committed first.
         if (existing := await _replay(request.order_id, request_hash)) is not None:
@@ -138,7 +146,7 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
 
 
 async def _record(
-    program: Program, request: PurchaseRequest, amount_minor: int, occurred_at: datetime,
+    program: Program, request: PurchaseRequest, amount_minor: int, credit_minor: int, occurred_at: datetime,
     items: list[dict], request_hash: str,
 ) -> Purchase:
     settings = program.program
@@ -162,10 +170,22 @@ async def _record(
         # What points paid for does not earn points again.
         eligible_minor = amount_minor - points_value_minor(program, spent)
         await outbox.emit("points.spent", request.member_id, {"points": spent, "order": request.order_id})
-    facts = PurchaseFacts(
-        eligible_minor=eligible_minor, brand=request.brand,
-        categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
-    )
+    if credit_minor:
+        # Credit after points: every operation that touches both locks them in this order.
+        credit_account = await lock_member_account(request.member_id, Asset.CREDIT)
+        credit_spend = await book.debit_member(
+            credit_account, credit_minor,
+            book.Entry(TransferCode.PAY_WITH_CREDIT, f"purchase:{request.order_id}:credit", request.member_id,
+                       occurred_at, request.order_id, purchase.id, memo=memo),
+            CREDIT_REDEMPTION, field="creditToSpend",
+        )
+        purchase.credit_spent_minor, purchase.credit_spend_transfer_id = credit_minor, credit_spend.id
+        # What store credit paid for earns neither points nor cashback.
+        eligible_minor -= credit_minor
+        await outbox.emit("credit.spent", request.member_id, {
+            "credit_minor": credit_minor, "currency": request.currency, "order": request.order_id,
+        })
+    facts = await purchase_facts(program, request.member_id, eligible_minor, request.brand, items, occurred_at)
     points, award = purchase_points(program, facts)
     if points:
         available_at = occurred_at + timedelta(days=settings.pending_days)
@@ -173,7 +193,8 @@ async def _record(
             account, points,
             book.Entry(TransferCode.EARN_PURCHASE, f"purchase:{request.order_id}:earn", request.member_id,
                        occurred_at, request.order_id, purchase.id,
-                       memo={**memo, "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}),
+                       memo={**memo, "tier_name": facts.tier.name,
+                             "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}),
             ISSUANCE, pending_until=available_at if available_at > clock.now() else None,
             lot_expires_at=lot_expiry(program, occurred_at),
         )
@@ -184,9 +205,39 @@ async def _record(
             "points": points, "order": request.order_id, "pending": earn.status == "pending",
             "available_at": earn.available_at.isoformat() if earn.available_at else None,
         })
-    await purchase.save(update_fields=["points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id"])
+    await _cashback(program, purchase, facts.tier.cashback_percent, eligible_minor, memo)
+    await purchase.save(update_fields=[
+        "points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id", "credit_spent_minor",
+        "credit_spend_transfer_id", "cashback_minor", "cashback_transfer_id",
+    ])
     await progress.track(program, request.member_id, clock.now())
     return purchase
+
+
+def cashback_minor(percent: Decimal, eligible_minor: int) -> int:
+    """The tier's percent of the eligible spend, rounded down to a whole minor unit."""
+    return int((Decimal(eligible_minor) * percent / 100).to_integral_value(rounding=ROUND_DOWN))
+
+
+async def _cashback(program: Program, purchase: Purchase, percent: Decimal, eligible_minor: int, memo: dict) -> None:
+    """Store credit for the purchase, pending inside the return window like its points."""
+    amount = cashback_minor(percent, eligible_minor)
+    if amount <= 0:
+        return
+    account = await lock_member_account(purchase.member_id, Asset.CREDIT)
+    available_at = purchase.occurred_at + timedelta(days=program.program.pending_days)
+    earn = await book.credit_member(
+        account, amount,
+        book.Entry(TransferCode.CASHBACK, f"purchase:{purchase.order_id}:cashback", purchase.member_id,
+                   purchase.occurred_at, purchase.order_id, purchase.id, memo={**memo, "percent": str(percent)}),
+        CASHBACK, pending_until=available_at if available_at > clock.now() else None,
+    )
+    purchase.cashback_minor, purchase.cashback_transfer_id = amount, earn.id
+    await outbox.emit("credit.earned", purchase.member_id, {
+        "credit_minor": amount, "currency": purchase.currency, "order": purchase.order_id,
+        "pending": earn.status == "pending",
+        "available_at": earn.available_at.isoformat() if earn.available_at else None,
+    })
 
 
 async def find_purchase(order_id: str) -> Purchase | None:

@@ -16,8 +16,9 @@ DEFAULT_PAGE = 20
 
 
 async def wallet_of(info: Info, member: MemberRow) -> Wallet:
-    view = await get_wallet(member.id, clock.now())
-    return Wallet.from_view(view, context_of(info).runtime.program.program)
+    program = context_of(info).runtime.program.program
+    view = await get_wallet(member.id, clock.now(), program)
+    return Wallet.from_view(view, program)
 
 
 def _page_args(first: int | None, after: str | None) -> tuple[int, int | None]:

@@ -58,6 +58,12 @@ class Wallet:
     points_owed: int = strawberry.field(
         description="Points a refund took back after they were spent; paid from the next points credited."
     )
+    pending_credit: Money = strawberry.field(
+        description="Cashback earned but not spendable yet (inside the return window)."
+    )
+    credit_owed: Money = strawberry.field(
+        description="Cashback a refund took back after it was spent; paid from the next credit."
+    )
 
     @classmethod
     def from_view(cls, view: WalletView, program: Program) -> Wallet:
@@ -67,6 +73,8 @@ class Wallet:
             expiring_points=[PointsExpiry(points=e.points, expires_at=e.expires_at) for e in view.expiring],
             credit=from_minor(view.credit_minor, settings.currency, settings.minor_units),
             points_owed=view.points_owed,
+            pending_credit=from_minor(view.credit_pending_minor, settings.currency, settings.minor_units),
+            credit_owed=from_minor(view.credit_owed_minor, settings.currency, settings.minor_units),
         )
 
 

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
+from schema.bonuses.resolvers import bonus_day_of
 from schema.charity.resolvers import auto_donate_percent_of, charity_of, donations_of
 from schema.charity.types import Charity, DonationConnection
 from schema.errors import UserError
@@ -14,9 +15,9 @@ from schema.ledger.types import ActivityConnection, Wallet
 from schema.referrals.resolvers import referral_of
 from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
-from schema.tiers.types import TierStatus, tier_of
 from schema.rewards.resolvers import issued_rewards_of
 from schema.rewards.types import IssuedRewardConnection
+from schema.tiers.types import TierStatus, tier_of
 
 
 @strawberry.type
@@ -75,6 +76,12 @@ class Member(Node):
     @strawberry.field
     async def donations(self, info: Info, first: int | None = None, after: str | None = None) -> DonationConnection:
         return await donations_of(info, self.row, first, after)
+
+    @strawberry.field(
+        description="The bonus day the member chose for the current qualification period; null when none."
+    )
+    async def bonus_day(self, info: Info) -> date | None:
+        return await bonus_day_of(info, self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

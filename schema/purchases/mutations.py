@@ -27,6 +27,7 @@ class PurchaseMutations:
                 member_id=await member_id_from_input(input.member_id, input.member_number),
                 order_id=input.order_id, amount=input.amount, currency=input.currency_code, brand=input.brand,
                 occurred_at=input.occurred_at, items=_items(input.items), points_to_spend=input.points_to_spend,
+                credit_to_spend=input.credit_to_spend,
             )
             row = await service.record_purchase(program, request)
         except LoyaltyError as exc:

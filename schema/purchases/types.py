@@ -35,6 +35,9 @@ class Purchase(Node):
     occurred_at: datetime
     points_taken_back: int = strawberry.field(description="Points earned on the order that refunds took back.")
     points_returned: int = strawberry.field(description="Points spent on the order that refunds gave back.")
+    credit_spent: Money = strawberry.field(description="Store credit spent on the order as payment.")
+    cashback_taken_back: Money = strawberry.field(description="Cashback earned on the order that refunds took back.")
+    credit_returned: Money = strawberry.field(description="Store credit spent on the order that refunds gave back.")
     row: strawberry.Private[PurchaseRow]
 
     @strawberry.field
@@ -55,7 +58,10 @@ class Purchase(Node):
             refunded_amount=from_minor(row.refunded_minor, currency, units), status=status,
             points_awarded=row.points_awarded, points_spent=row.points_spent,
             cashback=from_minor(row.cashback_minor, currency, units), occurred_at=row.occurred_at,
-            points_taken_back=row.points_clawed_back, points_returned=row.points_restored, row=row,
+            points_taken_back=row.points_clawed_back, points_returned=row.points_restored,
+            credit_spent=from_minor(row.credit_spent_minor, currency, units),
+            cashback_taken_back=from_minor(row.cashback_clawed_back_minor, currency, units),
+            credit_returned=from_minor(row.credit_restored_minor, currency, units), row=row,
         )
 
 
@@ -87,6 +93,10 @@ class RecordPurchaseInput:
     items: list[PurchaseItemInput] | None = None
     points_to_spend: int | None = strawberry.field(
         default=None, description="Points to spend on this order as payment (pay with points); all or nothing."
+    )
+    credit_to_spend: Decimal | None = strawberry.field(
+        default=None,
+        description="Store credit to spend on this order as payment, in the program's currency; all or nothing.",
     )
 
 

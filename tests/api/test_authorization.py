@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from loyalty.charity.donations import donate_points
 from loyalty.members import service as members
 from loyalty.rewards.redeem import redeem_reward
 from loyalty.runtime import Runtime, build_runtime
+from loyalty.tiers import current
 from loyalty.settings import Settings
 from schema.relay import from_global_id, to_global_id
 from schema.schema import build_schema
@@ -83,6 +85,7 @@ MATRIX = table(
     ("chooseCharity",             UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("donatePoints",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("useIssuedReward",           UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
+    ("chooseBonusDay",            UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
 )
 
 
@@ -173,6 +176,8 @@ OPERATIONS: dict[str, Operation] = {
         "charityId": to_global_id("Charity", "wildlife"), "points": 10, "idempotencyKey": f"give-{w.tag}"}}),
     "useIssuedReward": _mutation("useIssuedReward", "UseIssuedRewardInput", needs_coupon=True,
                                  variables=lambda w: {"input": {"code": w.coupon_code, "orderId": f"O-{w.tag}"}}),
+    "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
+        "day": (date.today() + timedelta(days=30)).isoformat()}}),
 }
 
 
@@ -256,8 +261,13 @@ async def shared(database: None, settings: Settings) -> AsyncIterator[tuple[Runt
 
 
 @pytest.mark.parametrize(("operation", "caller", "outcome"), MATRIX)
-async def test_authorization(shared, operation, caller, outcome):
+async def test_authorization(shared, operation, caller, outcome, monkeypatch):
     runtime, client = shared
+    if operation == "chooseBonusDay":  # a perk of the top tier: every member holds it here
+        async def gold(program, member_id, at):
+            return program.tier_levels[-1]
+
+        monkeypatch.setattr(current, "level_for", gold)
     spec = OPERATIONS[operation]
     world = await make_world(runtime, client, spec, caller)
     before = await snapshot(world)

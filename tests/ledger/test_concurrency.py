@@ -37,6 +37,7 @@ from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from loyalty.wallet import get_wallet
 from tests.conftest import _clear_tables, requires_postgres
+from tests.support.program import demo_without_new_member_bonus
 from tests.support.servers import LOYALTY, Server, environment, run_command, running_servers
 
 pytestmark = requires_postgres
@@ -50,8 +51,18 @@ REFUND_PURCHASE = f"mutation($input: RefundPurchaseInput!) {{ refundPurchase(inp
 
 
 @pytest.fixture(scope="module")
-async def module_runtime(database: None, settings: Settings) -> AsyncIterator[Runtime]:
+def base_rate_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo without its new-member bonus, for the module and its servers: these tests
+    count points at the base rate."""
+    path = tmp_path_factory.mktemp("program") / "program.toml"
+    path.write_text(demo_without_new_member_bonus(), encoding="utf-8")
+    return settings.model_copy(update={"program_file": path})
+
+
+@pytest.fixture(scope="module")
+async def module_runtime(database: None, base_rate_settings: Settings) -> AsyncIterator[Runtime]:
     """Empty tables, once for the module, and the program stored before any server reads it."""
+    settings = base_rate_settings
     await _clear_tables()
     if settings.redis_url:
         from redis.asyncio import Redis
@@ -66,9 +77,9 @@ async def module_runtime(database: None, settings: Settings) -> AsyncIterator[Ru
 
 @pytest.fixture(scope="module")
 def servers(
-    module_runtime: Runtime, settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+    module_runtime: Runtime, base_rate_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[list[Server]]:
-    with running_servers(settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
+    with running_servers(base_rate_settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
         yield started
 
 

@@ -27,6 +27,12 @@ MEMOS = {
     TransferCode.DONATION: {"charity": "wildlife", "charity_name": "Wildlife Trust"},
     TransferCode.PROGRAM_DONATION: {"charity": "wildlife", "charity_name": "Wildlife Trust"},
     TransferCode.REFERRAL: {},
+    TransferCode.CASHBACK: {**ORDER, "percent": "5"},
+    TransferCode.CASHBACK_CLAWBACK: REFUND,
+    TransferCode.PAY_WITH_CREDIT: ORDER,
+    TransferCode.CREDIT_RESTORE: REFUND,
+    TransferCode.BIRTHDAY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
+    TransferCode.YEARLY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -99,8 +105,53 @@ EXPECTED = {
     TransferCode.REFERRAL: {
         "en": "Points for referring a friend", "nl": "Punten voor het aanbrengen van een vriend",
         "de": "Punkte für eine Freundschaftsempfehlung", "ro": "Puncte pentru recomandarea unui prieten",
+    TransferCode.CASHBACK: {
+        "en": "Cashback of 5% on order O-1",
+        "nl": "Cashback van 5% op bestelling O-1",
+        "de": "Cashback von 5% auf Bestellung O-1",
+        "ro": "Cashback de 5% pentru comanda O-1",
+    },
+    TransferCode.CASHBACK_CLAWBACK: {
+        "en": "Cashback taken back: refund R-1 of order O-1",
+        "nl": "Cashback teruggenomen: terugbetaling R-1 van bestelling O-1",
+        "de": "Cashback abgezogen: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Cashback retras: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.PAY_WITH_CREDIT: {
+        "en": "Paid with store credit (order O-1)",
+        "nl": "Betaald met tegoed (bestelling O-1)",
+        "de": "Mit Guthaben bezahlt (Bestellung O-1)",
+        "ro": "Plată cu credit (comanda O-1)",
+    },
+    TransferCode.CREDIT_RESTORE: {
+        "en": "Store credit returned: refund R-1 of order O-1",
+        "nl": "Tegoed teruggegeven: terugbetaling R-1 van bestelling O-1",
+        "de": "Guthaben wieder gutgeschrieben: Erstattung R-1 zu Bestellung O-1",
+        "ro": "Credit returnat: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.BIRTHDAY_REWARD: {
+        "en": "Happy birthday: your Gold birthday reward",
+        "nl": "Gefeliciteerd: je Gold-verjaardagscadeau",
+        "de": "Alles Gute zum Geburtstag: deine Gold-Geburtstagsprämie",
+        "ro": "La mulți ani: recompensa ta Gold de ziua ta",
+    },
+    TransferCode.YEARLY_REWARD: {
+        "en": "Your Gold reward for 2026",
+        "nl": "Je Gold-beloning voor 2026",
+        "de": "Deine Gold-Prämie für 2026",
+        "ro": "Recompensa ta Gold pentru 2026",
     },
 }
+
+
+def test_store_credit_owed_after_a_refund_says_so_in_every_language():
+    memo = {**REFUND, "asset": "CREDIT"}
+    assert [describe("SHORTFALL", memo, 400, lang) for lang in LANGUAGES] == [
+        "Store credit owed after refund R-1 of order O-1",
+        "Openstaand tegoed na terugbetaling R-1 van bestelling O-1",
+        "Offenes Guthaben nach Erstattung R-1 zu Bestellung O-1",
+        "Credit datorat după rambursarea R-1 pentru comanda O-1",
+    ]
 
 
 def test_every_code_is_covered_by_the_tests():
@@ -125,7 +176,7 @@ def test_every_code_has_its_own_text_in_every_language():
 
 def test_every_language_has_the_same_keys_as_english():
     for lang in LANGUAGES:
-        assert set(TEXTS[lang]) - {"step.base.many"} == set(TEXTS["en"]), lang
+        assert set(TEXTS[lang]) - {"step.base.many", "step.promotion_points.many"} == set(TEXTS["en"]), lang
 
 
 def test_every_template_of_a_key_uses_the_same_placeholders_in_every_language():

@@ -1,0 +1,26 @@
+"""Gathering what the earning pipeline needs to know about a purchase and its member."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from loyalty.bonuses.days import bonus_day_for
+from loyalty.earning.pipeline import Line, PurchaseFacts
+from loyalty.members.models import Member
+from loyalty.program.spec import Program
+from loyalty.tiers import current
+
+
+async def purchase_facts(
+    program: Program, member_id: int, eligible_minor: int, brand: str | None, items: list[dict],
+    occurred_at: datetime,
+) -> PurchaseFacts:
+    """The facts of a purchase: its lines, the member's tier at the time, when they joined,
+    and the bonus day they chose for the period."""
+    joined_at = await Member.filter(id=member_id).first().values_list("joined_at", flat=True)
+    return PurchaseFacts(
+        eligible_minor=eligible_minor, brand=brand,
+        categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
+        lines=tuple(Line(i["category"], i["amount_minor"]) for i in items),
+        tier=await current.level_for(program, member_id, occurred_at), joined_at=joined_at,
+        bonus_day=await bonus_day_for(program, member_id, occurred_at),
+    )
