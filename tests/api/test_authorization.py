@@ -26,8 +26,8 @@ from loyalty.charity.donations import donate_points
 from loyalty.members import service as members
 from loyalty.rewards.redeem import redeem_reward
 from loyalty.runtime import Runtime, build_runtime
-from loyalty.tiers import current
 from loyalty.settings import Settings
+from loyalty.tiers import current
 from schema.relay import from_global_id, to_global_id
 from schema.schema import build_schema
 from tests.members import member_pk, member_state, row_counts

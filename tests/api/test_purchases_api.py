@@ -13,7 +13,7 @@ from loyalty import clock
 from loyalty.runtime import build_runtime
 from schema.relay import to_global_id
 from tests.conftest import make_settings
-from tests.support.program import demo_without_new_member_bonus
+from tests.support.program import demo_at_base_rate
 from tests.support.gql import gql
 from tests.support.shop import (
     RECORD_PURCHASE, REFUND_PURCHASE, Shop, api_key, at, error, errors_of, iso, join, summary,
@@ -177,7 +177,7 @@ async def test_points_are_pending_until_occurred_at_plus_the_return_window(clien
 @pytest.fixture
 async def instant_client(clean_db, workdir, tmp_path):
     """A program without a return window, rounding half up."""
-    text = demo_without_new_member_bonus().replace("pending_days = 14", "pending_days = 0")
+    text = demo_at_base_rate().replace("pending_days = 14", "pending_days = 0")
     path = tmp_path / "instant.toml"
     path.write_text(text.replace('points_rounding = "down"', 'points_rounding = "half_up"'))
     runtime = await build_runtime(make_settings(workdir, PROGRAM_FILE=path))

@@ -37,7 +37,7 @@ from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from loyalty.wallet import get_wallet
 from tests.conftest import _clear_tables, requires_postgres
-from tests.support.program import demo_without_new_member_bonus
+from tests.support.program import demo_at_base_rate
 from tests.support.servers import LOYALTY, Server, environment, run_command, running_servers
 
 pytestmark = requires_postgres
@@ -55,7 +55,7 @@ def base_rate_settings(settings: Settings, tmp_path_factory: pytest.TempPathFact
     """The demo without its new-member bonus, for the module and its servers: these tests
     count points at the base rate."""
     path = tmp_path_factory.mktemp("program") / "program.toml"
-    path.write_text(demo_without_new_member_bonus(), encoding="utf-8")
+    path.write_text(demo_at_base_rate(), encoding="utf-8")
     return settings.model_copy(update={"program_file": path})
 
 

@@ -105,6 +105,7 @@ EXPECTED = {
     TransferCode.REFERRAL: {
         "en": "Points for referring a friend", "nl": "Punten voor het aanbrengen van een vriend",
         "de": "Punkte für eine Freundschaftsempfehlung", "ro": "Puncte pentru recomandarea unui prieten",
+    },
     TransferCode.CASHBACK: {
         "en": "Cashback of 5% on order O-1",
         "nl": "Cashback van 5% op bestelling O-1",

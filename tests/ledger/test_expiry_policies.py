@@ -24,7 +24,7 @@ from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import Expiry, get_wallet
 from tests.conftest import _clear_tables
 from tests.support.members import new_member
-from tests.support.program import demo_without_new_member_bonus, use_program, with_keys
+from tests.support.program import demo_at_base_rate, use_program, with_keys
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ NEVER = dict(policy='"never"', months=None, round_to_month_end=None)
 
 def expiry_program(**expiry: object) -> str:
     """The demo without its new-member bonus, with these [expiry] keys."""
-    return with_keys(demo_without_new_member_bonus(), "expiry", **expiry)
+    return with_keys(demo_at_base_rate(), "expiry", **expiry)
 
 
 async def buy(program: Program, member: int, order: str, amount: str, at: datetime) -> None:

@@ -3,7 +3,8 @@
 `use_program(runtime, text)` stores `text` as the next program version and makes the
 runtime serve it. `demo_text(**changes)` is the demo file with keys of its [bonuses] table
 set or removed (None removes), e.g. `demo_text(new_member_multiplier=None, new_member_days=None)`
-for a demo without the new-member bonus: the ledger's tests count points at the base rate.
+for a demo without the new-member bonus. `demo_at_base_rate()` also gives every tier a points
+multiplier of 1: the ledger's tests count points at the base rate, whatever tier a member reaches.
 """
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ def _set_keys(section: str, table: str, changes: dict[str, object]) -> str:
 
 def demo_without_new_member_bonus() -> str:
     return demo_text(new_member_multiplier=None, new_member_days=None)
+
+
+def demo_at_base_rate() -> str:
+    text = demo_without_new_member_bonus()
+    start, end = text.index("[tiers]\n"), text.index("[[earning_rules]]")
+    tiers = re.sub(r'^points_multiplier = .*$', 'points_multiplier = "1"', text[start:end], flags=re.MULTILINE)
+    return text[:start] + tiers + text[end:]
 
 
 async def use_program(runtime: Runtime, text: str) -> Program:

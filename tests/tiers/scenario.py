@@ -119,7 +119,7 @@ async def play(program_text: str, program: Program, steps: list[Step]) -> None:
             wallet = await get_wallet(member.id, clock.now())
             outcome = (await read_tier(program, member.id), (wallet.points, wallet.pending_points),
                        await tier_events_after(seen))
-        assert outcome == (step.tier, step.wallet, step.events), f"step {number} at {step.at}: {step.do}"
+        assert outcome == (step.tier, step.wallet, step.events), f"step {number} at {step.at}: {step.do}: {outcome}"
     assert [str(v) for v in await verify_ledger()] == []
 
 
