@@ -139,6 +139,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_scheduler(args: argparse.Namespace) -> int:
+    import signal
+
+    from loyalty.schedule import ScheduleError
+    from workers.scheduler import run_scheduler
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await run_scheduler(get_settings(), stop)
+    except ScheduleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description="The loyalty platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("name", choices=sorted(JOBS))
     job.add_argument("--now", help="the moment to run it for (ISO date-time with offset); default: now")
     job.set_defaults(run=cmd_run_job)
+
+    sub.add_parser("scheduler", help="run the daily jobs at their times (one active scheduler at a time)"
+                   ).set_defaults(run=cmd_scheduler)
 
     sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
                    ).set_defaults(run=cmd_verify_ledger)

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "loyalty.purchases.models",
     "loyalty.actions.models",
     "loyalty.outbox",
+    "loyalty.schedule",
 ]
 
 

@@ -5,9 +5,8 @@ import calendar
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-from tortoise.transactions import in_transaction
 
-from loyalty import outbox, sql
+from loyalty import changes, outbox, sql
 from loyalty.ledger.accounts import program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
@@ -41,7 +40,7 @@ async def expire_points(now: datetime) -> int:
     expired. Idempotent: expired lots have nothing left to expire."""
     batch = uuid.uuid4().hex
     expiry_id = await program_account_id(Asset.POINTS, EXPIRED)
-    async with in_transaction():
+    async with changes.set_based_change():
         if sql.is_postgres():
             await sql.fetch(
                 "SELECT id FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_lots "
