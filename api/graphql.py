@@ -11,9 +11,11 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
+from api.websocket import MemberTransportWSHandler
 from loyalty.runtime import Runtime
 from schema.context import Context
 from schema.schema import build_schema
@@ -24,12 +26,15 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 class LoyaltyGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = MemberTransportWSHandler
+
     def __init__(self, runtime: Runtime):
         settings = runtime.settings
         super().__init__(
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.runtime = runtime
 

@@ -20,6 +20,7 @@ from schema.actions.mutations import ActionMutations
 from schema.auth.mutations import AuthMutations
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
+from schema.live.subscriptions import LiveSubscriptions
 from schema.extensions import MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
@@ -40,6 +41,7 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries))
+Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
@@ -66,6 +68,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
