@@ -69,7 +69,7 @@ class MemoryCache:
         if entry is None:
             return generation, None
         stored, expires, value = entry
-        if stored != generation or expires < time.monotonic():
+        if stored != generation or expires <= time.monotonic():
             del self._entries[(kind, member_id)]
             return generation, None
         self._entries.move_to_end((kind, member_id))
