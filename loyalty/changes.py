@@ -8,8 +8,10 @@ are called with those member ids (cache invalidation, live updates). They are ne
 for a transaction that rolled back, and a failure in one of them does not undo the commit.
 
 `outbox.emit` marks its member as touched; code that changes a member without emitting an
-event calls `touch` itself. Set-based jobs report their members through the events they
-write; the relay passes those on.
+event calls `touch` itself. Set-based jobs run in `set_based_change()`: the members they
+report (`outbox.emit_per_row` reports the member of every event it writes) reach the same
+hooks once the job's transaction has committed. The relay passes on the members of events
+committed by other processes.
 """
 from __future__ import annotations
 
