@@ -1,4 +1,5 @@
-"""Several schedulers may run (one per machine, or one in each worker); only one acts."""
+"""Several schedulers may run (one per machine, or one in each worker); only one acts. Real
+processes: on PostgreSQL they contend for the advisory lock, on SQLite for the lock file."""
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from loyalty import jobs
 from loyalty.schedule import SchedulerRun
-from tests.conftest import requires_postgres
 from tests.support.servers import LOYALTY, environment
 
 ACTIVE = "this scheduler is active"
@@ -36,7 +36,6 @@ async def wait_for(condition, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.1)
 
 
-@requires_postgres
 async def test_two_schedulers_running_at_once_run_each_job_once(runtime, tmp_path: Path) -> None:
     today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
     names = set(jobs.JOBS)
