@@ -88,7 +88,10 @@ async def cmd_run_job(args: argparse.Namespace) -> int:
         clock.set_now(moment)
 
     async def work(_: argparse.Namespace) -> int:
-        changed = await JOBS[args.name](clock.now())
+        from workers.hooks import installed_hooks
+
+        async with installed_hooks(get_settings()):  # caches and live subscribers hear the job
+            changed = await JOBS[args.name](clock.now())
         print(f"{args.name}: {changed} at {clock.now().isoformat()}")
         return 0
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -23,6 +24,16 @@ from schema.schema import build_schema
 # graphql-core suggests enum values, input fields and type names even when strawberry's
 # disable_field_suggestions is on; in production they would give away what introspection hides.
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def is_subscription(query: str | None, operation_name: str | None) -> bool:
+    if not query or "subscription" not in query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False  # execution reports the syntax error
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 class LoyaltyGraphQL(GraphQL):
@@ -48,6 +59,15 @@ class LoyaltyGraphQL(GraphQL):
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object")
         return value
+
+    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+        # Over HTTP a subscription would resolve to nothing; it is served over WebSocket only.
+        for data in request_data if isinstance(request_data, list) else [request_data]:
+            if is_subscription(data.query, data.operation_name):
+                raise HTTPException(400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql")
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)

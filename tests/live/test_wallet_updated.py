@@ -106,3 +106,15 @@ async def test_an_api_key_cannot_subscribe(runtime, client) -> None:
         with pytest.raises(ConnectionClosed) as closed:
             await receive(ws, 5)
         assert closed.value.rcvd.code == 4401
+
+
+@pytest.mark.parametrize("accept", [None, "multipart/mixed;subscriptionSpec=1.0,application/json"])
+async def test_a_subscription_over_http_is_refused(runtime, client, accept) -> None:
+    ann = await join(client, "ann@example.com")
+    headers = {"Authorization": f"Bearer {ann.token}", **({"Accept": accept} if accept else {})}
+    response = await client.post(
+        "/graphql", json={"query": "subscription Live { walletUpdated { wallet { points } } }"}, headers=headers
+    )
+    assert (response.status_code, response.text) == (
+        400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql"
+    )
