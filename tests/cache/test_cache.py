@@ -173,3 +173,23 @@ async def test_the_program_description_is_built_once_per_version(runtime, client
     assert first == second == {"data": {"program": {"name": first["data"]["program"]["name"], "pendingDays": 14}}}
     assert list(described) == [(runtime.program.current.version, runtime.program.current.checksum)]
     assert dict(queries._descriptions) == described
+
+
+async def test_a_job_run_by_another_process_invalidates_the_shared_cache(runtime, client) -> None:
+    if runtime.redis is None:
+        pytest.skip("needs Redis (set REDIS_URL): without it each process has its own cache")
+    from tests.support.servers import run_command
+
+    ann = await join(client, "ann@example.com")
+    shop = await Shop.open(client)
+    assert (await shop.purchase(ann, orderId="order-1"))["errors"] == []
+    ann_id = await member_id("ann@example.com")
+    later = clock.now() + timedelta(days=15)
+    with clock.frozen_at(later):
+        token = runtime.tokens.issue(ann_id).token
+        assert await my_wallet(client, token) == (100, 100, 100)
+
+        done = run_command(runtime.settings, "run-job", "activate-pending", "--now", later.isoformat())
+        assert done.returncode == 0, done.stderr
+
+        assert await my_wallet(client, token) == (200, 0, 200)
