@@ -95,6 +95,8 @@ return 0
 
 
 class RedisLease:
+    """Renewed in the background every third of its length, also while a job runs."""
+
     def __init__(self, redis_url: str, seconds: int):
         from redis.asyncio import Redis
 
@@ -103,24 +105,40 @@ class RedisLease:
         self._token = secrets.token_hex(16)
         self._ms = seconds * 1000
         self._holding = False
+        self._renewer: asyncio.Task[None] | None = None
 
     async def acquire(self) -> bool:
         if self._holding:
             return await self.held()
         self._holding = bool(await self._redis.set(self._key, self._token, nx=True, px=self._ms))
+        if self._holding:
+            self._renewer = asyncio.create_task(self._renew_until_lost())
         return self._holding
 
-    async def held(self) -> bool:
-        if not self._holding:
-            return False
+    async def _renew(self) -> bool:
         try:
-            self._holding = bool(await self._redis.eval(_RENEW, 1, self._key, self._token, self._ms))
+            return bool(await self._redis.eval(_RENEW, 1, self._key, self._token, self._ms))
         except Exception:  # noqa: BLE001 - unreachable Redis: the lease may lapse, act no more
             log.warning("the scheduler lease could not be renewed")
+            return False
+
+    async def _renew_until_lost(self) -> None:
+        while self._holding:
+            await asyncio.sleep(self._ms / 3000)
+            if not await self._renew():
+                self._holding = False
+
+    async def held(self) -> bool:
+        if self._holding and not await self._renew():
             self._holding = False
         return self._holding
 
     async def release(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+            self._renewer = None
         with contextlib.suppress(Exception):
             if self._holding:
                 await self._redis.eval(_RELEASE, 1, self._key, self._token)
