@@ -88,7 +88,10 @@ async def cmd_run_job(args: argparse.Namespace) -> int:
         clock.set_now(moment)
 
     async def work(_: argparse.Namespace) -> int:
-        changed = await JOBS[args.name](clock.now())
+        from workers.hooks import installed_hooks
+
+        async with installed_hooks(get_settings()):  # caches and live subscribers hear the job
+            changed = await JOBS[args.name](clock.now())
         print(f"{args.name}: {changed} at {clock.now().isoformat()}")
         return 0
 
@@ -236,6 +239,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_scheduler(args: argparse.Namespace) -> int:
+    import signal
+
+    from loyalty.schedule import ScheduleError
+    from workers.scheduler import run_scheduler
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await run_scheduler(get_settings(), stop)
+    except ScheduleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description="The loyalty platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -279,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel-reward", help="cancel an issued reward by its code and return its points")
     cancel.add_argument("code")
     cancel.set_defaults(run=cmd_cancel_reward)
+
+    sub.add_parser("scheduler", help="run the daily jobs at their times (one active scheduler at a time)"
+                   ).set_defaults(run=cmd_scheduler)
 
     sub.add_parser("verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation"
                    ).set_defaults(run=cmd_verify_ledger)

@@ -6,14 +6,17 @@ import re
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
+from api.websocket import MemberTransportWSHandler
 from loyalty.runtime import Runtime
 from schema.context import Context
 from schema.schema import build_schema
@@ -23,13 +26,26 @@ from schema.schema import build_schema
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
+def is_subscription(query: str | None, operation_name: str | None) -> bool:
+    if not query or "subscription" not in query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False  # execution reports the syntax error
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
+
 class LoyaltyGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = MemberTransportWSHandler
+
     def __init__(self, runtime: Runtime):
         settings = runtime.settings
         super().__init__(
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.runtime = runtime
 
@@ -43,6 +59,15 @@ class LoyaltyGraphQL(GraphQL):
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object")
         return value
+
+    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+        # Over HTTP a subscription would resolve to nothing; it is served over WebSocket only.
+        for data in request_data if isinstance(request_data, list) else [request_data]:
+            if is_subscription(data.query, data.operation_name):
+                raise HTTPException(400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql")
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)

@@ -9,7 +9,7 @@ import time
 
 from bench.harness import REPO, install_sigterm_exit, say
 
-BENCHMARKS = ("purchase_throughput", "wallet_query", "wallet_latency")
+BENCHMARKS = ("purchase_throughput", "wallet_query", "wallet_latency", "cached_wallet")
 
 
 def run(name: str) -> str | None:

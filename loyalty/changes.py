@@ -8,8 +8,10 @@ are called with those member ids (cache invalidation, live updates). They are ne
 for a transaction that rolled back, and a failure in one of them does not undo the commit.
 
 `outbox.emit` marks its member as touched; code that changes a member without emitting an
-event calls `touch` itself. Set-based jobs report their members through the events they
-write; the relay passes those on.
+event calls `touch` itself. Set-based jobs run in `set_based_change()`: the members they
+report (`outbox.emit_per_row` reports the member of every event it writes) reach the same
+hooks once the job's transaction has committed. The relay passes on the members of events
+committed by other processes.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 AfterCommit = Callable[[frozenset[int]], Awaitable[None]]
 
 _touched: ContextVar[set[int] | None] = ContextVar("touched_members", default=None)
+_collected: ContextVar[set[int] | None] = ContextVar("collected_members", default=None)
 _hooks: list[AfterCommit] = []
 
 
@@ -44,13 +47,12 @@ def remove_hook(hook: AfterCommit) -> None:
 
 def touch(member_ids: int | Iterable[int] | None) -> None:
     """Marks members as changed by the current `member_change()` block (no-op outside one)."""
-    touched = _touched.get()
-    if touched is None or member_ids is None:
+    if member_ids is None:
         return
-    if isinstance(member_ids, int):
-        touched.add(member_ids)
-    else:
-        touched.update(member_ids)
+    ids = {member_ids} if isinstance(member_ids, int) else set(member_ids)
+    for current in (_touched.get(), _collected.get()):
+        if current is not None:
+            current.update(ids)
 
 
 @contextlib.asynccontextmanager
@@ -79,3 +81,39 @@ async def committed(member_ids: Iterable[int]) -> None:
             await hook(ids)
         except Exception:  # noqa: BLE001 - the change is committed; a hook must not undo it
             log.exception("after-commit hook %r failed", hook)
+
+
+@contextlib.asynccontextmanager
+async def set_based_change() -> AsyncIterator[None]:
+    """One transaction for a job that changes any number of members in a few statements.
+    The members it reports (`touch`, `outbox.emit_per_row`) are passed to the after-commit
+    hooks once it has committed; inside `collecting()` they are handed to that block."""
+    outer = _collected.get()
+    ids: set[int] = set()
+    token = _collected.set(ids)
+    try:
+        async with in_transaction():
+            yield
+    finally:
+        _collected.reset(token)
+    if outer is not None:
+        outer.update(ids)
+    elif ids:
+        await committed(ids)
+
+
+@contextlib.asynccontextmanager
+async def collecting() -> AsyncIterator[set[int]]:
+    """Gathers the members reported by the committed set-based changes inside the block and
+    runs the after-commit hooks for them once, when the block ends."""
+    if _collected.get() is not None:
+        yield _collected.get()
+        return
+    ids: set[int] = set()
+    token = _collected.set(ids)
+    try:
+        yield ids
+    finally:
+        _collected.reset(token)
+        if ids:
+            await committed(ids)

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "loyalty.charity.models",
     "loyalty.referrals.models",
     "loyalty.bonuses.models",
+    "loyalty.schedule",
 ]
 
 

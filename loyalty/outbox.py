@@ -45,8 +45,10 @@ async def emit_per_row(topic: str, now: datetime, member: str, fields: dict[str,
         new_id, payload = "gen_random_uuid()", f"json_build_object({pairs})::jsonb"
     else:
         new_id, payload = "lower(hex(randomblob(16)))", f"json_object({pairs})"
-    return await sql.execute(
+    written = await sql.fetch(
         "INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
-        f"SELECT {new_id}, ?, {member}, {payload}, ? {rows}",
+        f"SELECT {new_id}, ?, {member}, {payload}, ? {rows} RETURNING member_id",
         topic, now, *params,
     )
+    changes.touch(r["member_id"] for r in written if r["member_id"] is not None)
+    return len(written)

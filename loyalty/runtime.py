@@ -4,11 +4,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from loyalty import changes
 from loyalty.auth.keys import load_signing_key
 from loyalty.auth.login import MemberAuth
 from loyalty.auth.passwords import Passwords
 from loyalty.auth.sessions import Sessions
 from loyalty.auth.tokens import TokenService
+from loyalty.cache import Cache, build_cache
+from loyalty.live import LiveUpdates
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
 from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from loyalty.settings import Settings
@@ -24,8 +27,15 @@ class Runtime:
     limiter: RateLimiter
     program: ProgramHolder
     redis: object | None = None
+    cache: Cache | None = None
+    live: LiveUpdates | None = None
 
     async def close(self) -> None:
+        if self.cache is not None:
+            changes.remove_hook(self.cache.hook)
+        if self.live is not None:
+            changes.remove_hook(self.live.hook)
+            await self.live.close()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -68,4 +78,13 @@ async def build_runtime(settings: Settings) -> Runtime:
         window_seconds=settings.login_window_seconds,
     )
     program = await load_program(settings)
-    return Runtime(settings=settings, tokens=tokens, auth=auth, limiter=limiter, program=program, redis=redis)
+    cache = build_cache(settings, redis)
+    live = LiveUpdates(redis)
+    # Cache first: a subscriber told of a change must read the new state.
+    if cache is not None:
+        changes.after_commit(cache.hook)
+    changes.after_commit(live.hook)
+    return Runtime(
+        settings=settings, tokens=tokens, auth=auth, limiter=limiter, program=program, redis=redis,
+        cache=cache, live=live,
+    )

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(60.0, alias="NOTIFY_LEASE_SECONDS", gt=0)
     worker_reclaim_seconds: float = Field(60.0, alias="WORKER_RECLAIM_SECONDS", gt=0)
 
+    # The scheduler: daily job times in the program's time zone, HH:MM.
+    schedule_daily_at: str = Field("03:00", alias="SCHEDULE_DAILY_AT")
+    schedule_job_times: str = Field("", alias="SCHEDULE_JOB_TIMES")
+    schedule_catch_up_days: int = Field(7, alias="SCHEDULE_CATCH_UP_DAYS", ge=0)
+    scheduler_poll_seconds: float = Field(30.0, alias="SCHEDULER_POLL_SECONDS", gt=0)
+    scheduler_lease_seconds: int = Field(60, alias="SCHEDULER_LEASE_SECONDS", ge=5)
+
+    # Caching of wallets, tier summaries and the program description.
+    cache_enabled: bool = Field(True, alias="CACHE_ENABLED")
+    cache_ttl_seconds: int = Field(300, alias="CACHE_TTL_SECONDS", gt=0)
+    cache_max_entries: int = Field(10000, alias="CACHE_MAX_ENTRIES", gt=0)
+
     @field_validator("redis_url", "jwt_private_key", "jwt_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -1,10 +1,10 @@
 """What a member holds: read from kept balances, never by summing history."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from loyalty import sql
+from loyalty import cache, sql
 from loyalty.ledger import expiry
 from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
@@ -58,6 +58,46 @@ async def get_wallet(member_id: int, now: datetime, program: Program | None = No
         credit_minor=credit["posted"], credit_pending_minor=credit["pending_in"] - credit["pending_out"],
         expiring=expiring, credit_owed_minor=-credit_debt["posted"],
     )
+
+
+def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
+    at, w = loaded
+    return {
+        "at": at.isoformat(), "points": w.points, "pending": w.pending_points, "lifetime": w.lifetime_points,
+        "owed": w.points_owed, "credit": w.credit_minor, "credit_pending": w.credit_pending_minor,
+        "expiring": [[e.points, e.expires_at.isoformat()] for e in w.expiring],
+    }
+
+
+def _load_wallet(data: dict) -> tuple[datetime, Wallet]:
+    return datetime.fromisoformat(data["at"]), Wallet(
+        points=data["points"], pending_points=data["pending"], lifetime_points=data["lifetime"],
+        points_owed=data["owed"], credit_minor=data["credit"], credit_pending_minor=data["credit_pending"],
+        expiring=tuple(Expiry(points, datetime.fromisoformat(at)) for points, at in data["expiring"]),
+    )
+
+
+_WALLET_CODEC = cache.Codec(_dump_wallet, _load_wallet)
+
+
+async def cached_wallet(
+    store: cache.Cache | None, member_id: int, now: datetime, program: Program | None = None,
+) -> Wallet:
+    """`get_wallet` through the cache. A wallet cached at an earlier moment serves a later
+    one with the expiries that have passed since left out; one cached at a later moment, or
+    whose list of expiries was full and lost entries, is read again."""
+    async def load() -> tuple[datetime, Wallet]:
+        return now, await get_wallet(member_id, now, program)
+
+    at, wallet = await cache.cached(store, "wallet", member_id, load, _WALLET_CODEC)
+    if at == now:
+        return wallet
+    if at > now:
+        return await get_wallet(member_id, now, program)
+    expiring = tuple(e for e in wallet.expiring if e.expires_at > now)
+    if len(expiring) < len(wallet.expiring) and len(wallet.expiring) >= MAX_EXPIRIES:
+        return await get_wallet(member_id, now, program)
+    return replace(wallet, expiring=expiring)
 
 
 async def _expiring(account_id: int, now: datetime) -> tuple[Expiry, ...]:

@@ -24,6 +24,7 @@ from schema.charity.queries import CharityQueries
 from schema.charity.types import Charity, Donation
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
+from schema.live.subscriptions import LiveSubscriptions
 from schema.extensions import MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
@@ -47,6 +48,7 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
+Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
                                     RewardMutations, CharityMutations, BonusMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation]
@@ -74,6 +76,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.production),

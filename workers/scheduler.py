@@ -1,11 +1,107 @@
-"""The scheduler: runs the daily domain jobs at their configured times (see loyalty.jobs)."""
+"""The scheduler: runs the daily domain jobs (loyalty.jobs.JOBS, in their order) at their
+configured times in the program's time zone, records each run in scheduler_runs, catches
+up the days it missed, and acts only while it holds the leadership (workers.leadership)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
+from tortoise import Tortoise
+
+from loyalty import changes, clock, db, schedule
+from loyalty.program.store import load_current
 from loyalty.settings import Settings
+from workers.hooks import installed_hooks
+from workers.leadership import Leadership, leadership_for
+
+log = logging.getLogger("loyalty.scheduler")
+
+
+async def build_schedule(settings: Settings) -> schedule.Schedule:
+    """Every job of loyalty.jobs.JOBS in its order, at SCHEDULE_DAILY_AT unless
+    SCHEDULE_JOB_TIMES names it, in the time zone of the current program."""
+    from loyalty.jobs import JOBS
+
+    daily = schedule.parse_time(settings.schedule_daily_at)
+    overrides = schedule.parse_job_times(settings.schedule_job_times, JOBS)
+    current = await load_current()
+    zone = current.program.program.zone if current is not None else ZoneInfo("UTC")
+    times = {name: overrides.get(name, daily) for name in JOBS}
+    return schedule.Schedule(times=times, zone=zone, catch_up_days=settings.schedule_catch_up_days)
+
+
+async def run_due(settings: Settings, still_leader=None) -> list[schedule.DueRun]:
+    """One pass: makes every run due now, in order; stops at the first failure (the jobs
+    after it wait, in their order, for the next pass). Returns the runs made."""
+    from loyalty.jobs import JOBS
+
+    plan = await build_schedule(settings)
+    made: list[schedule.DueRun] = []
+    for run in await schedule.due_runs(plan, clock.now()):
+        if still_leader is not None and not await still_leader():
+            break
+        job = JOBS.get(run.job)
+        if job is None:
+            continue
+        await schedule.record_start(run, clock.now())
+        log.info("job %s for %s started (now=%s)", run.job, run.day, run.ran_for.isoformat())
+        try:
+            async with changes.collecting():
+                changed = await job(run.ran_for.astimezone(timezone.utc))
+        except Exception as exc:  # noqa: BLE001 - recorded; retried on the next pass
+            log.exception("job %s for %s failed", run.job, run.day)
+            await schedule.record_failure(run, f"{type(exc).__name__}: {exc}")
+            break
+        await schedule.record_finish(run, clock.now(), int(changed or 0))
+        log.info("job %s for %s finished: %s changed", run.job, run.day, changed)
+        made.append(run)
+    return made
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership) -> None:
+    leading = False
+    while not stop.is_set():
+        if not leading:
+            leading = await leadership.acquire()
+            if leading:
+                log.info("this scheduler is active")
+        elif not await leadership.held():
+            leading = False
+            log.warning("this scheduler lost the leadership and is standing by")
+        if leading:
+            try:
+                await run_due(settings, leadership.held)
+            except Exception:  # noqa: BLE001 - the database may be away; try again next pass
+                log.exception("scheduler pass failed")
+        await _wait(stop, settings.scheduler_poll_seconds)
 
 
 async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
-    """Runs until `stop` is set. Only one scheduler acts at a time, however many run."""
-    raise NotImplementedError("the scheduler is not built yet")
+    """Runs until `stop` is set. Only one scheduler acts at a time, however many run. Opens
+    the database itself when the process has not."""
+    from loyalty.jobs import JOBS
+
+    schedule.parse_time(settings.schedule_daily_at)  # refuse bad settings before waiting
+    schedule.parse_job_times(settings.schedule_job_times, JOBS)
+    opened = not Tortoise._inited
+    if opened:
+        await db.init(settings)
+    leadership = leadership_for(settings)
+    log.info("scheduler started: jobs at %s%s, checking every %ss", settings.schedule_daily_at,
+             f" ({settings.schedule_job_times})" if settings.schedule_job_times else "",
+             settings.scheduler_poll_seconds)
+    try:
+        async with installed_hooks(settings):
+            await _lead(settings, stop, leadership)
+    finally:
+        await leadership.release()
+        if opened:
+            await db.close()

@@ -4,9 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
-from loyalty import outbox, sql
+from loyalty import changes, outbox, sql
 from loyalty.charity.automatic import donate_posted
 from loyalty.ledger import book
 from loyalty.ledger.codes import EARNING, TransferCode
@@ -34,7 +32,7 @@ async def activate_pending(now: datetime) -> int:
     clawbacks draw from the lot of the credit they reverse, and members who owe points
     pay from what was credited. Returns how many transfers were posted. Idempotent."""
     batch = uuid.uuid4().hex
-    async with in_transaction():
+    async with changes.set_based_change():
         await _lock_due_accounts(now)
         posted = await sql.execute(
             "UPDATE ledger_transfers SET status = ?, posted_at = ?, batch_id = ? "
@@ -92,6 +90,9 @@ async def activate_pending(now: datetime) -> int:
             "ON CONFLICT (account_id, expires_at) DO UPDATE SET points = ledger_expiry_schedule.points + excluded.points",
             batch,
         )
+        changes.touch(r["member_id"] for r in await sql.fetch(
+            "SELECT DISTINCT member_id FROM ledger_transfers WHERE batch_id = ? AND member_id IS NOT NULL", batch
+        ))
         await _emit_activated(batch, now)
         await _settle_debts(batch, now)
         await donate_posted(batch)

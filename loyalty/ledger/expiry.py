@@ -16,8 +16,6 @@ import calendar
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-from tortoise.transactions import in_transaction
-
 from loyalty import changes, outbox, sql
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account, program_account_id
@@ -138,7 +136,7 @@ async def expire_points(now: datetime, program: Program | None = None) -> int:
 async def _expire_lots(now: datetime) -> int:
     batch = uuid.uuid4().hex
     expiry_id = await program_account_id(Asset.POINTS, EXPIRED)
-    async with in_transaction():
+    async with changes.set_based_change():
         if sql.is_postgres():
             await sql.fetch(
                 "SELECT id FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_lots "

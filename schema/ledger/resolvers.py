@@ -6,7 +6,7 @@ from strawberry.types import Info
 from loyalty import clock
 from loyalty.errors import LoyaltyError
 from loyalty.members.models import Member as MemberRow
-from loyalty.wallet import MAX_PAGE, activity_page, get_wallet
+from loyalty.wallet import MAX_PAGE, activity_page, cached_wallet
 from schema.context import context_of
 from schema.errors import as_top_level
 from schema.ledger.types import ActivityConnection, ActivityEntry, Wallet
@@ -17,7 +17,7 @@ DEFAULT_PAGE = 20
 
 async def wallet_of(info: Info, member: MemberRow) -> Wallet:
     program = context_of(info).runtime.program.program
-    view = await get_wallet(member.id, clock.now(), program)
+    view = await cached_wallet(context_of(info).runtime.cache, member.id, clock.now(), program)
     return Wallet.from_view(view, program)
 
 

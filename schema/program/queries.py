@@ -32,6 +32,21 @@ async def _pass_product_node(info: Info, code: str) -> PassProduct | None:
     return PassProduct.from_spec(program, product) if product else None
 
 
+# The description of the program version this process serves, built once per version: it
+# depends on nothing else, and every process holds the same versions.
+_descriptions: dict[tuple[int, str], Program] = {}
+
+
+def described_program(info: Info) -> Program:
+    current = context_of(info).runtime.program.current
+    key = (current.version, current.checksum)
+    described = _descriptions.get(key)
+    if described is None:
+        _descriptions.clear()
+        described = _descriptions[key] = Program.from_spec(current.program)
+    return described
+
+
 register_node("Tier", _tier_node)
 register_node("Plan", _plan_node)
 register_node("PassProduct", _pass_product_node)
@@ -41,4 +56,4 @@ register_node("PassProduct", _pass_product_node)
 class ProgramQueries:
     @strawberry.field(description="The public description of the program: anyone may read it.")
     def program(self, info: Info) -> Program:
-        return Program.from_spec(_program(info))
+        return described_program(info)

@@ -1,0 +1,35 @@
+"""The after-commit hooks of a background process: the changes it commits invalidate the
+shared cache and reach live subscribers (through Redis; without Redis only the process's
+own cache and subscribers hear them, and the API's cached entries age out after
+CACHE_TTL_SECONDS)."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from loyalty import changes
+from loyalty.cache import build_cache
+from loyalty.live import LiveUpdates
+from loyalty.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def installed_hooks(settings: Settings) -> AsyncIterator[None]:
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    cache = build_cache(settings, redis)
+    live = LiveUpdates(redis)
+    hooks = [h for h in (cache.hook if cache else None, live.hook) if h is not None]
+    for hook in hooks:
+        changes.after_commit(hook)
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            changes.remove_hook(hook)
+        await live.close()
+        if redis is not None:
+            await redis.aclose()
