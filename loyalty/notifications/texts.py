@@ -29,6 +29,7 @@ LINKS: dict[str, str] = {
     events.CREDIT_EARNED: "/wallet",
     events.CREDIT_SPENT: "/wallet",
     events.CREDIT_CLAWED_BACK: "/wallet",
+    events.CREDIT_RESTORED: "/wallet",
     events.TIER_UPGRADED: "/tier",
     events.TIER_DOWNGRADED: "/tier",
     events.TIER_AT_RISK: "/tier",
@@ -119,6 +120,12 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "nl": ("Je hebt {credit} besteed", "{credit} tegoed is gebruikt voor bestelling {order}."),
         "de": ("Du hast {credit} eingelöst", "{credit} Guthaben wurde für Bestellung {order} eingelöst."),
         "ro": ("Ai folosit {credit}", "{credit} credit a fost folosit pentru comanda {order}."),
+    },
+    events.CREDIT_RESTORED: {
+        "en": ("Your store credit is back", "{credit} of store credit spent on order {order} is back in your wallet."),
+        "nl": ("Je tegoed is terug", "{credit} tegoed dat je aan bestelling {order} besteedde, staat weer in je wallet."),
+        "de": ("Dein Guthaben ist zurück", "{credit} Guthaben aus Bestellung {order} ist wieder auf deinem Konto."),
+        "ro": ("Creditul tău a revenit", "{credit} credit folosit pentru comanda {order} a revenit în portofel."),
     },
     events.CREDIT_CLAWED_BACK: {
         "en": ("Credit taken back after a refund", "After the refund of order {order}, {credit} of store credit was taken back."),

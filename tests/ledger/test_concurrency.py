@@ -13,7 +13,6 @@ import contextlib
 import subprocess
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -33,12 +32,11 @@ from loyalty.purchases import service as purchases_service
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.purchases.refunds import RefundRequest, refund_purchase
 from loyalty.purchases.service import PurchaseRequest, record_purchase
-from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from loyalty.wallet import get_wallet
-from tests.conftest import _clear_tables, requires_postgres
-from tests.support.program import demo_at_base_rate
-from tests.support.servers import LOYALTY, Server, environment, run_command, running_servers
+from tests.conftest import requires_postgres
+from tests.support.concurrency import base_rate_settings, module_runtime, servers  # noqa: F401 - fixtures
+from tests.support.servers import LOYALTY, Server, environment, run_command
 
 pytestmark = requires_postgres
 
@@ -48,39 +46,6 @@ PURCHASE_FIELDS = """
 """
 RECORD_PURCHASE = f"mutation($input: RecordPurchaseInput!) {{ recordPurchase(input: $input) {{ {PURCHASE_FIELDS} }} }}"
 REFUND_PURCHASE = f"mutation($input: RefundPurchaseInput!) {{ refundPurchase(input: $input) {{ {PURCHASE_FIELDS} }} }}"
-
-
-@pytest.fixture(scope="module")
-def base_rate_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The demo without its new-member bonus, for the module and its servers: these tests
-    count points at the base rate."""
-    path = tmp_path_factory.mktemp("program") / "program.toml"
-    path.write_text(demo_at_base_rate(), encoding="utf-8")
-    return settings.model_copy(update={"program_file": path})
-
-
-@pytest.fixture(scope="module")
-async def module_runtime(database: None, base_rate_settings: Settings) -> AsyncIterator[Runtime]:
-    """Empty tables, once for the module, and the program stored before any server reads it."""
-    settings = base_rate_settings
-    await _clear_tables()
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
-        await redis.flushdb()
-        await redis.aclose()
-    runtime = await build_runtime(settings)
-    yield runtime
-    await runtime.close()
-
-
-@pytest.fixture(scope="module")
-def servers(
-    module_runtime: Runtime, base_rate_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[list[Server]]:
-    with running_servers(base_rate_settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
-        yield started
 
 
 @pytest.fixture(scope="module")

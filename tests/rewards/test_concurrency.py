@@ -3,7 +3,7 @@ fired at once, each on a connection of its own. Stock never goes below zero, one
 key gives one coupon, a member's limit holds, a coupon is used once; verify-ledger finds
 nothing after each scenario.
 
-The servers and the emptied tables come from tests/ledger/test_concurrency.py's fixtures, made
+The servers and the emptied tables come from tests/support/concurrency.py's fixtures, made
 once for this module; each test has members of its own.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from schema.relay import to_global_id
 from tests.conftest import requires_postgres
-from tests.ledger.test_concurrency import module_runtime, servers  # noqa: F401 - fixtures
+from tests.support.concurrency import base_rate_settings, module_runtime, servers  # noqa: F401 - fixtures
 from tests.rewards import grant, new_member, points
 from tests.support.servers import Server, run_command
 

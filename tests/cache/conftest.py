@@ -1,0 +1,13 @@
+"""The cache's tests count points at the base rate: the demo without its new-member bonus and
+with every tier at 1 point per euro."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.program import demo_at_base_rate, use_program
+
+
+@pytest.fixture
+async def runtime(runtime):
+    await use_program(runtime, demo_at_base_rate())
+    return runtime

@@ -1,0 +1,49 @@
+"""Fixtures for concurrency tests: two `loyalty serve` processes on PostgreSQL, started once
+per module after the tables were emptied once (they keep the ids of program accounts in memory,
+so the tables must not be emptied under them again), serving the demo at the base rate.
+Import the fixtures into a test module: `from tests.support.concurrency import base_rate_settings,
+module_runtime, servers`."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from loyalty.runtime import Runtime, build_runtime
+from loyalty.settings import Settings
+from tests.conftest import _clear_tables
+from tests.support.program import demo_at_base_rate
+from tests.support.servers import Server, running_servers
+
+
+@pytest.fixture(scope="module")
+def base_rate_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The demo at the base rate, for the module and its servers: these tests
+    count points at the base rate."""
+    path = tmp_path_factory.mktemp("program") / "program.toml"
+    path.write_text(demo_at_base_rate(), encoding="utf-8")
+    return settings.model_copy(update={"program_file": path})
+
+
+@pytest.fixture(scope="module")
+async def module_runtime(database: None, base_rate_settings: Settings) -> AsyncIterator[Runtime]:
+    """Empty tables, once for the module, and the program stored before any server reads it."""
+    settings = base_rate_settings
+    await _clear_tables()
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        await redis.flushdb()
+        await redis.aclose()
+    runtime = await build_runtime(settings)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture(scope="module")
+def servers(
+    module_runtime: Runtime, base_rate_settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[list[Server]]:
+    with running_servers(base_rate_settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
+        yield started
