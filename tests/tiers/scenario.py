@@ -1,9 +1,11 @@
 """Running a member's dated steps with the settable clock, and reading back what they see.
 
 A step happens at a local time of the program's zone ("2026-03-01 12:00"): the member
-joins, buys, gets a refund, an operator sets their tier, or a day's jobs run (all of
-`loyalty.jobs.JOBS`, in their order). After each step the test compares the tier status
-(`Tier`), the wallet (spendable, pending points) and the tier events the step emitted.
+joins, buys, gets a refund, chooses a bonus day, an operator sets their tier, or a day's
+jobs run (all of `loyalty.jobs.JOBS`, in their order). After each step the test compares the
+tier status (`Tier`), the wallet (points, pending points, store credit and pending credit in
+cents) and the events the step emitted about the tier, birthday and yearly rewards and
+expiring points.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from loyalty import clock
+from loyalty.bonuses.days import choose_bonus_day
 from loyalty.jobs import JOBS
 from loyalty.ledger.verify import verify_ledger
 from loyalty.members import service as members
@@ -42,8 +45,36 @@ class Step:
     at: str
     do: tuple
     tier: Tier
-    wallet: tuple[int, int]
+    wallet: tuple[int, int, int, int]  # points, pending points, credit and pending credit in cents
     events: tuple[tuple[str, str], ...] = ()
+
+
+def up(code: str) -> tuple[str, str]:
+    return "tier.upgraded", code
+
+
+def down(code: str) -> tuple[str, str]:
+    return "tier.downgraded", code
+
+
+def at_risk(remaining: str) -> tuple[str, str]:
+    return "tier.at_risk", remaining
+
+
+def birthday(points: int, credit_minor: int = 0) -> tuple[str, str]:
+    return "birthday.rewarded", f"{points} points, {credit_minor} credit"
+
+
+def yearly(points: int, credit_minor: int = 0) -> tuple[str, str]:
+    return "tier.yearly_reward", f"{points} points, {credit_minor} credit"
+
+
+def expiring(points: int, day: str) -> tuple[str, str]:
+    return "points.expiring", f"{points} points on {day}"
+
+
+TOPICS = ("tier.upgraded", "tier.downgraded", "tier.at_risk", "tier.yearly_reward", "birthday.rewarded",
+          "points.expiring")
 
 
 def local(program: Program, text: str) -> datetime:
@@ -76,16 +107,17 @@ async def run_day(now: datetime) -> dict[str, int]:
 
 
 class Member:
-    def __init__(self, program: Program, email: str = "ann@example.com"):
+    def __init__(self, program: Program, email: str = "ann@example.com", born: date | None = None):
         self.program = program
         self.email = email
+        self.born = born
         self.id = 0
 
     async def do(self, action: tuple) -> None:
         kind, *args = action
         program, now = self.program, clock.now()
         if kind == "join":
-            data = members.validate_new_member(members.NewMember(self.email, "x" * 12, "Ann"), "en")
+            data = members.validate_new_member(members.NewMember(self.email, "x" * 12, "Ann", self.born), "en")
             self.id = (await members.create_member(data, "hash")).id
         elif kind == "buy":
             order, amount, brand = args
@@ -93,6 +125,8 @@ class Member:
         elif kind == "refund":
             order, refund, amount = args
             await refund_purchase(program, RefundRequest(order, refund, Decimal(amount)))
+        elif kind == "bonus_day":
+            await choose_bonus_day(program, self.id, date.fromisoformat(args[0]))
         elif kind == "set_tier":
             code, until = args
             await set_tier(program, self.id, code, until=date.fromisoformat(until))
@@ -102,23 +136,35 @@ class Member:
             raise AssertionError(f"unknown step {kind}")
 
 
-async def tier_events_after(seen: set) -> tuple[tuple[str, str], ...]:
-    rows = await OutboxEvent.filter(topic__startswith="tier.").order_by("created_at", "topic")
+def _event(program: Program, topic: str, payload: dict) -> tuple[str, str]:
+    if topic in ("tier.upgraded", "tier.downgraded"):
+        return topic, payload["tier"]
+    if topic == "tier.at_risk":
+        return topic, payload["remaining_to_keep"]
+    if topic == "points.expiring":
+        day = datetime.fromisoformat(payload["expires_at"]).astimezone(program.program.zone).date()
+        return expiring(payload["points"], day.isoformat())
+    return topic, f"{payload['points']} points, {payload['credit_minor']} credit"
+
+
+async def events_after(program: Program, seen: set) -> tuple[tuple[str, str], ...]:
+    rows = await OutboxEvent.filter(topic__in=TOPICS).order_by("id")
     fresh = [r for r in rows if r.id not in seen]
     seen.update(r.id for r in fresh)
-    return tuple((r.topic, r.payload.get("remaining_to_keep") or r.payload["tier"]) for r in fresh)
+    return tuple(_event(program, r.topic, r.payload) for r in fresh)
 
 
-async def play(program_text: str, program: Program, steps: list[Step]) -> None:
+async def play(program_text: str, program: Program, steps: list[Step], born: date | None = None) -> None:
     """Runs the steps, comparing each one's outcome; the ledger is verified at the end."""
     await apply_program(program_text, "scenario program")
-    member, seen = Member(program), set()
+    member, seen = Member(program, born=born), set()
     for number, step in enumerate(steps, 1):
         with clock.frozen_at(local(program, step.at)):
             await member.do(step.do)
-            wallet = await get_wallet(member.id, clock.now())
-            outcome = (await read_tier(program, member.id), (wallet.points, wallet.pending_points),
-                       await tier_events_after(seen))
+            w = await get_wallet(member.id, clock.now())
+            outcome = (await read_tier(program, member.id),
+                       (w.points, w.pending_points, w.credit_minor, w.credit_pending_minor),
+                       await events_after(program, seen))
         assert outcome == (step.tier, step.wallet, step.events), f"step {number} at {step.at}: {step.do}: {outcome}"
     assert [str(v) for v in await verify_ledger()] == []
 
