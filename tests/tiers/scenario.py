@@ -148,10 +148,11 @@ def _event(program: Program, topic: str, payload: dict) -> tuple[str, str]:
 
 
 async def events_after(program: Program, seen: set) -> tuple[tuple[str, str], ...]:
-    rows = await OutboxEvent.filter(topic__in=TOPICS).order_by("id")
+    """The step's events, in the order of their topics (a step's events share one moment)."""
+    rows = await OutboxEvent.filter(topic__in=TOPICS)
     fresh = [r for r in rows if r.id not in seen]
     seen.update(r.id for r in fresh)
-    return tuple(_event(program, r.topic, r.payload) for r in fresh)
+    return tuple(sorted(_event(program, r.topic, r.payload) for r in fresh))
 
 
 async def play(program_text: str, program: Program, steps: list[Step], born: date | None = None) -> None:
