@@ -11,6 +11,9 @@
 
 Each grant is a row (member, kind, year) that can exist once: a second run changes
 nothing. Points post at once and form a lot with the program's expiry; credit posts at once.
+Reward points are an award like any other: the member's automatic donation takes its share
+of them as they post, and they count as points earned towards a POINTS_EARNED tier, so the
+member moves up at once when they cross a threshold.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 
 from loyalty import changes, outbox, sql
 from loyalty.bonuses.models import RewardGrant
+from loyalty.charity import donations
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import REWARDS, TransferCode
@@ -29,7 +33,7 @@ from loyalty.ledger.expiry import current_program, lot_expiry
 from loyalty.ledger.models import Asset
 from loyalty.money import to_minor
 from loyalty.program.spec import BirthdayWindow, Program, TierLevel
-from loyalty.tiers import current
+from loyalty.tiers import current, progress
 
 BATCH = 500
 BIRTHDAY, YEARLY = "birthday", "yearly"
@@ -74,11 +78,12 @@ async def _give(program: Program, member_id: int, level: TierLevel, grant: Grant
             memo = {"tier": level.code, "tier_name": level.name, "year": grant.year}
             if grant.points:
                 account = await lock_member_account(member_id, Asset.POINTS)
-                await book.credit_member(
+                award = await book.credit_member(
                     account, grant.points,
                     book.Entry(grant.code, f"{grant.kind}:{member_id}:{grant.year}:points", member_id, now, memo=memo),
                     REWARDS, lot_expires_at=lot_expiry(program, now),
                 )
+                await donations.after_award(program, account, award)
             if grant.credit_minor:
                 account = await lock_member_account(member_id, Asset.CREDIT)
                 await book.credit_member(
@@ -94,6 +99,8 @@ async def _give(program: Program, member_id: int, level: TierLevel, grant: Grant
                 await outbox.emit("tier.yearly_reward", member_id, {
                     "tier": level.code, "tier_name": level.name, **payload,
                 })
+            if grant.points:
+                await progress.track(program, member_id, now)
     except IntegrityError:  # given by a concurrent run
         return False
     return True

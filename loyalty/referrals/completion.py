@@ -1,6 +1,8 @@
 """Rewarding the referrer: once per friend, when the friend's first purchase at or above the
 program's minimum has posted (its return window is over and no refund came inside it), up
-to the yearly cap. Past the cap the referral completes without points."""
+to the yearly cap. Past the cap the referral completes without points. The referrer's points
+are an award like any other: their automatic donation takes its share, and they count as
+points earned towards a POINTS_EARNED tier at once."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -18,6 +20,7 @@ from loyalty.program.spec import Program
 from loyalty.program.store import load_current
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.referrals.models import Referral, ReferralStatus
+from loyalty.tiers import progress
 
 
 async def qualifying_purchase(program: Program, referral: Referral, now: datetime) -> Purchase | None:
@@ -73,6 +76,8 @@ async def complete(program: Program, referral_id: int, purchase: Purchase, now: 
             status=ReferralStatus.COMPLETED.value, completed_at=now, purchase_id=purchase.id, points=points,
             transfer_id=transfer.id if transfer else None,
         )
+        if transfer is not None:
+            await progress.track(program, referral.referrer_id, now)
         friend = await Member.get(id=referral.friend_id)
         await outbox.emit(events.REFERRAL_COMPLETED, referral.referrer_id, {
             "friend_name": friend.display_name, "points": points, "capped": capped,
