@@ -122,8 +122,11 @@ async def cmd_set_tier(args: argparse.Namespace) -> int:
         if member is None:
             print(f"error: no member with number {args.member_number}", file=sys.stderr)
             return 1
+        from workers.hooks import installed_hooks
+
         try:
-            await set_tier(current.program, member.id, args.level, until, clock.now())
+            async with installed_hooks(get_settings()):  # caches and live subscribers hear the change
+                await set_tier(current.program, member.id, args.level, until, clock.now())
         except LoyaltyError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1

@@ -155,11 +155,11 @@ def register_kind(kind: str) -> str:
 
 async def cached(
     cache: Cache | None, kind: str, member_id: int, loader: Callable[[], Awaitable[T]],
-    codec: Codec[T] | None = None,
+    codec: Codec[T] | None = None, fresh: Callable[[T], bool] | None = None,
 ) -> T:
     """The value of `kind` for the member: from the cache when it holds one for the
-    member's current generation, otherwise from `loader()`, then cached. A cache that
-    fails is read through (the database answers)."""
+    member's current generation (and `fresh` accepts it, when given), otherwise from
+    `loader()`, then cached. A cache that fails is read through (the database answers)."""
     if cache is None:
         return await loader()
     shared = getattr(cache, "shared", False)
@@ -169,7 +169,9 @@ async def cached(
         log.warning("cache read failed for %s of member %s", kind, member_id, exc_info=True)
         return await loader()
     if value is not None:
-        return codec.load(value) if shared and codec else value
+        found = codec.load(value) if shared and codec else value
+        if fresh is None or fresh(found):
+            return found
     loaded = await loader()
     try:
         await cache.put(kind, member_id, generation, codec.dump(loaded) if shared and codec else loaded)

@@ -62,7 +62,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     try:
         async with changes.member_change():
             refunded = await _refund(request, amount_minor, items, request_hash, purchase.member_id)
-            await progress.track(program, purchase.member_id, clock.now())
+            await progress.track(program, purchase.member_id, clock.now(), refund=True)
             return refunded
     except IntegrityError:
         if (replayed := await _replay(request.refund_id, request_hash)) is not None:

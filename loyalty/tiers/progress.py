@@ -11,6 +11,10 @@ thresholds:
   the end of the next period;
 - a refund that takes the amount back under a threshold returns the member to the highest
   of what the amount still reaches and what they held before this period's activity.
+
+Only a refund takes a member down. Other activity never lowers what they hold: under
+rolling_12_months the amount also falls as old purchases leave the last 12 months, and a
+level reached on a day holds until 12 months after it whatever the amount does later.
 """
 from __future__ import annotations
 
@@ -27,7 +31,16 @@ def _snapshot(state: TierState) -> tuple:
     return (state.level, state.valid_until, state.baseline_level, state.baseline_valid_until, state.baseline_until)
 
 
-async def track(program: Program, member_id: int, now: datetime) -> TierState:
+def _below(program: Program, level: int, valid_until: datetime | None, state: TierState) -> bool:
+    """Whether `level` until `valid_until` is less than what `state` holds."""
+    held = states.rank_of(program, state.level)
+    if level != held:
+        return level < held
+    return valid_until is not None and state.valid_until is not None and valid_until < state.valid_until
+
+
+async def track(program: Program, member_id: int, now: datetime, *, refund: bool = False) -> TierState:
+    """Brings the member's tier up to date after activity (`refund=True` after a refund)."""
     joined_at = await periods.joined_at_of(program, member_id)
     state = await states.state_for_update(program, member_id, joined_at, now)
     await settle(program, state, joined_at, now)
@@ -46,6 +59,8 @@ async def track(program: Program, member_id: int, now: datetime) -> TierState:
             valid_until = max(keep, state.baseline_valid_until)
     else:
         level, valid_until = base, state.baseline_valid_until
+    if not refund and _below(program, level, valid_until, state):
+        level, valid_until = states.rank_of(program, state.level), state.valid_until
     state.level, state.valid_until = program.tiers.levels[level].code, valid_until
     if _snapshot(state) != kept:
         state.updated_at = now

@@ -45,5 +45,7 @@ class TierStatus:
 
 
 async def tier_of(info: Info, member: MemberRow) -> TierStatus:
-    program = context_of(info).runtime.program.program
-    return TierStatus.from_status(program, await status.tier_status(program, member.id, clock.now()))
+    runtime = context_of(info).runtime
+    current = runtime.program.current
+    view = await status.cached_tier_status(runtime.cache, current.program, current.version, member.id, clock.now())
+    return TierStatus.from_status(current.program, view)

@@ -9,6 +9,7 @@ from loyalty.actions.service import record_action
 from loyalty.outbox import OutboxEvent
 from loyalty.program.spec import ActionKind
 from loyalty.tiers import current
+from loyalty.tiers.review import review_tiers
 from loyalty.tiers.status import tier_status
 from tests.support.tiers import tier_program
 from tests.tiers.scenario import at, joined, local, tier_at
@@ -100,3 +101,21 @@ async def test_the_status_of_a_member_without_activity_is_the_entry_level(clean_
         "bronze", "silver", Decimal("0.00"), Decimal("500.00"), Decimal("0.00"), None)
     assert (status.period.start.isoformat(), status.period.end.isoformat()) == (
         "2026-07-30T22:00:00+00:00", "2027-07-30T22:00:00+00:00")
+
+
+
+async def test_under_rolling_12_months_a_purchase_after_old_ones_left_the_window_takes_nothing_back(clean_db):
+    ann = await joined(tier_program("rolling_12_months"))
+    await at(ann, "2026-03-01 12:00", "buy", "O-1", "500.00", "northwind")
+    assert (await tier_at(ann, "2026-03-01 12:00")).valid_until == "2027-03-02"
+    # On Silver's last day O-1 has left the last 12 months: 10 is under 500, and Silver stays.
+    await at(ann, "2027-03-01 12:00", "buy", "O-2", "10.00", "harbor")
+    status = await tier_at(ann, "2027-03-01 12:00")
+    assert (status.level, status.qualifying, status.valid_until) == ("silver", "10.00", "2027-03-02")
+    assert await OutboxEvent.filter(topic="tier.downgraded").count() == 0
+    # The review at its end judges the 12 months before it.
+    with clock.frozen_at(local(ann.program, "2027-03-02 02:00")):
+        assert await review_tiers(clock.now(), ann.program) == 1
+    status = await tier_at(ann, "2027-03-02 02:00")
+    assert (status.level, status.qualifying, status.valid_until) == ("bronze", "10.00", None)
+    assert await OutboxEvent.filter(topic="tier.downgraded").count() == 1
