@@ -69,7 +69,7 @@ TIER_KIND = cache.register_kind("tier")
 class _Cached:
     day: str  # the local date the status was computed for
     version: int  # the program version it was computed with
-    status: TierStatus
+    status: TierStatus | None  # None when read back for another version (its levels may differ)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -88,7 +88,7 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _codec(program: Program) -> cache.Codec[_Cached]:
+def _codec(program: Program, version: int) -> cache.Codec[_Cached]:
     def dump(entry: _Cached) -> dict:
         s = entry.status
         return {
@@ -100,6 +100,8 @@ def _codec(program: Program) -> cache.Codec[_Cached]:
         }
 
     def load(data: dict) -> _Cached:
+        if data["version"] != version:
+            return _Cached(data["day"], data["version"], None)
         levels, rank = program.tiers.levels, data["rank"]
         status = TierStatus(
             level=levels[rank], rank=rank, next_level=levels[rank + 1] if rank + 1 < len(levels) else None,
@@ -127,7 +129,7 @@ async def cached_tier_status(
         return _Cached(day, version, await tier_status(program, member_id, now))
 
     entry = await cache.cached(
-        store, TIER_KIND, member_id, load, _codec(program),
+        store, TIER_KIND, member_id, load, _codec(program, version),
         fresh=lambda e: e.day == day and e.version == version,
     )
     return entry.status

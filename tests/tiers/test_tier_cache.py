@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 
 from loyalty import changes, clock, sql
+from loyalty.cache import MemoryCache
 from loyalty.members.models import Member
 from loyalty.tiers import status
 from loyalty.tiers.review import review_tiers
@@ -115,6 +116,22 @@ async def test_a_summary_read_back_from_a_shared_cache_is_the_one_computed(runti
         ann = await member_id()
         assert (await shop.purchase(joined, orderId="O-1", amount="620.50"))["errors"] == []
         computed = await status.tier_status(program, ann, MARCH)
-    codec = status._codec(program)
+    codec = status._codec(program, 1)
     entry = status._Cached("2026-03-10", 1, computed)
-    assert codec.load(json.loads(json.dumps(codec.dump(entry)))) == entry
+    stored = json.loads(json.dumps(codec.dump(entry)))
+    assert codec.load(stored) == entry
+    # Read back under another program version it is not rebuilt with levels it may not have.
+    assert status._codec(program, 2).load(stored) == status._Cached("2026-03-10", 1, None)
+
+
+async def test_a_new_program_version_computes_the_summary_again(runtime, client):
+    program = runtime.program.program
+    store = MemoryCache(ttl_seconds=60, max_entries=10)
+    with clock.frozen_at(MARCH):
+        await join(client)
+        ann = await member_id()
+        first = await status.cached_tier_status(store, program, 1, ann, MARCH)
+        await set_tier(program, ann, "gold", until=date(2026, 4, 1))  # this cache has no after-commit hook
+        assert await status.cached_tier_status(store, program, 1, ann, MARCH) == first
+        again = await status.cached_tier_status(store, program, 2, ann, MARCH)
+    assert (first.level.code, again.level.code) == ("bronze", "gold")
