@@ -2,8 +2,9 @@
 
 - SPEND: the money of the member's purchases that happened in the period, less what was
   refunded of them (in minor units). A refund counts against the period of its purchase.
-- POINTS_EARNED: points earned in the period (purchases, actions, bonuses; pending ones
-  too), less what refunds took back of them.
+- POINTS_EARNED: points earned in the period (purchases, actions, bonuses, birthday and
+  yearly rewards, referrals: the EARNING codes; pending ones too), less what refunds took
+  back of them.
 - VISITS: purchases in the period; one refunded in full does not count.
 
 Amounts are ints in the metric's unit (minor units for SPEND); `as_decimal` shows them.

@@ -86,15 +86,18 @@ async def test_referral_points_count_towards_points_earned_and_move_the_referrer
     program = await points_program()
     ann = await silver_with_1450_points(program)
     with clock.frozen_at(JUNE):
+        await choices.choose_charity(program, ann, "safe-home", 10)
         bob = await new_member("bob@example.com")
         await Referral.create(referrer_id=ann, friend_id=bob, status=ReferralStatus.PENDING.value, created_at=JUNE)
         await record_purchase(program, PurchaseRequest(bob, "O-bob", Decimal("30.00"), "EUR"))
     later = JUNE + timedelta(days=15)  # Bob's purchase has posted
     with clock.frozen_at(later):
         assert await complete_referrals(later) == 1
-    # 1450 + the referral's 500 = 1950.
+    # 1450 + the referral's 500 = 1950; a tenth of the 500 goes to her charity.
     assert await tier_of(program, ann) == ("gold", 1950, None)
     assert [p["tier"] for p in await upgrades(ann)] == ["silver", "gold"]
+    assert await Donation.filter(member_id=ann).values_list("charity_code", "points", "source") == [
+        ("safe-home", 50, "AUTOMATIC")]
     assert await verify_ledger() == []
 
 
