@@ -84,7 +84,8 @@ async def test_a_purchase_on_the_bonus_day_earns_the_multiple_and_says_why(clien
         assert (await shop.purchase(ann, orderId="O-2", amount="10.00"))["purchase"]["pointsAwarded"] == 30
         history = await shop.history(ann)
     assert [e["description"] for e in history if e["reference"] == "O-1" and e["kind"] == "PURCHASE"] == [
-        "Purchase of EUR 10.00 (order O-1): 1 point per EUR, 2X Gold tier, 2X new member bonus, 3X on your bonus day"
+        "Purchase of EUR 10.00 (order O-1): 1 point per EUR, 2X Gold tier, 2X new member bonus, 3X on your bonus day, "
+        "5X in all"
     ]
 
 
