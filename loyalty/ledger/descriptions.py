@@ -324,8 +324,9 @@ def _why(reasons: object, lang: str, currency: str, tier_name: str = "") -> str:
     if all(r[0] == "base" for r in steps):
         return ""
     parts = [_step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps]
-    if (combined := _combined(steps)) is not None:
-        parts.append(_step(lang, "combined", combined, currency))
+    if (combined := _combined(steps)) is not None:  # right after the last multiplier
+        last = max(i for i, r in enumerate(steps) if r[0] in MULTIPLIER_STEPS)
+        parts.insert(last + 1, _step(lang, "combined", combined, currency))
     return ": " + ", ".join(parts)
 
 

@@ -226,3 +226,21 @@ def test_one_multiplier_needs_no_total():
     memo = {"order": "O-1", "amount_minor": 1000, "currency": "EUR", "tier_name": "Gold",
             "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
     assert describe("EARN_PURCHASE", memo, 20, "de") == "Einkauf über EUR 10,00 (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold"
+
+
+def test_the_multiples_together_come_before_promotion_points():
+    memo = {"order": "O-1", "amount_minor": 10000, "currency": "EUR", "tier_name": "Silver",
+            "reasons": [["base", "100", "1"], ["tier", "25", "1.25"], ["new_member", "100", "2"],
+                        ["promotion_points", "100", "100"]]}
+    assert describe("EARN_PURCHASE", memo, 325, "en") == (
+        "Purchase of EUR 100.00 (order O-1): 1 point per EUR, 1.25X Silver tier, 2X new member bonus, 2.25X in all, "
+        "100 promotion points")
+
+
+def test_the_demo_climbing_club_adds_100_points_to_orders_with_climbing_gear_at_northwind():
+    december = datetime(2026, 12, 3, 11, 0, tzinfo=timezone.utc)
+    rope = (("climbing", "60.00"), (None, "40.00"))
+    assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=rope))[0] == 125 + 100
+    assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=((None, "100.00"),)))[0] == 125
+    assert purchase_points(DEMO, facts(at=december, brand="harbor", lines=rope))[0] == 100
+    assert purchase_points(DEMO, facts(at=datetime(2028, 1, 1, 12, tzinfo=timezone.utc), lines=rope))[0] == 100
