@@ -21,7 +21,11 @@ Placeholders
              {detail}, {count} (the detail when it is a number, localized), {currency} and
              {tier_name} (from the memo), and an unknown step by its name and detail. The steps
              are those of loyalty.earning.pipeline: base, tier, new_member, bonus_day,
-             promotion (multipliers, detail the multiple) and promotion_points.
+             promotion (multipliers, detail the multiple) and promotion_points; when two
+             or more multipliers applied, "step.combined" follows with the multiple they
+             made together (2X, 2X and 3X added as extras: "5X in all").
+    {earning} memo earning_minor as money: the part of an order paid in money, when points
+             or store credit paid the rest (only that part earns).
 
 Money (one rule for all four languages): the ISO currency code, a space, then the amount with
 `minor_units` decimals, the language's decimal separator and no digit grouping:
@@ -41,7 +45,8 @@ Templates = str | tuple[str, ...]
 TEXTS: dict[str, dict[str, Templates]] = {
     "en": {
         "*": "Points activity",
-        "EARN_PURCHASE": ("Purchase of {money} (order {order}){why}", "Purchase (order {order})",
+        "EARN_PURCHASE": ("Purchase of {money} (order {order}), {earning} of it paid in money{why}",
+                          "Purchase of {money} (order {order}){why}", "Purchase (order {order})",
                           "Purchase of {money}", "Purchase"),
         "PAY_WITH_POINTS": ("Paid with points (order {order})", "Paid with points"),
         "CLAWBACK": ("Points taken back: refund {refund} of order {order}", "Points taken back after a refund"),
@@ -69,7 +74,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Points for referring a friend",
         "step.base.one": "{count} point per {currency}",
         "step.base": "{count} points per {currency}",
-        "CASHBACK": ("Cashback of {percent}% on order {order}", "Cashback"),
+        "CASHBACK": ("Cashback of {percent}% of {earning} paid in money on order {order}",
+                     "Cashback of {percent}% on order {order}", "Cashback"),
         "SHORTFALL.CREDIT": ("Store credit owed after refund {refund} of order {order}",
                              "Store credit owed after a refund"),
         "CASHBACK_CLAWBACK": ("Cashback taken back: refund {refund} of order {order}", "Cashback taken back after a refund"),
@@ -82,12 +88,14 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.new_member": "{count}X new member bonus",
         "step.bonus_day": "{count}X on your bonus day",
         "step.promotion": "{count}X promotion",
+        "step.combined": "{count}X in all",
         "step.promotion_points.one": "{count} promotion point",
         "step.promotion_points": "{count} promotion points",
     },
     "nl": {
         "*": "Puntenmutatie",
-        "EARN_PURCHASE": ("Aankoop van {money} (bestelling {order}){why}", "Aankoop (bestelling {order})",
+        "EARN_PURCHASE": ("Aankoop van {money} (bestelling {order}), waarvan {earning} in geld{why}",
+                          "Aankoop van {money} (bestelling {order}){why}", "Aankoop (bestelling {order})",
                           "Aankoop van {money}", "Aankoop"),
         "PAY_WITH_POINTS": ("Betaald met punten (bestelling {order})", "Betaald met punten"),
         "CLAWBACK": ("Punten teruggenomen: terugbetaling {refund} van bestelling {order}",
@@ -119,7 +127,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Punten voor het aanbrengen van een vriend",
         "step.base.one": "{count} punt per {currency}",
         "step.base": "{count} punten per {currency}",
-        "CASHBACK": ("Cashback van {percent}% op bestelling {order}", "Cashback"),
+        "CASHBACK": ("Cashback van {percent}% over {earning} in geld op bestelling {order}",
+                     "Cashback van {percent}% op bestelling {order}", "Cashback"),
         "SHORTFALL.CREDIT": ("Openstaand tegoed na terugbetaling {refund} van bestelling {order}",
                              "Openstaand tegoed na een terugbetaling"),
         "CASHBACK_CLAWBACK": ("Cashback teruggenomen: terugbetaling {refund} van bestelling {order}",
@@ -133,12 +142,14 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.new_member": "{count}X bonus voor nieuwe leden",
         "step.bonus_day": "{count}X op je bonusdag",
         "step.promotion": "{count}X actie",
+        "step.combined": "{count}X in totaal",
         "step.promotion_points.one": "{count} actiepunt",
         "step.promotion_points": "{count} actiepunten",
     },
     "de": {
         "*": "Punktebewegung",
-        "EARN_PURCHASE": ("Einkauf über {money} (Bestellung {order}){why}", "Einkauf (Bestellung {order})",
+        "EARN_PURCHASE": ("Einkauf über {money} (Bestellung {order}), davon {earning} in Geld{why}",
+                          "Einkauf über {money} (Bestellung {order}){why}", "Einkauf (Bestellung {order})",
                           "Einkauf über {money}", "Einkauf"),
         "PAY_WITH_POINTS": ("Mit Punkten bezahlt (Bestellung {order})", "Mit Punkten bezahlt"),
         "CLAWBACK": ("Punkte abgezogen: Erstattung {refund} zu Bestellung {order}",
@@ -169,7 +180,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "REFERRAL": "Punkte für eine Freundschaftsempfehlung",
         "step.base.one": "{count} Punkt pro {currency}",
         "step.base": "{count} Punkte pro {currency}",
-        "CASHBACK": ("Cashback von {percent}% auf Bestellung {order}", "Cashback"),
+        "CASHBACK": ("Cashback von {percent}% auf {earning} in Geld zu Bestellung {order}",
+                     "Cashback von {percent}% auf Bestellung {order}", "Cashback"),
         "SHORTFALL.CREDIT": ("Offenes Guthaben nach Erstattung {refund} zu Bestellung {order}",
                              "Offenes Guthaben nach einer Erstattung"),
         "CASHBACK_CLAWBACK": ("Cashback abgezogen: Erstattung {refund} zu Bestellung {order}",
@@ -183,12 +195,14 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.new_member": "{count}X Neumitgliederbonus",
         "step.bonus_day": "{count}X an deinem Bonustag",
         "step.promotion": "{count}X Aktion",
+        "step.combined": "{count}X insgesamt",
         "step.promotion_points.one": "{count} Aktionspunkt",
         "step.promotion_points": "{count} Aktionspunkte",
     },
     "ro": {
         "*": "Tranzacție cu puncte",
-        "EARN_PURCHASE": ("Achiziție de {money} (comanda {order}){why}", "Achiziție (comanda {order})",
+        "EARN_PURCHASE": ("Achiziție de {money} (comanda {order}), din care {earning} în bani{why}",
+                          "Achiziție de {money} (comanda {order}){why}", "Achiziție (comanda {order})",
                           "Achiziție de {money}", "Achiziție"),
         "PAY_WITH_POINTS": ("Plată cu puncte (comanda {order})", "Plată cu puncte"),
         "CLAWBACK": ("Puncte retrase: rambursarea {refund} pentru comanda {order}",
@@ -220,7 +234,8 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.base.one": "{count} punct la fiecare {currency}",
         "step.base": "{count} puncte la fiecare {currency}",
         "step.base.many": "{count} de puncte la fiecare {currency}",
-        "CASHBACK": ("Cashback de {percent}% pentru comanda {order}", "Cashback"),
+        "CASHBACK": ("Cashback de {percent}% din {earning} plătiți în bani pentru comanda {order}",
+                     "Cashback de {percent}% pentru comanda {order}", "Cashback"),
         "SHORTFALL.CREDIT": ("Credit datorat după rambursarea {refund} pentru comanda {order}",
                              "Credit datorat după o rambursare"),
         "CASHBACK_CLAWBACK": ("Cashback retras: rambursarea {refund} pentru comanda {order}",
@@ -234,6 +249,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "step.new_member": "{count}X bonus de membru nou",
         "step.bonus_day": "{count}X în ziua ta bonus",
         "step.promotion": "{count}X promoție",
+        "step.combined": "{count}X în total",
         "step.promotion_points.one": "{count} punct de promoție",
         "step.promotion_points": "{count} puncte de promoție",
         "step.promotion_points.many": "{count} de puncte de promoție",
@@ -290,10 +306,12 @@ def _values(memo: dict[str, Any], amount: int, lang: str, minor_units: int) -> d
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()
     }
     values["points"] = str(amount)
-    minor, currency = _number(memo.get("amount_minor")), values.get("currency")
-    if minor is not None and currency:
-        number = f"{minor.scaleb(-max(0, minor_units)):.{max(0, minor_units)}f}"
-        values["money"] = MONEY.format(currency=currency, number=number.replace(".", DECIMAL_SEPARATOR[lang]))
+    currency = values.get("currency")
+    for key, name in (("amount_minor", "money"), ("earning_minor", "earning")):
+        minor = _number(memo.get(key))
+        if minor is not None and currency:
+            number = f"{minor.scaleb(-max(0, minor_units)):.{max(0, minor_units)}f}"
+            values[name] = MONEY.format(currency=currency, number=number.replace(".", DECIMAL_SEPARATOR[lang]))
     values["why"] = _why(memo.get("reasons"), lang, currency or "", values.get("tier_name", ""))
     return values
 
@@ -305,9 +323,28 @@ def _why(reasons: object, lang: str, currency: str, tier_name: str = "") -> str:
     steps = [r for r in reasons if isinstance(r, (list, tuple)) and r and isinstance(r[0], str)]
     if all(r[0] == "base" for r in steps):
         return ""
-    return ": " + ", ".join(
-        _step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps
-    )
+    parts = [_step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps]
+    if (combined := _combined(steps)) is not None:  # right after the last multiplier
+        last = max(i for i, r in enumerate(steps) if r[0] in MULTIPLIER_STEPS)
+        parts.insert(last + 1, _step(lang, "combined", combined, currency))
+    return ": " + ", ".join(parts)
+
+
+MULTIPLIER_STEPS = frozenset({"tier", "new_member", "bonus_day", "promotion"})
+
+
+def _combined(steps: list) -> str | None:
+    """The multiple that two or more multipliers make together ("5" for 2X, 2X and 3X added
+    as extras), as the base points and what the multipliers added give it; None otherwise."""
+    points = {str(r[0]): Decimal(0) for r in steps}
+    for r in steps:
+        if len(r) > 1 and (number := _number(r[1])) is not None:
+            points[str(r[0])] += number
+    base = points.get("base", Decimal(0))
+    if base <= 0 or sum(1 for r in steps if r[0] in MULTIPLIER_STEPS) < 2:
+        return None
+    total = base + sum((p for step, p in points.items() if step in MULTIPLIER_STEPS), Decimal(0))
+    return format((total / base).quantize(Decimal("0.01")).normalize(), "f")
 
 
 def _step(lang: str, step: str, detail: str, currency: str, tier_name: str = "") -> str:

@@ -1,5 +1,10 @@
 """The expiry warning: members hear `[expiry] warning_days` days ahead that points expire.
 
+Days are counted in the program's time zone: a day's run warns of what expires on the days up
+to `warning_days` after it, so points that expire on 15 December at 10:00 are warned of on the
+run of 15 November, whatever time of day the job runs (and points that expire as 1 December
+begins, on the run of 1 November).
+
 Each (account, expiry moment) is warned once: a lot's date under per_lot, the balance's
 deadline under inactivity. A later purchase that moves the inactivity deadline makes a
 new date, warned again when it comes near.
@@ -7,7 +12,7 @@ new date, warned again when it comes near.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -45,13 +50,22 @@ async def _warn_inactive(program: Program, now: datetime, until: datetime, batch
             continue
 
 
+def warning_horizon(program: Program, now: datetime) -> datetime:
+    """The last moment whose expiry `now`'s run warns of: the end of the day `warning_days`
+    after today, in the program's time zone."""
+    zone = program.program.zone
+    day = now.astimezone(zone).date() + timedelta(days=program.expiry.warning_days + 1)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc)
+    return midnight - timedelta(microseconds=1)
+
+
 async def expiry_warnings(now: datetime, program: Program | None = None) -> int:
-    """Emits points.expiring for every expiry within the next `warning_days` days that was
-    not warned before. Returns how many warnings were sent. Idempotent."""
+    """Emits points.expiring for every expiry on the next `warning_days` days that was not
+    warned before. Returns how many warnings were sent. Idempotent."""
     program = program or await current_program()
     if program.expiry.policy is ExpiryPolicy.NEVER:
         return 0
-    until = now + timedelta(days=program.expiry.warning_days)
+    until = warning_horizon(program, now)
     batch = uuid.uuid4().hex
     async with in_transaction():
         if program.expiry.policy is ExpiryPolicy.INACTIVITY:

@@ -185,6 +185,8 @@ async def _record(
         await outbox.emit("credit.spent", request.member_id, {
             "credit_minor": credit_minor, "currency": request.currency, "order": request.order_id,
         })
+    if eligible_minor != amount_minor:  # the history says which part of the order earned
+        memo = {**memo, "earning_minor": eligible_minor}
     facts = await purchase_facts(program, request.member_id, eligible_minor, request.brand, items, occurred_at)
     points, award = purchase_points(program, facts)
     if points:

@@ -103,13 +103,22 @@ async def use(text: str, order_id: str | None) -> IssuedReward:
         if row.status == IssuedStatus.USED and order_id is not None and row.order_id == order_id:
             return row
         if row.status != IssuedStatus.ACTIVE:
-            raise NotAvailable(f"This reward was {row.status.lower()} already.", field="code")
+            raise NotAvailable(not_available(row), field="code")
         if row.expires_at is not None and row.expires_at <= now:
             raise NotAvailable("This reward has expired.", field="code")
         row.status, row.used_at, row.order_id = IssuedStatus.USED.value, now, order_id
         await row.save(update_fields=["status", "used_at", "order_id"])
         await outbox.emit(events.REWARD_USED, row.member_id, payload(row, order=order_id))
     return row
+
+
+def not_available(row: IssuedReward) -> str:
+    """Why a coupon cannot be used, for the person at the till."""
+    if row.status == IssuedStatus.USED:
+        return f"This reward was used already, on order {row.order_id}." if row.order_id else "This reward was used already."
+    if row.status == IssuedStatus.EXPIRED:
+        return "This reward has expired."
+    return "This reward was canceled."
 
 
 async def cancel(text: str) -> IssuedReward:
@@ -123,8 +132,10 @@ async def cancel(text: str) -> IssuedReward:
     async with changes.member_change():
         account = await lock_member_account(found.member_id, Asset.POINTS)
         row = await _locked(code)
-        if row.status not in (IssuedStatus.ACTIVE, IssuedStatus.EXPIRED):
-            raise NotAvailable(f"This reward was {row.status.lower()} already.", field="code")
+        if row.status == IssuedStatus.USED:
+            raise NotAvailable(f"{not_available(row)} A used reward cannot be canceled.", field="code")
+        if row.status == IssuedStatus.CANCELED:
+            raise NotAvailable("This reward was canceled already.", field="code")
         if row.points and row.spend_transfer_id is not None:
             spend = await Transfer.get(id=row.spend_transfer_id)
             await book.restore_spent(

@@ -90,11 +90,17 @@ async def _redeem(program: Program, reward: Reward, account, key: str, request_h
                            code=ErrorCode.LIMIT_REACHED)
     await stock.take_one(reward)
     memo = {"reward": reward.code, "reward_name": reward.name}
-    spend = await book.debit_member(
-        account, reward.cost_points,
-        book.Entry(TransferCode.REDEEM_REWARD, f"{key}:spend", member_id, now, memo=memo),
-        REDEMPTION, field="rewardId",
-    )
+    try:
+        spend = await book.debit_member(
+            account, reward.cost_points,
+            book.Entry(TransferCode.REDEEM_REWARD, f"{key}:spend", member_id, now, memo=memo),
+            REDEMPTION, field="rewardId",
+        )
+    except book.InsufficientFunds:
+        raise LoyaltyError(
+            f"This reward costs {reward.cost_points} points; you have {account.posted} to spend.",
+            field="rewardId", code=ErrorCode.INSUFFICIENT_POINTS,
+        ) from None
     credit_id, status = None, IssuedStatus.ACTIVE
     if reward.kind is RewardKind.STORE_CREDIT:
         settings = program.program

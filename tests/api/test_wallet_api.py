@@ -171,13 +171,14 @@ async def test_a_bad_page_request_is_a_top_level_invalid_error(client, first, af
 
 
 LOCALES = {
-    "nl-NL": ("Welkomstpunten", "Aankoop van EUR 100,00 (bestelling O-1)",
+    "nl-NL": ("Welkomstpunten", "Aankoop van EUR 100,00 (bestelling O-1), waarvan EUR 99,50 in geld",
               "Punten teruggenomen: terugbetaling R-1 van bestelling O-1"),
-    "de-DE": ("Willkommenspunkte", "Einkauf über EUR 100,00 (Bestellung O-1)",
+    "de-DE": ("Willkommenspunkte", "Einkauf über EUR 100,00 (Bestellung O-1), davon EUR 99,50 in Geld",
               "Punkte abgezogen: Erstattung R-1 zu Bestellung O-1"),
-    "ro-RO": ("Puncte de bun venit", "Achiziție de EUR 100,00 (comanda O-1)",
+    "ro-RO": ("Puncte de bun venit", "Achiziție de EUR 100,00 (comanda O-1), din care EUR 99,50 în bani",
               "Puncte retrase: rambursarea R-1 pentru comanda O-1"),
-    "fr-FR": ("Welcome points", "Purchase of EUR 100.00 (order O-1)", "Points taken back: refund R-1 of order O-1"),
+    "fr-FR": ("Welcome points", "Purchase of EUR 100.00 (order O-1), EUR 99.50 of it paid in money",
+              "Points taken back: refund R-1 of order O-1"),
 }
 
 
@@ -230,7 +231,7 @@ async def test_the_done_when_scenario(client):
     t0, t1, available = T0.isoformat(), T1.isoformat(), (T1 + timedelta(days=14)).isoformat()
     assert [(e["kind"], e["status"], e["points"], e["reference"], e["occurredAt"], e["availableAt"], e["description"])
             for e in history] == [
-        ("PURCHASE", "PENDING", 48, "O-2", t1, available, "Purchase of EUR 50.00 (order O-2)"),
+        ("PURCHASE", "PENDING", 48, "O-2", t1, available, "Purchase of EUR 50.00 (order O-2), EUR 48.00 of it paid in money"),
         ("REDEMPTION", "POSTED", -200, "O-2", t1, None, "Paid with points (order O-2)"),
         ("ACTION", "POSTED", 20, "review-1", t0, None, "Product review"),
         ("REFUND", "POSTED", -20, "R-1", t0, None, "Points taken back: refund R-1 of order O-1"),

@@ -84,7 +84,8 @@ async def test_a_purchase_on_the_bonus_day_earns_the_multiple_and_says_why(clien
         assert (await shop.purchase(ann, orderId="O-2", amount="10.00"))["purchase"]["pointsAwarded"] == 30
         history = await shop.history(ann)
     assert [e["description"] for e in history if e["reference"] == "O-1" and e["kind"] == "PURCHASE"] == [
-        "Purchase of EUR 10.00 (order O-1): 1 point per EUR, 2X Gold tier, 2X new member bonus, 3X on your bonus day"
+        "Purchase of EUR 10.00 (order O-1): 1 point per EUR, 2X Gold tier, 2X new member bonus, 3X on your bonus day, "
+        "5X in all"
     ]
 
 
@@ -122,8 +123,10 @@ async def test_credit_to_spend_over_http_all_or_nothing(client, monkeypatch):
         assert (await shop.wallet(ann))["credit"] == {"amount": "0.00", "currencyCode": "EUR"}
         history = await shop.history(ann)
         assert [(e["kind"], e["points"], e["credit"], e["description"]) for e in history[:3]] == [
-            ("CASHBACK", 0, {"amount": "0.75", "currencyCode": "EUR"}, "Cashback of 5% on order O-2"),
-            ("PURCHASE", 30, None, "Purchase of EUR 20.00 (order O-2): 1 point per EUR, 2X Gold tier"),
+            ("CASHBACK", 0, {"amount": "0.75", "currencyCode": "EUR"},
+             "Cashback of 5% of EUR 15.00 paid in money on order O-2"),
+            ("PURCHASE", 30, None,
+             "Purchase of EUR 20.00 (order O-2), EUR 15.00 of it paid in money: 1 point per EUR, 2X Gold tier"),
             ("REDEMPTION", 0, {"amount": "-5.00", "currencyCode": "EUR"}, "Paid with store credit (order O-2)"),
         ]
     assert await verify_ledger() == []

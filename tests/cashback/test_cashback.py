@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from loyalty import clock
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger.activation import activate_pending
+from loyalty.ledger.descriptions import describe
 from loyalty.ledger.models import Transfer
 from loyalty.ledger.verify import verify_ledger
 from loyalty.outbox import OutboxEvent
@@ -140,6 +141,22 @@ async def test_points_and_credit_together_earn_on_the_rest(program, gold_ann):
     p = await buy(program, gold_ann, "O-2", "20.00", ACTIVE, points_to_spend=100, credit_to_spend=Decimal("5.00"))
     # 100 points pay 1.00, credit 5.00: 14.00 earns 28 points and 70 cents.
     assert (p.points_spent, p.credit_spent_minor, p.points_awarded, p.cashback_minor) == (100, 500, 28, 70)
+
+
+async def test_the_history_says_which_part_of_an_order_paid_with_credit_earned(program, gold_ann):
+    await buy(program, gold_ann, "O-1", "100.00", T0)
+    await activate_pending(ACTIVE)
+    await buy(program, gold_ann, "O-2", "50.00", ACTIVE, credit_to_spend=Decimal("3.00"))
+    earned = await Transfer.get(code="EARN_PURCHASE", reference="O-2")
+    cashback = await Transfer.get(code="CASHBACK", reference="O-2")
+    # EUR 47.00 paid in money at Gold: 47 x 2 = 94 points and 5% = EUR 2.35.
+    assert (earned.amount, cashback.amount) == (94, 235)
+    assert describe(earned.code, earned.memo, earned.amount, "en") == (
+        "Purchase of EUR 50.00 (order O-2), EUR 47.00 of it paid in money: 1 point per EUR, 2X Gold tier")
+    assert describe(cashback.code, cashback.memo, cashback.amount, "en") == (
+        "Cashback of 5% of EUR 47.00 paid in money on order O-2")
+    plain = await Transfer.get(code="CASHBACK", reference="O-1")
+    assert describe(plain.code, plain.memo, plain.amount, "en") == "Cashback of 5% on order O-1"
 
 
 async def test_spending_more_credit_than_the_member_has_is_insufficient_credit_and_changes_nothing(program, gold_ann):

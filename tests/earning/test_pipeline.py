@@ -157,16 +157,16 @@ def test_the_description_explains_the_purchase_in_every_language():
             "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
     assert describe("EARN_PURCHASE", memo, 560, "en") == (
         "Purchase of EUR 100.00 (order O-1): 1 point per EUR, 2X Gold tier, 2X new member bonus, "
-        "3X on your bonus day, 2X promotion")
+        "3X on your bonus day, 2X promotion, 5.6X in all")
     assert describe("EARN_PURCHASE", memo, 560, "nl") == (
         "Aankoop van EUR 100,00 (bestelling O-1): 1 punt per EUR, 2X Gold-niveau, 2X bonus voor nieuwe leden, "
-        "3X op je bonusdag, 2X actie")
+        "3X op je bonusdag, 2X actie, 5,6X in totaal")
     assert describe("EARN_PURCHASE", memo, 560, "de") == (
         "Einkauf über EUR 100,00 (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold, 2X Neumitgliederbonus, "
-        "3X an deinem Bonustag, 2X Aktion")
+        "3X an deinem Bonustag, 2X Aktion, 5,6X insgesamt")
     assert describe("EARN_PURCHASE", memo, 560, "ro") == (
         "Achiziție de EUR 100,00 (comanda O-1): 1 punct la fiecare EUR, 2X nivelul Gold, 2X bonus de membru nou, "
-        "3X în ziua ta bonus, 2X promoție")
+        "3X în ziua ta bonus, 2X promoție, 5,6X în total")
 
 
 TWO_PROMOTIONS = """
@@ -204,3 +204,43 @@ def test_line_shares_of_an_odd_amount_add_up_to_the_whole():
     points, award = purchase_points(DEMO, facts("10.01", at=MARCH_10, brand="harbor", lines=lines))
     assert [(r.step, r.points) for r in award.reasons] == [("base", Decimal("10.01")), ("promotion", Decimal("6.67"))]
     assert points == 16  # 16.68, rounded down
+
+
+@pytest.mark.parametrize(("rule", "points", "said"), [
+    ("add_extra", 225, "1.25X Silver tier, 2X new member bonus, 2.25X in all"),
+    ("multiply", 250, "1.25X Silver tier, 2X new member bonus, 2.5X in all"),
+    ("highest", 200, "2X new member bonus"),
+])
+def test_the_description_says_what_several_multipliers_make_together(rule, points, said):
+    combined = parse_program(demo_text(multipliers_combine=f'"{rule}"'))
+    joined = APRIL_10 - timedelta(days=3)
+    total, award = purchase_points(combined, facts("100.00", tier=SILVER, joined_at=joined))
+    memo = {"order": "O-1", "amount_minor": 10000, "currency": "EUR", "tier_name": "Silver",
+            "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
+    assert total == points
+    assert describe("EARN_PURCHASE", memo, total, "en") == f"Purchase of EUR 100.00 (order O-1): 1 point per EUR, {said}"
+
+
+def test_one_multiplier_needs_no_total():
+    _, award = purchase_points(DEMO, facts("10.00", tier=GOLD))
+    memo = {"order": "O-1", "amount_minor": 1000, "currency": "EUR", "tier_name": "Gold",
+            "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
+    assert describe("EARN_PURCHASE", memo, 20, "de") == "Einkauf über EUR 10,00 (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold"
+
+
+def test_the_multiples_together_come_before_promotion_points():
+    memo = {"order": "O-1", "amount_minor": 10000, "currency": "EUR", "tier_name": "Silver",
+            "reasons": [["base", "100", "1"], ["tier", "25", "1.25"], ["new_member", "100", "2"],
+                        ["promotion_points", "100", "100"]]}
+    assert describe("EARN_PURCHASE", memo, 325, "en") == (
+        "Purchase of EUR 100.00 (order O-1): 1 point per EUR, 1.25X Silver tier, 2X new member bonus, 2.25X in all, "
+        "100 promotion points")
+
+
+def test_the_demo_climbing_club_adds_100_points_to_orders_with_climbing_gear_at_northwind():
+    december = datetime(2026, 12, 3, 11, 0, tzinfo=timezone.utc)
+    rope = (("climbing", "60.00"), (None, "40.00"))
+    assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=rope))[0] == 125 + 100
+    assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=((None, "100.00"),)))[0] == 125
+    assert purchase_points(DEMO, facts(at=december, brand="harbor", lines=rope))[0] == 100
+    assert purchase_points(DEMO, facts(at=datetime(2028, 1, 1, 12, tzinfo=timezone.utc), lines=rope))[0] == 100

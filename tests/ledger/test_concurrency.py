@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from loyalty import outbox, sql
@@ -35,7 +34,7 @@ from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.settings import Settings
 from loyalty.wallet import get_wallet
 from tests.conftest import requires_postgres
-from tests.support.concurrency import base_rate_settings, module_runtime, servers  # noqa: F401 - fixtures
+from tests.support.concurrency import base_rate_settings, module_runtime, post_at_once, servers  # noqa: F401 - fixtures
 from tests.support.servers import LOYALTY, Server, environment, run_command
 
 pytestmark = requires_postgres
@@ -65,22 +64,8 @@ def unique(prefix: str) -> str:
 
 
 async def fire(servers: list[Server], key: str, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Sends every request at once, each on a connection of its own, alternating between the
-    servers; returns the payload of each mutation, in order."""
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(timeout=120.0, limits=limits, headers=headers) as http:
-        responses = await asyncio.gather(*(
-            http.post(f"{servers[i % len(servers)].url}/graphql", json={"query": query, "variables": variables})
-            for i, (query, variables) in enumerate(requests)
-        ))
-    payloads = []
-    for response in responses:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        payloads.append(next(iter(body["data"].values())))
-    return payloads
+    """Sends every request at once with the API key `key`; returns each mutation's payload, in order."""
+    return await post_at_once(servers, [(key, query, variables) for query, variables in requests])
 
 
 async def one(servers: list[Server], key: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -138,12 +138,16 @@ async def test_a_per_lot_warning_goes_out_warning_days_before_once_per_lot(runti
     await buy(program, ann, "O-1", "100.00", T0)
     await buy(program, ann, "O-2", "50.00", T0 + timedelta(days=5))
     await activate_pending(ACTIVE + timedelta(days=5))
-    first = datetime(2028, 3, 10, 12, 0, tzinfo=UTC)
-    assert await expiry_warnings(first - timedelta(days=30, seconds=1), program) == 0
-    assert await expiry_warnings(first - timedelta(days=30), program) == 1
-    assert await expiry_warnings(first - timedelta(days=30), program) == 0
-    assert await expiry_warnings(first - timedelta(days=25), program) == 1  # the second lot, 5 days later
-    assert await expiry_warnings(first - timedelta(days=20), program) == 0
+    # The lots expire on 10 and 15 March 2028 at 13:00 in Amsterdam; the daily run at 03:00
+    # warns 30 days ahead of those days: on 9 and 14 February.
+    def run(day: int) -> datetime:
+        return datetime(2028, 2, day, 2, 0, tzinfo=UTC)
+    assert await expiry_warnings(run(8), program) == 0
+    assert await expiry_warnings(run(9), program) == 1
+    assert await expiry_warnings(run(9), program) == 0
+    assert await expiry_warnings(run(13), program) == 0
+    assert await expiry_warnings(run(14), program) == 1  # the second lot, 5 days later
+    assert await expiry_warnings(run(19), program) == 0
     events = await OutboxEvent.filter(topic="points.expiring").order_by("created_at")
     assert [(e.member_id, e.payload) for e in events] == [
         (ann, {"points": 100, "expires_at": "2028-03-10T12:00:00+00:00"}),
@@ -156,12 +160,25 @@ async def test_an_inactivity_warning_goes_out_once_per_deadline(runtime):
     ann = await member_at(T0)
     await buy(program, ann, "O-1", "100.00", T0)
     await activate_pending(ACTIVE)
-    deadline = datetime(2026, 9, 10, 11, 0, tzinfo=UTC)
-    assert await expiry_warnings(deadline - timedelta(days=31), program) == 0
-    assert await expiry_warnings(deadline - timedelta(days=30), program) == 1
-    assert await expiry_warnings(deadline - timedelta(days=29), program) == 0
+    deadline = datetime(2026, 9, 10, 11, 0, tzinfo=UTC)  # 13:00 in Amsterdam
+    assert await expiry_warnings(datetime(2026, 8, 10, 1, 0, tzinfo=UTC), program) == 0
+    assert await expiry_warnings(datetime(2026, 8, 11, 1, 0, tzinfo=UTC), program) == 1  # 30 days before 10 September
+    assert await expiry_warnings(datetime(2026, 8, 12, 1, 0, tzinfo=UTC), program) == 0
     events = await OutboxEvent.filter(topic="points.expiring")
     assert [e.payload for e in events] == [{"points": 100, "expires_at": "2026-09-10T11:00:00+00:00"}]
+
+
+async def test_points_that_expire_as_a_month_ends_are_warned_of_on_the_first_of_the_month_before(runtime):
+    program = await use_program(runtime, expiry_program())  # the demo: 24 months, to the month's end
+    ann = await member_at(T0)
+    await buy(program, ann, "O-1", "100.00", T0)
+    await activate_pending(ACTIVE)
+    # Earned in March 2026: gone as 1 April 2028 begins in Amsterdam; warned on 2 March, the
+    # day 30 days before, at any time of that day.
+    assert await expiry_warnings(datetime(2028, 3, 1, 22, 59, tzinfo=UTC), program) == 0  # 1 March, 23:59
+    assert await expiry_warnings(datetime(2028, 3, 1, 23, 0, tzinfo=UTC), program) == 1  # 2 March, 00:00
+    events = await OutboxEvent.filter(topic="points.expiring")
+    assert [e.payload for e in events] == [{"points": 100, "expires_at": "2028-03-31T22:00:00+00:00"}]
 
 
 # --- the property ------------------------------------------------------------------

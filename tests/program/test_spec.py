@@ -120,7 +120,7 @@ def test_demo_counts():
     assert [c.code for c in program.charities] == ["wildlife", "civil-rights", "safe-home"]
     assert Counter(p.interval for p in program.plans) == {i: 1 for i in PlanInterval}
     assert Counter(p.kind for p in program.pass_products) == {k: 1 for k in PassKind}
-    assert len(program.bonuses.promotions) == 1
+    assert len(program.bonuses.promotions) == 2
 
 
 def test_demo_tiers():
@@ -168,7 +168,9 @@ def test_demo_bonuses():
     assert (bonuses.new_member_multiplier, bonuses.new_member_days) == (Decimal("2"), 30)
     assert bonuses.birthday_reward_window is BirthdayWindow.WEEK
     assert bonuses.multipliers_combine is MultipliersCombine.ADD_EXTRA
-    (promotion,) = bonuses.promotions
+    promotion, climbing = bonuses.promotions
+    assert (climbing.code, climbing.categories, climbing.multiplier, climbing.bonus_points) == (
+        "climbing-club", ("climbing",), None, 100)
     assert promotion.code == "spring-kitchen"
     assert (promotion.starts_on, promotion.ends_on) == (date(2026, 3, 1), date(2026, 3, 31))
     assert promotion.brands == ("harbor",)
@@ -483,7 +485,7 @@ CASES = {
         "earning_rules[2].limit.per: must be 'ever', 'day', 'week', 'month' or 'year', not \"fortnight\"",
     ),
     "promotion ending before it starts": (
-        "ends_on = 2026-03-31", "ends_on = 2026-02-28", "ends_on",
+        "ends_on = 2026-03-31", "ends_on = 2026-02-28", "ends_on = 2026-02-28",
         "bonuses.promotions[0].ends_on: must not be before starts_on (2026-03-01)",
     ),
     "promotion with a multiplier and bonus points": (

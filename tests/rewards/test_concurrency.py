@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import httpx
 
 from loyalty import clock
 from loyalty.auth.api_keys import create_api_key
@@ -27,7 +26,7 @@ from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from schema.relay import to_global_id
 from tests.conftest import requires_postgres
-from tests.support.concurrency import base_rate_settings, module_runtime, servers  # noqa: F401 - fixtures
+from tests.support.concurrency import base_rate_settings, module_runtime, post_at_once, servers  # noqa: F401 - fixtures
 from tests.rewards import grant, new_member, points
 from tests.support.servers import Server, run_command
 
@@ -44,22 +43,8 @@ mutation($input: UseIssuedRewardInput!) {
 
 
 async def fire(servers: list[Server], requests: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Sends every (bearer, query, variables) at once, alternating between the servers; returns
-    each mutation's payload, in order."""
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
-    async with httpx.AsyncClient(timeout=120.0, limits=limits) as http:
-        responses = await asyncio.gather(*(
-            http.post(f"{servers[i % len(servers)].url}/graphql",
-                      json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {bearer}"})
-            for i, (bearer, query, variables) in enumerate(requests)
-        ))
-    payloads = []
-    for response in responses:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        payloads.append(next(iter(body["data"].values())))
-    return payloads
+    """Sends every (bearer, query, variables) at once; returns each mutation's payload, in order."""
+    return await post_at_once(servers, requests)
 
 
 def redeem(token: str, reward: str, key: str) -> tuple[str, str, dict[str, Any]]:

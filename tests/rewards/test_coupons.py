@@ -142,3 +142,23 @@ async def test_the_cancel_reward_command_returns_the_points(program, settings):
     unknown = run_command(settings, "cancel-reward", "2222-2222-2222")
     assert unknown.returncode == 1
     assert "error: No reward has this code.\n" in unknown.stderr
+
+
+async def test_the_shop_is_told_why_a_coupon_is_not_available(program):
+    used, expired, canceled = await coupon(program), await coupon(program), await coupon(program)
+    await coupons.use(used.code, "O-1")
+    await coupons.cancel(canceled.code)
+    await expire_rewards(T0 + timedelta(days=60))
+    said = {}
+    for name, issued in (("used", used), ("expired", expired), ("canceled", canceled)):
+        with pytest.raises(LoyaltyError) as caught:
+            await coupons.use(issued.code, "O-9")
+        said[name] = (caught.value.code, caught.value.field, caught.value.message)
+    assert said == {
+        "used": (ErrorCode.NOT_AVAILABLE, "code", "This reward was used already, on order O-1."),
+        "expired": (ErrorCode.NOT_AVAILABLE, "code", "This reward has expired."),
+        "canceled": (ErrorCode.NOT_AVAILABLE, "code", "This reward was canceled."),
+    }
+    with pytest.raises(LoyaltyError) as caught:
+        await coupons.cancel(used.code)
+    assert caught.value.message == "This reward was used already, on order O-1. A used reward cannot be canceled."

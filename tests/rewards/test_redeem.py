@@ -113,6 +113,15 @@ async def test_insufficient_points_changes_nothing(program):
     assert await points(ann) == 499
 
 
+async def test_insufficient_points_says_what_the_reward_costs_and_what_the_member_has(program):
+    ann = await new_member()
+    await grant(ann, 499)
+    with pytest.raises(LoyaltyError) as caught:
+        await redeem_reward(program, ann, "five-off", "k-1")
+    assert (caught.value.code, caught.value.field, caught.value.message) == (
+        ErrorCode.INSUFFICIENT_POINTS, "rewardId", "This reward costs 500 points; you have 499 to spend.")
+
+
 async def test_out_of_stock_changes_nothing(program):
     ann = await new_member()
     await grant(ann, 30000)

@@ -2,11 +2,14 @@
 per module after the tables were emptied once (they keep the ids of program accounts in memory,
 so the tables must not be emptied under them again), serving the demo at the base rate.
 Import the fixtures into a test module: `from tests.support.concurrency import base_rate_settings,
-module_runtime, servers`."""
+module_runtime, servers`. `post_at_once` sends requests to them all at once."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from loyalty.runtime import Runtime, build_runtime
@@ -47,3 +50,22 @@ def servers(
 ) -> Iterator[list[Server]]:
     with running_servers(base_rate_settings, 2, log_dir=tmp_path_factory.mktemp("servers")) as started:
         yield started
+
+
+async def post_at_once(servers: list[Server], requests: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Sends every (bearer, query, variables) at once, alternating between the servers, each on a
+    connection of its own; returns each one's first field (a mutation's payload), in order."""
+    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=120.0, limits=limits) as http:
+        responses = await asyncio.gather(*(
+            http.post(f"{servers[i % len(servers)].url}/graphql",
+                      json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {bearer}"})
+            for i, (bearer, query, variables) in enumerate(requests)
+        ))
+    payloads = []
+    for response in responses:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        payloads.append(next(iter(body["data"].values())))
+    return payloads
