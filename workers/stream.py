@@ -57,6 +57,30 @@ async def read(redis, consumer: str, handler: Handler, *, block_ms: int = 1000, 
     return sum([await _handle(redis, messages, handler) for _, messages in answer or []])
 
 
+async def forget_idle_consumers(redis, own: str, idle_seconds: float) -> list[str]:  # noqa: ANN001
+    """Removes from the group the consumers that hold nothing and have not read for
+    `idle_seconds` (workers that stopped or died, once their messages were taken over), so
+    the group lists the workers that run. Removing a running one is harmless: its next read
+    adds it again."""
+    gone = []
+    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+        name = consumer["name"]
+        if name != own and int(consumer["pending"]) == 0 and int(consumer["idle"]) >= idle_seconds * 1000:
+            await redis.xgroup_delconsumer(STREAM, GROUP, name)
+            gone.append(name)
+    return gone
+
+
+async def leave(redis, own: str) -> bool:  # noqa: ANN001
+    """A worker that stops leaves the group, unless it still holds messages (then another
+    worker takes them over, and removes it later)."""
+    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+        if consumer["name"] == own and int(consumer["pending"]) == 0:
+            await redis.xgroup_delconsumer(STREAM, GROUP, own)
+            return True
+    return False
+
+
 async def pending(redis) -> int:  # noqa: ANN001
     """Messages delivered to a consumer and not acknowledged yet."""
     try:
