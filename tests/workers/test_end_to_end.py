@@ -60,7 +60,8 @@ async def _all_sent() -> bool:
 async def _check(anna: Joined, purchase: dict, smtp: SmtpReceiver, push: PushReceiver) -> None:
     events = [e for e in await OutboxEvent.filter(topic="points.earned") if e.payload.get("order") == "NL-1"]
     [event] = events
-    available = datetime.fromisoformat(event.payload["available_at"]).date().isoformat()
+    day = datetime.fromisoformat(event.payload["available_at"]).date()
+    available = f"{day.day}-{day.month}-{day.year}"  # a Dutch date
     points = purchase["pointsAwarded"]
     email_id = notification_id(event.id, "email", f"member-{event.member_id}")
     [message] = [m for m in smtp.messages if m["Message-ID"] == f"<{email_id}@loyalty.example>"]
