@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,21 @@ def _date(value: Any, lang: str) -> str:
     return _DATES[lang].format(d=day, month=_MONTHS[day.month - 1])
 
 
+def _agree(text: str, lang: str) -> str:
+    """Romanian puts `de` between a number whose last two digits are 00 or from 20 on and
+    what it counts (`20 de puncte`, `1.250 de puncte`, but `19 puncte`, `101 puncte`)."""
+    if lang != "ro":
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        number = int(match.group(1).replace(".", ""))
+        if number and (number % 100 == 0 or number % 100 >= 20):
+            return f"{match.group(1)} de puncte"
+        return match.group(0)
+
+    return re.sub(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+) puncte\b", fix, text)
+
+
 class _Values(dict):
     def __missing__(self, key: str) -> str:
         raise RenderError(f"the payload has no {key!r}")
@@ -137,7 +153,7 @@ def words(topic: str, payload: dict[str, Any], locale: str | None, name: str) ->
     lang = language(locale)
     title, body = by_language.get(lang) or by_language[texts.FALLBACK]
     found = values(payload, name, lang)
-    return lang, title.format_map(found), body.format_map(found)
+    return lang, _agree(title.format_map(found), lang), _agree(body.format_map(found), lang)
 
 
 def link(topic: str, public_url: str) -> str:

@@ -55,7 +55,7 @@ def test_pending_points_say_when_they_can_be_spent() -> None:
 def test_money_is_shown_in_major_units_with_its_currency() -> None:
     push = render.push(events.DONATION_MADE, {"points": 500, "value_minor": 505, "currency": "EUR",
                                               "charity_name": "Forest Fund"}, "ro", "Ann", "https://w.example", "x")
-    assert push.body == "Ai donat 500 puncte, în valoare de 5,05 EUR, către Forest Fund."
+    assert push.body == "Ai donat 500 de puncte, în valoare de 5,05 EUR, către Forest Fund."
 
 
 @pytest.mark.parametrize(("locale", "expected"), [
@@ -71,7 +71,7 @@ def test_numbers_and_money_are_written_the_language_s_way(locale: str, expected:
 @pytest.mark.parametrize(("locale", "expected"), [
     ("en", "1,250 points expire on 31 January 2027. Spend them before then."),
     ("nl", "1.250 punten vervallen op 31-1-2027. Besteed ze op tijd."),
-    ("ro", "1.250 puncte expiră pe 31.01.2027. Folosește-le până atunci."),
+    ("ro", "1.250 de puncte expiră pe 31.01.2027. Folosește-le până atunci."),
 ])
 def test_dates_are_written_the_language_s_way(locale: str, expected: str) -> None:
     payload = {"points": 1250, "expires_at": "2027-01-31T23:00:00+00:00"}
@@ -101,3 +101,11 @@ def test_a_tier_kept_by_spend_says_how_much_money_is_left_to_spend() -> None:
 def test_a_payload_without_a_value_the_text_needs_cannot_be_rendered() -> None:
     with pytest.raises(render.RenderError, match="'order'"):
         render.email(events.POINTS_SPENT, {"points": 5}, "en", "Ann", "https://w.example")
+
+
+@pytest.mark.parametrize(("points", "expected"), [
+    (19, "Ai câștigat 19 puncte"), (20, "Ai câștigat 20 de puncte"), (101, "Ai câștigat 101 puncte"),
+    (120, "Ai câștigat 120 de puncte"), (1250, "Ai câștigat 1.250 de puncte"),
+])
+def test_romanian_puts_de_between_a_number_from_twenty_and_the_points(points: int, expected: str) -> None:
+    assert render.push(events.POINTS_EARNED, {"points": points}, "ro", "Ann", "https://w.example", "x").title == expected
