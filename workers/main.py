@@ -21,7 +21,7 @@ from workers import outbox_consumer, relay, stream
 log = logging.getLogger("loyalty.worker")
 
 IDLE_SECONDS = 0.5
-FORGET_AFTER_RECLAIMS = 10  # a consumer idle this many reclaim periods, holding nothing, has gone
+FORGET_AFTER_RECLAIMS = 10  # a consumer without a heartbeat for this many reclaim periods, holding nothing, has gone
 ERROR_PAUSE_SECONDS = 2.0
 
 
@@ -70,8 +70,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
             reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
             return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
 
+        gone_after = FORGET_AFTER_RECLAIMS * settings.worker_reclaim_seconds
+
         async def tidy() -> int:
-            await stream.forget_idle_consumers(redis, consumer, FORGET_AFTER_RECLAIMS * settings.worker_reclaim_seconds)
+            await stream.heartbeat(redis, consumer, gone_after)
+            await stream.forget_idle_consumers(redis, consumer, gone_after)
             return 0
 
         loops.append(_loop("relay", stop, lambda: relay.relay_once(redis), idle=0.2))

@@ -128,13 +128,18 @@ async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(r
     with pytest.raises(_Crash):
         await stream.read(redis, "dead", dies, block_ms=10)
     await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "idle")
-    assert await _consumers(redis) == {"dead": 1, "idle": 0}
-    # One holding a message stays until its message is taken over; the running one stays.
+    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "running")
+    await stream.heartbeat(redis, "running", 60)
+    assert await _consumers(redis) == {"dead": 1, "idle": 0, "running": 0}
+    # One holding a message stays until its message is taken over; a running one (its
+    # heartbeat is on) stays however long it has had nothing to do.
     assert await stream.forget_idle_consumers(redis, "alive", idle_seconds=0) == ["idle"]
     assert await stream.reclaim(redis, "alive", handler, idle_seconds=0) == 1
     assert await stream.forget_idle_consumers(redis, "alive", idle_seconds=0) == ["dead"]
-    assert await _consumers(redis) == {"alive": 0}
+    assert await _consumers(redis) == {"alive": 0, "running": 0}
     assert await stream.forget_idle_consumers(redis, "other", idle_seconds=3600) == []
+    await stream.leave(redis, "running")
+    assert await redis.exists("loyalty:worker-alive:running") == 0
 
 
 @requires_redis
