@@ -68,6 +68,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
 
         async def consume() -> int:
             reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
+            if reclaimed:
+                log.info("took over %d message(s) that another worker held", reclaimed)
             return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
 
         gone_after = FORGET_AFTER_RECLAIMS * settings.worker_reclaim_seconds
