@@ -63,14 +63,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return
         await db.init(settings)
         built: Runtime | None = None
-        notifier = await start_notifier(settings)
+        notifier = None
         try:
             built = await build_runtime(settings)
+            notifier = await start_notifier(settings)  # after the runtime applied the program
             app.state.runtime = built
             endpoint.app = LoyaltyGraphQL(built)
             yield
         finally:
-            await notifier.stop()
+            if notifier is not None:
+                await notifier.stop()
             endpoint.app = None
             if built is not None:
                 await built.close()

@@ -184,7 +184,13 @@ async def cmd_worker(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
 
     async def work(_: argparse.Namespace) -> int:
-        await run_worker(get_settings(), stop, with_scheduler=args.with_scheduler)
+        from loyalty.schedule import ScheduleError
+
+        try:
+            await run_worker(get_settings(), stop, with_scheduler=args.with_scheduler)
+        except ScheduleError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
 
     return await _with_db(args, work)

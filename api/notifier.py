@@ -1,5 +1,6 @@
-"""Without Redis, the API process delivers the notifications itself: the worker's consumer
-runs in the background of the app, reading the outbox table."""
+"""Without Redis (the embedded default) the API process does the background work itself: it
+delivers notifications (the worker's consumer, reading the outbox table) when a channel is
+configured, and runs the scheduler. Several API processes may do so: one scheduler acts."""
 from __future__ import annotations
 
 import asyncio
@@ -27,11 +28,25 @@ class Notifier:
 
 
 async def start_notifier(settings: Settings) -> Notifier:
-    """Starts the in-process consumer when there is no Redis and some channel is configured
-    (with Redis, `loyalty worker` processes do the work)."""
-    if not settings.embedded or not any_configured(settings):
+    """Starts the in-process consumer and scheduler when there is no Redis (with Redis,
+    `loyalty worker` and `loyalty scheduler` processes do the work). The consumer runs only
+    when some channel is configured; until then events wait in the outbox."""
+    if not settings.embedded:
         return Notifier()
     from workers.main import run_worker
+    from workers.scheduler import check_settings, run_scheduler
 
+    check_settings(settings)  # bad schedule settings stop the API from starting
     stop = asyncio.Event()
-    return Notifier(asyncio.create_task(run_worker(settings, stop), name="notifications"), stop)
+    if any_configured(settings):
+        work = run_worker(settings, stop, with_scheduler=True)
+    else:
+        work = run_scheduler(settings, stop)
+    task = asyncio.create_task(work, name="background")
+    task.add_done_callback(_report)
+    return Notifier(task, stop)
+
+
+def _report(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the background work stopped", exc_info=task.exception())

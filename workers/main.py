@@ -21,6 +21,7 @@ from workers import outbox_consumer, relay, stream
 log = logging.getLogger("loyalty.worker")
 
 IDLE_SECONDS = 0.5
+FORGET_AFTER_RECLAIMS = 10  # a consumer without a heartbeat for this many reclaim periods, holding nothing, has gone
 ERROR_PAUSE_SECONDS = 2.0
 
 
@@ -43,7 +44,12 @@ async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int
 
 async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler: bool = False,
                      channels: Channels | None = None) -> None:
-    """Runs until `stop` is set; the database must be initialised."""
+    """Runs until `stop` is set; the database must be initialised. Bad scheduler settings
+    raise loyalty.schedule.ScheduleError before anything starts."""
+    if with_scheduler:
+        from workers.scheduler import check_settings
+
+        check_settings(settings)
     own_channels = channels is None
     channels = channels or from_settings(settings)
     policy = delivery.policy_from(settings)
@@ -62,10 +68,20 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
 
         async def consume() -> int:
             reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
+            if reclaimed:
+                log.info("took over %d message(s) that another worker held", reclaimed)
             return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
+
+        gone_after = FORGET_AFTER_RECLAIMS * settings.worker_reclaim_seconds
+
+        async def tidy() -> int:
+            await stream.heartbeat(redis, consumer, gone_after)
+            await stream.forget_idle_consumers(redis, consumer, gone_after)
+            return 0
 
         loops.append(_loop("relay", stop, lambda: relay.relay_once(redis), idle=0.2))
         loops.append(_loop("consume", stop, consume, idle=0))
+        loops.append(_loop("tidy", stop, tidy, idle=settings.worker_reclaim_seconds))
         log.info("worker %s: relaying the outbox to the stream %r and consuming it as group %r",
                  consumer, relay.STREAM, stream.GROUP)
     else:
@@ -80,6 +96,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
         await asyncio.gather(*loops)
     finally:
         if redis is not None:
+            with contextlib.suppress(Exception):
+                await stream.leave(redis, consumer)
             await redis.aclose()
         if own_channels:
             await channels.close()

@@ -66,16 +66,26 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
+async def _leading(leadership: Leadership, leading: bool) -> bool:
+    """Whether this scheduler leads now; an unreachable database or Redis counts as not."""
+    try:
+        return await (leadership.held() if leading else leadership.acquire())
+    except Exception:  # noqa: BLE001 - try again at the next check
+        log.exception("the scheduler could not reach its lock")
+        return False
+
+
 async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership) -> None:
-    leading = False
+    leading, standing_by = False, False
     while not stop.is_set():
-        if not leading:
-            leading = await leadership.acquire()
-            if leading:
-                log.info("this scheduler is active")
-        elif not await leadership.held():
-            leading = False
+        was_leading, leading = leading, await _leading(leadership, leading)
+        if leading and not was_leading:
+            log.info("this scheduler is active")
+        elif was_leading and not leading:
             log.warning("this scheduler lost the leadership and is standing by")
+        elif not leading and not standing_by:
+            log.info("another scheduler is active; this one stands by")
+        standing_by = not leading
         if leading:
             try:
                 await run_due(settings, leadership.held)
@@ -84,13 +94,18 @@ async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership)
         await _wait(stop, settings.scheduler_poll_seconds)
 
 
+def check_settings(settings: Settings) -> None:
+    """Raises schedule.ScheduleError for a bad SCHEDULE_DAILY_AT or SCHEDULE_JOB_TIMES."""
+    from loyalty.jobs import JOBS
+
+    schedule.parse_time(settings.schedule_daily_at)
+    schedule.parse_job_times(settings.schedule_job_times, JOBS)
+
+
 async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
     """Runs until `stop` is set. Only one scheduler acts at a time, however many run. Opens
     the database itself when the process has not."""
-    from loyalty.jobs import JOBS
-
-    schedule.parse_time(settings.schedule_daily_at)  # refuse bad settings before waiting
-    schedule.parse_job_times(settings.schedule_job_times, JOBS)
+    check_settings(settings)  # refuse bad settings before waiting
     opened = not Tortoise._inited
     if opened:
         await db.init(settings)

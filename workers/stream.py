@@ -17,6 +17,7 @@ from workers.relay import STREAM, decode
 log = logging.getLogger(__name__)
 
 GROUP = "notifications"
+ALIVE_PREFIX = "loyalty:worker-alive:"
 Handler = Callable[[str, str, int | None, dict], Awaitable[object]]
 
 
@@ -55,6 +56,43 @@ async def read(redis, consumer: str, handler: Handler, *, block_ms: int = 1000, 
     """Handles new messages (waits up to `block_ms` for one)."""
     answer = await redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
     return sum([await _handle(redis, messages, handler) for _, messages in answer or []])
+
+
+def _alive_key(consumer: str) -> str:
+    return f"{ALIVE_PREFIX}{consumer}"
+
+
+async def heartbeat(redis, own: str, seconds: float) -> None:  # noqa: ANN001
+    """Says this worker runs, for `seconds`; a running worker repeats it well before then."""
+    await redis.set(_alive_key(own), "1", px=int(seconds * 1000))
+
+
+async def forget_idle_consumers(redis, own: str, idle_seconds: float) -> list[str]:  # noqa: ANN001
+    """Removes from the group the consumers that are gone: no heartbeat, nothing held, and
+    no message for `idle_seconds` (workers that were killed, once their messages were taken
+    over). A running worker's heartbeat keeps it, so no message it is handling can lose its
+    place in the group's pending list."""
+    gone = []
+    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+        name = consumer["name"]
+        if name == own or int(consumer["pending"]) or int(consumer["idle"]) < idle_seconds * 1000:
+            continue
+        if await redis.exists(_alive_key(name)):
+            continue
+        await redis.xgroup_delconsumer(STREAM, GROUP, name)
+        gone.append(name)
+    return gone
+
+
+async def leave(redis, own: str) -> bool:  # noqa: ANN001
+    """A worker that stops leaves the group, unless it still holds messages (then another
+    worker takes them over, and removes it later)."""
+    await redis.delete(_alive_key(own))
+    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+        if consumer["name"] == own and int(consumer["pending"]) == 0:
+            await redis.xgroup_delconsumer(STREAM, GROUP, own)
+            return True
+    return False
 
 
 async def pending(redis) -> int:  # noqa: ANN001

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty import events
 from loyalty.notifications import texts
 
 
@@ -33,20 +35,60 @@ def language(locale: str | None) -> str:
     return primary if primary in texts.LANGUAGES else texts.FALLBACK
 
 
-def _money(minor: Any, currency: Any) -> str:
+# Decimal and thousands separators, and whether the currency code comes first.
+_NUMBERS = {"en": (".", ",", True), "nl": (",", ".", True), "de": (",", ".", False), "ro": (",", ".", False)}
+_DATES = {"en": "{d:%d} {month} {d:%Y}", "nl": "{d.day}-{d.month}-{d:%Y}", "de": "{d.day}.{d.month}.{d:%Y}",
+          "ro": "{d:%d}.{d:%m}.{d:%Y}"}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _number(value: Any, lang: str) -> str:
+    """Whole numbers with the language's thousands separator; others (a decimal string) as given,
+    with its decimal separator."""
+    point, thousands, _ = _NUMBERS[lang]
+    text = str(value)
+    whole, dot, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    if not digits.isdigit() or (dot and not fraction.isdigit()):
+        return text
+    grouped = f"{int(digits):,}".replace(",", thousands)
+    return f"{sign}{grouped}{point + fraction if dot else ''}"
+
+
+def _money(minor: Any, currency: Any, lang: str) -> str:
     minor = int(minor)
-    sign = "-" if minor < 0 else ""
     whole, cents = divmod(abs(minor), 100)
-    return f"{sign}{whole}.{cents:02d} {currency}".strip()
+    amount = ("-" if minor < 0 else "") + _number(whole, lang) + _NUMBERS[lang][0] + f"{cents:02d}"
+    if not currency:
+        return amount
+    return f"{currency} {amount}" if _NUMBERS[lang][2] else f"{amount} {currency}"
 
 
-def _date(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).date().isoformat()
-        except ValueError:
-            return value
-    return str(value)
+def _date(value: Any, lang: str) -> str:
+    """An ISO date or date-time as a date of the member's language (the day in UTC)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    day = moment.date()
+    return _DATES[lang].format(d=day, month=_MONTHS[day.month - 1])
+
+
+def _agree(text: str, lang: str) -> str:
+    """Romanian puts `de` between a number whose last two digits are 00 or from 20 on and
+    what it counts (`20 de puncte`, `1.250 de puncte`, but `19 puncte`, `101 puncte`)."""
+    if lang != "ro":
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        number = int(match.group(1).replace(".", ""))
+        if number and (number % 100 == 0 or number % 100 >= 20):
+            return f"{match.group(1)} de puncte"
+        return match.group(0)
+
+    return re.sub(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+) puncte\b", fix, text)
 
 
 class _Values(dict):
@@ -54,23 +96,52 @@ class _Values(dict):
         raise RenderError(f"the payload has no {key!r}")
 
 
-def values(payload: dict[str, Any], name: str) -> _Values:
+def values(payload: dict[str, Any], name: str, lang: str = texts.FALLBACK) -> _Values:
     found = _Values({key: value for key, value in payload.items() if value is not None})
     found["name"] = name
     currency = payload.get("currency", "")
+    for key in ("points", "owed"):
+        if isinstance(payload.get(key), int) and not isinstance(payload.get(key), bool):
+            found[key] = _number(payload[key], lang)
     if "credit_minor" in payload:
-        found["credit"] = _money(payload["credit_minor"], currency)
+        found["credit"] = _money(payload["credit_minor"], currency, lang)
     if "value_minor" in payload:
-        found["value"] = _money(payload["value_minor"], currency)
+        found["value"] = _money(payload["value_minor"], currency, lang)
+    if payload.get("remaining_to_keep") is not None:
+        remaining = _number(payload["remaining_to_keep"], lang)
+        if payload.get("metric") == "SPEND" and currency:
+            remaining = f"{currency} {remaining}" if _NUMBERS[lang][2] else f"{remaining} {currency}"
+        found["remaining_to_keep"] = remaining
     for key in ("available_at", "expires_at", "period_end", "valid_until"):
         if payload.get(key) is not None:
-            found[key] = _date(payload[key])
+            found[key] = _date(payload[key], lang)
     return found
 
 
+def _amount(payload: dict[str, Any], key: str) -> int:
+    try:
+        return int(payload.get(key) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _variant(topic: str, payload: dict[str, Any]) -> str:
-    if payload.get("pending") and f"{topic}.pending" in texts.TEXTS:
-        return f"{topic}.pending"
+    """The text that fits what the payload says: not spendable yet, nothing earned, points or
+    credit alone, the unit a tier is kept by."""
+    suffix = ""
+    if payload.get("pending"):
+        suffix = ".pending"
+    elif topic == events.REFERRAL_COMPLETED and (payload.get("capped") or not _amount(payload, "points")):
+        suffix = ".capped"
+    elif topic in (events.BIRTHDAY_REWARDED, events.YEARLY_REWARD_GIVEN):
+        points, credit = _amount(payload, "points"), _amount(payload, "credit_minor")
+        suffix = ".credit" if credit and not points else ".points" if points and not credit else ""
+    elif topic == events.REWARD_CANCELED and not _amount(payload, "points"):
+        suffix = ".gift"
+    elif topic == events.TIER_AT_RISK and payload.get("metric") in ("SPEND", "VISITS"):
+        suffix = "." + str(payload["metric"]).lower()
+    if suffix and f"{topic}{suffix}" in texts.TEXTS:
+        return f"{topic}{suffix}"
     return topic
 
 
@@ -81,8 +152,8 @@ def words(topic: str, payload: dict[str, Any], locale: str | None, name: str) ->
         raise RenderError(f"no texts for the topic {topic!r}")
     lang = language(locale)
     title, body = by_language.get(lang) or by_language[texts.FALLBACK]
-    found = values(payload, name)
-    return lang, title.format_map(found), body.format_map(found)
+    found = values(payload, name, lang)
+    return lang, _agree(title.format_map(found), lang), _agree(body.format_map(found), lang)
 
 
 def link(topic: str, public_url: str) -> str:

@@ -3,8 +3,11 @@
 Each topic has a push title and body; email uses the title as its subject and the body between
 a greeting and a link to the page the deep link opens. Placeholders name payload keys of the
 topic (see `loyalty.events`) or the values `render` derives from them: `credit` and `value`
-(money with its currency), dates as `YYYY-MM-DD`. A topic may have a `.pending` variant, used
-when the payload says the amount is not spendable yet.
+(money with its currency); numbers, money and dates are written the language's way. A topic may
+have variants that `render` picks by the payload: `.pending` (not spendable yet), `.capped`
+(a referral past the yearly cap, no points), `.points` and `.credit` (a gift of one of the two),
+`.gift` (a canceled reward that cost no points), `.spend` and `.visits` (the metric a tier is
+kept by).
 """
 from __future__ import annotations
 
@@ -146,10 +149,22 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "ro": ("Nivelul tău este acum {tier_name}", "Nivelul tău s-a schimbat din {previous_name} în {tier_name}."),
     },
     events.TIER_AT_RISK: {
-        "en": ("Keep your {tier_name} tier", "Collect {remaining_to_keep} more by {period_end} to keep {tier_name}."),
-        "nl": ("Behoud je niveau {tier_name}", "Verzamel nog {remaining_to_keep} vóór {period_end} om {tier_name} te behouden."),
-        "de": ("Behalte deine Stufe {tier_name}", "Sammle bis {period_end} noch {remaining_to_keep}, um {tier_name} zu behalten."),
-        "ro": ("Păstrează nivelul {tier_name}", "Mai adună {remaining_to_keep} până pe {period_end} ca să păstrezi {tier_name}."),
+        "en": ("Keep your {tier_name} tier", "Earn {remaining_to_keep} more points by {period_end} to keep {tier_name}."),
+        "nl": ("Behoud je niveau {tier_name}", "Verdien vóór {period_end} nog {remaining_to_keep} punten om {tier_name} te behouden."),
+        "de": ("Behalte deine Stufe {tier_name}", "Sammle bis {period_end} noch {remaining_to_keep} Punkte, um {tier_name} zu behalten."),
+        "ro": ("Păstrează nivelul {tier_name}", "Mai câștigă {remaining_to_keep} puncte până pe {period_end} ca să păstrezi {tier_name}."),
+    },
+    events.TIER_AT_RISK + ".spend": {
+        "en": ("Keep your {tier_name} tier", "Spend {remaining_to_keep} more by {period_end} to keep {tier_name}."),
+        "nl": ("Behoud je niveau {tier_name}", "Besteed vóór {period_end} nog {remaining_to_keep} om {tier_name} te behouden."),
+        "de": ("Behalte deine Stufe {tier_name}", "Kaufe bis {period_end} noch für {remaining_to_keep} ein, um {tier_name} zu behalten."),
+        "ro": ("Păstrează nivelul {tier_name}", "Mai cheltuiește {remaining_to_keep} până pe {period_end} ca să păstrezi {tier_name}."),
+    },
+    events.TIER_AT_RISK + ".visits": {
+        "en": ("Keep your {tier_name} tier", "Visit us {remaining_to_keep} more times by {period_end} to keep {tier_name}."),
+        "nl": ("Behoud je niveau {tier_name}", "Kom vóór {period_end} nog {remaining_to_keep} keer langs om {tier_name} te behouden."),
+        "de": ("Behalte deine Stufe {tier_name}", "Besuche uns bis {period_end} noch {remaining_to_keep} Mal, um {tier_name} zu behalten."),
+        "ro": ("Păstrează nivelul {tier_name}", "Mai vizitează-ne de {remaining_to_keep} ori până pe {period_end} ca să păstrezi {tier_name}."),
     },
     events.BIRTHDAY_REWARDED: {
         "en": ("Happy birthday!", "Your birthday gift is in your wallet: {points} points and {credit}."),
@@ -157,11 +172,35 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "de": ("Alles Gute zum Geburtstag!", "Dein Geburtstagsgeschenk ist auf deinem Konto: {points} Punkte und {credit}."),
         "ro": ("La mulți ani!", "Cadoul tău de ziua ta este în portofel: {points} puncte și {credit}."),
     },
+    events.BIRTHDAY_REWARDED + ".points": {
+        "en": ("Happy birthday!", "Your birthday gift is in your wallet: {points} points."),
+        "nl": ("Gefeliciteerd!", "Je verjaardagscadeau staat in je wallet: {points} punten."),
+        "de": ("Alles Gute zum Geburtstag!", "Dein Geburtstagsgeschenk ist auf deinem Konto: {points} Punkte."),
+        "ro": ("La mulți ani!", "Cadoul tău de ziua ta este în portofel: {points} puncte."),
+    },
+    events.BIRTHDAY_REWARDED + ".credit": {
+        "en": ("Happy birthday!", "Your birthday gift is in your wallet: {credit} of store credit."),
+        "nl": ("Gefeliciteerd!", "Je verjaardagscadeau staat in je wallet: {credit} tegoed."),
+        "de": ("Alles Gute zum Geburtstag!", "Dein Geburtstagsgeschenk ist auf deinem Konto: {credit} Guthaben."),
+        "ro": ("La mulți ani!", "Cadoul tău de ziua ta este în portofel: {credit} credit."),
+    },
     events.YEARLY_REWARD_GIVEN: {
         "en": ("Your {tier_name} yearly reward", "As a {tier_name} member you received {points} points and {credit}."),
         "nl": ("Je jaarlijkse {tier_name}-beloning", "Als {tier_name}-lid heb je {points} punten en {credit} gekregen."),
         "de": ("Deine jährliche {tier_name}-Prämie", "Als {tier_name}-Mitglied hast du {points} Punkte und {credit} erhalten."),
         "ro": ("Recompensa anuală {tier_name}", "Ca membru {tier_name} ai primit {points} puncte și {credit}."),
+    },
+    events.YEARLY_REWARD_GIVEN + ".points": {
+        "en": ("Your {tier_name} yearly reward", "As a {tier_name} member you received {points} points."),
+        "nl": ("Je jaarlijkse {tier_name}-beloning", "Als {tier_name}-lid heb je {points} punten gekregen."),
+        "de": ("Deine jährliche {tier_name}-Prämie", "Als {tier_name}-Mitglied hast du {points} Punkte erhalten."),
+        "ro": ("Recompensa anuală {tier_name}", "Ca membru {tier_name} ai primit {points} puncte."),
+    },
+    events.YEARLY_REWARD_GIVEN + ".credit": {
+        "en": ("Your {tier_name} yearly reward", "As a {tier_name} member you received {credit} of store credit."),
+        "nl": ("Je jaarlijkse {tier_name}-beloning", "Als {tier_name}-lid heb je {credit} tegoed gekregen."),
+        "de": ("Deine jährliche {tier_name}-Prämie", "Als {tier_name}-Mitglied hast du {credit} Guthaben erhalten."),
+        "ro": ("Recompensa anuală {tier_name}", "Ca membru {tier_name} ai primit {credit} credit."),
     },
     events.REWARD_REDEEMED: {
         "en": ("Your reward: {reward_name}", "You redeemed {reward_name} for {points} points. Your code: {code}."),
@@ -187,6 +226,12 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "de": ("{friend_name} ist dank dir dabei", "Dein Freund {friend_name} ist beigetreten: du hast {points} Punkte erhalten."),
         "ro": ("{friend_name} s-a alăturat datorită ție", "Prietenul tău {friend_name} s-a alăturat: ai câștigat {points} puncte."),
     },
+    events.REFERRAL_COMPLETED + ".capped": {
+        "en": ("{friend_name} joined thanks to you", "Your friend {friend_name} joined. You have reached this year's limit of referral points, so this one brings no points."),
+        "nl": ("{friend_name} is lid dankzij jou", "Je vriend {friend_name} is lid geworden. Je hebt het maximum aan verwijzingspunten voor dit jaar bereikt, dus deze levert geen punten op."),
+        "de": ("{friend_name} ist dank dir dabei", "Dein Freund {friend_name} ist beigetreten. Du hast die Höchstzahl an Empfehlungspunkten für dieses Jahr erreicht, daher gibt es dafür keine Punkte."),
+        "ro": ("{friend_name} s-a alăturat datorită ție", "Prietenul tău {friend_name} s-a alăturat. Ai atins limita de puncte pentru recomandări din acest an, așa că aceasta nu aduce puncte."),
+    },
     events.REWARD_USED: {
         "en": ("Reward used: {reward_name}", "Your code {code} for {reward_name} was used with order {order}."),
         "nl": ("Beloning gebruikt: {reward_name}", "Je code {code} voor {reward_name} is gebruikt bij bestelling {order}."),
@@ -204,5 +249,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "nl": ("Beloning geannuleerd: {reward_name}", "Je code {code} voor {reward_name} is geannuleerd. {points} punten staan weer in je wallet."),
         "de": ("Prämie storniert: {reward_name}", "Dein Code {code} für {reward_name} wurde storniert. {points} Punkte sind wieder auf deinem Konto."),
         "ro": ("Recompensă anulată: {reward_name}", "Codul tău {code} pentru {reward_name} a fost anulat. {points} puncte au revenit în portofel."),
+    },
+    events.REWARD_CANCELED + ".gift": {
+        "en": ("Reward canceled: {reward_name}", "Your code {code} for {reward_name} was canceled."),
+        "nl": ("Beloning geannuleerd: {reward_name}", "Je code {code} voor {reward_name} is geannuleerd."),
+        "de": ("Prämie storniert: {reward_name}", "Dein Code {code} für {reward_name} wurde storniert."),
+        "ro": ("Recompensă anulată: {reward_name}", "Codul tău {code} pentru {reward_name} a fost anulat."),
     },
 }

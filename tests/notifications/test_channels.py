@@ -93,7 +93,7 @@ async def test_apns_gets_the_message_over_http2_with_the_notification_id_as_apns
     assert jwt.get_unverified_header(token)["kid"] == "TESTKEY123"
     assert jwt.decode(token, credentials.apns_public, algorithms=["ES256"])["iss"] == "TEAM123456"
     assert sent.json() == {
-        "aps": {"alert": {"title": "Ai folosit 40 puncte", "body": "40 puncte au fost folosite pentru comanda B-7."},
+        "aps": {"alert": {"title": "Ai folosit 40 de puncte", "body": "40 de puncte au fost folosite pentru comanda B-7."},
                 "sound": "default"},
         "topic": "points.spent", "link": "https://wallet.example/wallet", "notification_id": the_id,
     }

@@ -64,3 +64,23 @@ async def test_a_redis_lease_is_renewed_while_held_and_lapses_when_taken(setting
         await lease.release()
         await redis.delete("lease:loyalty-scheduler")
         await redis.aclose()
+
+
+class _Unreachable:
+    """A lock whose store does not answer (the database or Redis is away)."""
+
+    async def acquire(self) -> bool:
+        raise ConnectionError("connection refused")
+
+    async def held(self) -> bool:
+        raise ConnectionError("connection refused")
+
+    async def release(self) -> None:
+        return None
+
+
+async def test_an_unreachable_lock_means_not_leading_rather_than_a_dead_scheduler() -> None:
+    from workers.scheduler import _leading
+
+    assert await _leading(_Unreachable(), leading=False) is False
+    assert await _leading(_Unreachable(), leading=True) is False

@@ -15,6 +15,7 @@ from loyalty.notifications.channels.configured import from_settings
 from loyalty.notifications.fanout import notification_id
 from loyalty.notifications.models import SENT, Notification
 from loyalty.outbox import OutboxEvent
+from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from tests.conftest import requires_postgres, requires_redis
 from tests.support.gql import gql
@@ -59,7 +60,8 @@ async def _all_sent() -> bool:
 async def _check(anna: Joined, purchase: dict, smtp: SmtpReceiver, push: PushReceiver) -> None:
     events = [e for e in await OutboxEvent.filter(topic="points.earned") if e.payload.get("order") == "NL-1"]
     [event] = events
-    available = datetime.fromisoformat(event.payload["available_at"]).date().isoformat()
+    day = datetime.fromisoformat(event.payload["available_at"]).date()
+    available = f"{day.day}-{day.month}-{day.year}"  # a Dutch date
     points = purchase["pointsAwarded"]
     email_id = notification_id(event.id, "email", f"member-{event.member_id}")
     [message] = [m for m in smtp.messages if m["Message-ID"] == f"<{email_id}@loyalty.example>"]
@@ -149,11 +151,37 @@ async def test_without_redis_the_api_process_delivers_from_the_outbox_table(
     assert push.received["fcm"] == []  # push is not configured here
 
 
-async def test_the_api_process_leaves_the_work_to_workers_when_there_is_redis_or_no_channel(
+async def test_the_api_process_leaves_the_work_to_workers_and_the_scheduler_when_there_is_redis(
     workdir: Path, credentials: Credentials,
 ) -> None:
     with_redis = channel_settings(workdir, credentials, smtp_url="smtp://127.0.0.1:25", push=None,
                                   REDIS_URL="redis://127.0.0.1:6379/15")
-    no_channel = channel_settings(workdir, credentials, smtp_url=None, push=None, REDIS_URL=None)
     assert (await start_notifier(with_redis)).task is None
-    assert (await start_notifier(no_channel)).task is None
+
+
+async def test_without_redis_the_api_process_runs_the_scheduler_even_with_no_channel(
+    runtime: Runtime, workdir: Path, credentials: Credentials,
+) -> None:
+    from loyalty.jobs import JOBS
+    from loyalty.schedule import SchedulerRun
+
+    no_channel = channel_settings(workdir, credentials, smtp_url=None, push=None, REDIS_URL=None,
+                                  SCHEDULE_DAILY_AT="00:00", SCHEDULER_POLL_SECONDS=0.2)
+    notifier = await start_notifier(no_channel)
+    assert notifier.task is not None
+    try:
+        async def all_ran() -> bool:
+            return await SchedulerRun.filter(finished_at__isnull=False).count() == len(JOBS)
+
+        await eventually(all_ran, timeout=30, what="every job run once")
+    finally:
+        await notifier.stop()
+    assert notifier.task.done() and notifier.task.exception() is None
+
+
+async def test_bad_schedule_settings_stop_the_api_process_from_starting(workdir: Path, credentials: Credentials) -> None:
+    from loyalty.schedule import ScheduleError
+
+    bad = channel_settings(workdir, credentials, smtp_url=None, push=None, REDIS_URL=None, SCHEDULE_DAILY_AT="25:00")
+    with pytest.raises(ScheduleError, match="'25:00'"):
+        await start_notifier(bad)

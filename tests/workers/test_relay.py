@@ -106,3 +106,55 @@ async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_ti
     assert await stream.reclaim(redis, "alive", handler, idle_seconds=0) == 1
     assert len(taken) == 1
     assert await stream.pending(redis) == 0
+
+
+async def _consumers(redis: Redis) -> dict[str, int]:
+    return {c["name"]: int(c["pending"]) for c in await redis.xinfo_consumers(stream.STREAM, stream.GROUP)}
+
+
+@requires_redis
+async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(redis: Redis) -> None:
+    member = await new_member("ann@example.com")
+    async with in_transaction():
+        await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
+    await relay.relay_once(redis)
+
+    async def dies(*_: object) -> None:
+        raise _Crash
+
+    async def handler(*_: object) -> None:
+        return None
+
+    with pytest.raises(_Crash):
+        await stream.read(redis, "dead", dies, block_ms=10)
+    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "idle")
+    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "running")
+    await stream.heartbeat(redis, "running", 60)
+    assert await _consumers(redis) == {"dead": 1, "idle": 0, "running": 0}
+    # One holding a message stays until its message is taken over; a running one (its
+    # heartbeat is on) stays however long it has had nothing to do.
+    assert await stream.forget_idle_consumers(redis, "alive", idle_seconds=0) == ["idle"]
+    assert await stream.reclaim(redis, "alive", handler, idle_seconds=0) == 1
+    assert await stream.forget_idle_consumers(redis, "alive", idle_seconds=0) == ["dead"]
+    assert await _consumers(redis) == {"alive": 0, "running": 0}
+    assert await stream.forget_idle_consumers(redis, "other", idle_seconds=3600) == []
+    await stream.leave(redis, "running")
+    assert await redis.exists("loyalty:worker-alive:running") == 0
+
+
+@requires_redis
+async def test_a_stopping_worker_leaves_the_group_unless_it_holds_messages(redis: Redis) -> None:
+    member = await new_member("ann@example.com")
+    async with in_transaction():
+        await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
+    await relay.relay_once(redis)
+
+    async def dies(*_: object) -> None:
+        raise _Crash
+
+    with pytest.raises(_Crash):
+        await stream.read(redis, "holding", dies, block_ms=10)
+    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "done")
+    assert await stream.leave(redis, "holding") is False
+    assert await stream.leave(redis, "done") is True
+    assert await _consumers(redis) == {"holding": 1}

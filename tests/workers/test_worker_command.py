@@ -30,3 +30,12 @@ async def test_the_worker_command_delivers_and_stops_on_sigterm(runtime: Runtime
     [message] = smtp.messages
     assert message["Subject"] == "Du hast 30 Punkte eingelöst"
     assert message["From"] == "Shop <a@shop.example>"
+
+
+def test_a_worker_with_the_scheduler_refuses_bad_schedule_settings(runtime: Runtime) -> None:
+    from tests.support.workers import run_loyalty
+
+    done = run_loyalty(runtime.settings, "worker", "--with-scheduler", env={"SCHEDULE_DAILY_AT": "25:00"})
+    assert done.returncode == 2, done.stderr
+    assert "error: '25:00' is not a time of day as HH:MM" in done.stderr.splitlines()
+    assert "Traceback" not in done.stderr
