@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'notifications', 'app': 'loyalty', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['event_id'])], 'pk_attr': 'id', 'table_description': 'One message about one event on one channel to one address or device. The id is derived'},
+            options={'table': 'notifications', 'app': 'loyalty', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['event_id'])], 'pk_attr': 'id', 'table_description': 'One message about one event on one channel to one address or device. The id is derived from those three, so a repeat carries the id of the original.'},
             bases=['Model'],
         ),
     ]

@@ -2,6 +2,21 @@ from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
 
+class AddCounter(ops.AddField):
+    """Adds a whole-number column that existing rows start at 0. The column gets a database
+    default, which a plain AddField does not give: without it, a table that already has rows
+    cannot take a NOT NULL column."""
+
+    def __init__(self, model_name: str, name: str) -> None:
+        super().__init__(model_name, name, fields.BigIntField(default=0))
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if not state_editor:
+            return
+        table = new_state.apps.get_model(f"{app_label}.{self.model_name}")._meta.db_table
+        await state_editor._run_sql(f'ALTER TABLE "{table}" ADD COLUMN "{self.name}" BIGINT NOT NULL DEFAULT 0')
+
+
 class Migration(migrations.Migration):
     """Bonus days, birthday and yearly rewards, cashback and expiry policies."""
 
@@ -48,11 +63,11 @@ class Migration(migrations.Migration):
             options={'table': 'ledger_expiry_warnings', 'app': 'loyalty', 'unique_together': (('account_id', 'expires_at'),), 'pk_attr': 'id', 'table_description': 'A warning sent for the points of an account that expire at one moment: once each.'},
             bases=['Model'],
         ),
-        ops.AddField(model_name='Purchase', name='credit_spent_minor', field=fields.BigIntField(default=0)),
-        ops.AddField(model_name='Purchase', name='cashback_clawed_back_minor', field=fields.BigIntField(default=0)),
-        ops.AddField(model_name='Purchase', name='credit_restored_minor', field=fields.BigIntField(default=0)),
+        AddCounter(model_name='Purchase', name='credit_spent_minor'),
+        AddCounter(model_name='Purchase', name='cashback_clawed_back_minor'),
+        AddCounter(model_name='Purchase', name='credit_restored_minor'),
         ops.AddField(model_name='Purchase', name='cashback_transfer_id', field=fields.BigIntField(null=True)),
         ops.AddField(model_name='Purchase', name='credit_spend_transfer_id', field=fields.BigIntField(null=True)),
-        ops.AddField(model_name='Refund', name='cashback_clawed_back_minor', field=fields.BigIntField(default=0)),
-        ops.AddField(model_name='Refund', name='credit_restored_minor', field=fields.BigIntField(default=0)),
+        AddCounter(model_name='Refund', name='cashback_clawed_back_minor'),
+        AddCounter(model_name='Refund', name='credit_restored_minor'),
     ]
