@@ -3,16 +3,15 @@ gives the columns added since then their starting values."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
-from tortoise import Tortoise
-from tortoise.migrations.api import migrate as run_migrations
 
-from loyalty import db
 from tests.conftest import POSTGRES
 
 # The last migration of the release before purchases gained cashback and store credit.
@@ -42,9 +41,31 @@ async def scratch_database_url(tmp_path: Path) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield base.rsplit("/", 1)[0] + "/" + name
     finally:
-        await Tortoise.close_connections()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+# Migrates in a process of its own: the suite's own connection to its database stays as it is.
+MIGRATE = """
+import asyncio, sys
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+from loyalty import db
+
+async def main():
+    config = {**db.tortoise_config(), "connections": {"default": sys.argv[1]}}
+    try:
+        await migrate(config=config, target=sys.argv[2] or None)
+    finally:
+        await Tortoise.close_connections()
+
+asyncio.run(main())
+"""
+
+
+def migrate(url: str, target: str = "") -> None:
+    subprocess.run([sys.executable, "-c", MIGRATE, url, target], check=True, timeout=120,
+                   env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")})
 
 
 async def _sql(url: str, *statements: str) -> list:
@@ -63,13 +84,10 @@ async def _sql(url: str, *statements: str) -> list:
 
 
 async def test_a_database_with_purchases_upgrades_and_keeps_them(scratch_database_url):
-    config = {**db.tortoise_config(), "connections": {"default": scratch_database_url}}
-    await run_migrations(config=config, target=BEFORE_CASHBACK)
-    await Tortoise.close_connections()
+    migrate(scratch_database_url, BEFORE_CASHBACK)
     await _sql(scratch_database_url, PURCHASE, REFUND)
 
-    await run_migrations(config=config)
-    await Tortoise.close_connections()
+    migrate(scratch_database_url)
 
     assert await _sql(
         scratch_database_url,
