@@ -1,6 +1,7 @@
 """A long history, quickly: purchases bulk-inserted with set-based SQL that writes what
 `loyalty.purchases.service.record_purchase` writes for a purchase older than the return
-window, with the values the domain computes (points, memo, lot expiry):
+window by a member at the program's entry level, with the values the domain computes (points,
+memo, lot expiry):
 
 - a `purchases` row with the points awarded and its earn transfer (its request hash is a
   fingerprint of the generated order: the benchmark never replays one),
@@ -81,9 +82,11 @@ def _staged_rows(program: Program, member_id: int, count: int, label: str, first
     for n, occurred_at in enumerate(spread_over(count, first, last)):
         order_id = f"{label}-{n}"
         amount_minor = random_amount_minor(rng)
-        facts = PurchaseFacts(eligible_minor=amount_minor, brand=None, categories=(), occurred_at=occurred_at)
+        facts = PurchaseFacts(eligible_minor=amount_minor, brand=None, categories=(), occurred_at=occurred_at,
+                              tier=program.tier_levels[0])
         points, award = purchase_points(program, facts)
         memo = {"order": order_id, "amount_minor": amount_minor, "currency": currency,
+                "tier_name": program.tier_levels[0].name,
                 "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
         payload = {"points": points, "order": order_id, "pending": False, "available_at": None}
         rows.append((
@@ -135,7 +138,7 @@ _SAMPLES = {
     "purchases": "SELECT to_jsonb(x) FROM purchases x WHERE order_id LIKE $1 || '%' AND points_spent = 0 "
                  "AND refunded_minor = 0 ORDER BY id DESC LIMIT 1",
     "ledger_transfers": "SELECT to_jsonb(x) FROM ledger_transfers x WHERE reference LIKE $1 || '%' "
-                        "AND code = 'EARN_PURCHASE' ORDER BY id DESC LIMIT 1",
+                        "AND code = 'EARN_PURCHASE' AND NOT x.memo ? 'earning_minor' ORDER BY id DESC LIMIT 1",
     "ledger_lots": "SELECT to_jsonb(x) FROM ledger_lots x JOIN ledger_transfers t ON t.id = x.transfer_id "
                    "WHERE t.reference LIKE $1 || '%' AND t.code = 'EARN_PURCHASE' ORDER BY x.id DESC LIMIT 1",
     "outbox_events": "SELECT to_jsonb(x) FROM outbox_events x WHERE topic = 'points.earned' "

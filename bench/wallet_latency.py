@@ -16,6 +16,7 @@ are printed for information.
 from __future__ import annotations
 
 import random
+import re
 import time
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ from bench.load import (
 )
 from bench.purchase_throughput import RECORD_PURCHASE, purchase_check
 from loyalty import clock
+from loyalty.program.spec import DEMO_PATH
 from schema.relay import to_global_id
 
 NAME = "wallet_latency"
@@ -137,12 +139,24 @@ async def measure(server: harness.Server, tokens: dict[str, str], api_key: str, 
     return p50_ratio
 
 
+def entry_level_program() -> str:
+    """The demo with its new-member bonus removed and every tier above the entry level out of
+    reach: the bulk history mirrors what the domain writes for a member at the entry level
+    (points only, no cashback), and the domain's own purchases stay that way too."""
+    text = DEMO_PATH.read_text(encoding="utf-8")
+    text = re.sub(r"^new_member_(multiplier|days) = .*$\n", "", text, flags=re.MULTILINE)
+    return re.sub(r'^threshold = "(\d+)"', lambda m: f'threshold = "{int(m[1]) * 1_000_000}"', text,
+                  flags=re.MULTILINE)
+
+
 async def run() -> float:
     with harness.scratch_dir("latency") as tmp:
         async with harness.scratch_database("latency") as database:
-            env = harness.server_env(database, tmp)
+            program_file = tmp / "entry-level.toml"
+            program_file.write_text(entry_level_program(), encoding="utf-8")
+            env = {**harness.server_env(database, tmp), "PROGRAM_FILE": str(program_file)}
             harness.run_loyalty(env, tmp, "migrate")
-            settings = harness.settings_for(database, tmp)
+            settings = harness.settings_for(database, tmp).model_copy(update={"program_file": program_file})
             member_a, member_b = await seed_members(settings, database)
             started = time.monotonic()
             say(harness.run_loyalty(env, tmp, "verify-ledger").strip().splitlines()[-1]
