@@ -9,8 +9,11 @@ server CPU per request of each is printed too (it depends less on the machine's 
 """
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
@@ -62,9 +65,13 @@ async def same_wallet(graphql: harness.Server, bare: harness.Server, token: str)
     return answers[0]
 
 
-async def run() -> float:
-    with harness.scratch_dir("wallet") as tmp:
-        async with harness.scratch_database("wallet") as database:
+@contextlib.asynccontextmanager
+async def one_member(label: str) -> AsyncIterator[tuple[dict[str, str], Path, str]]:
+    """A scratch folder and a migrated scratch database holding the seeded member: yields the
+    servers' environment, the folder and the member's access token. Redis is flushed before
+    and after."""
+    with harness.scratch_dir(label) as tmp:
+        async with harness.scratch_database(label) as database:
             env = harness.server_env(database, tmp)
             harness.run_loyalty(env, tmp, "migrate")
             settings = harness.settings_for(database, tmp)
@@ -74,25 +81,30 @@ async def run() -> float:
             harness.flush_redis()
             say(f"one member ({POSTED_PURCHASES} posted and {PENDING_PURCHASES} pending purchases); concurrency "
                 f"{CONCURRENCY}, {WARMUP_S:.0f} s warm-up, {DURATION_S:.0f} s measured, {harness.WORKERS} workers each")
-            ok_per_s: dict[str, list[float]] = {"GraphQL": [], "bare": []}
-            cpu_ms: dict[str, list[float]] = {"GraphQL": [], "bare": []}
             try:
-                with harness.loyalty_server(env, tmp) as graphql, \
-                        harness.uvicorn_server("bare", "bench.bare_wallet:create_app", env, tmp, "/healthz") as bare:
-                    expected = await same_wallet(graphql, bare, token)
-                    say(f"both answer {expected}")
-                    headers, body = bearer(token), graphql_body(WALLET)
-                    for round_no in range(1, ROUNDS + 1):
-                        for label, server, path in (("GraphQL", graphql, "/graphql"), ("bare", bare, "/wallet")):
-                            result = await closed_loop(
-                                server, path, lambda n: (headers, body), wallet_check(expected),
-                                concurrency=CONCURRENCY, warmup_s=WARMUP_S, duration_s=DURATION_S,
-                            )
-                            ok_per_s[label].append(result.ok_per_s)
-                            cpu_ms[label].append(result.server_cpu_ms_per_request)
-                            say(f"round {round_no} {label:7}: {result.line()}")
+                yield env, tmp, token
             finally:
                 harness.flush_redis()
+
+
+async def run() -> float:
+    ok_per_s: dict[str, list[float]] = {"GraphQL": [], "bare": []}
+    cpu_ms: dict[str, list[float]] = {"GraphQL": [], "bare": []}
+    async with one_member("wallet") as (env, tmp, token):
+        with harness.loyalty_server(env, tmp) as graphql, \
+                harness.uvicorn_server("bare", "bench.bare_wallet:create_app", env, tmp, "/healthz") as bare:
+            expected = await same_wallet(graphql, bare, token)
+            say(f"both answer {expected}")
+            headers, body = bearer(token), graphql_body(WALLET)
+            for round_no in range(1, ROUNDS + 1):
+                for label, server, path in (("GraphQL", graphql, "/graphql"), ("bare", bare, "/wallet")):
+                    result = await closed_loop(
+                        server, path, lambda n: (headers, body), wallet_check(expected),
+                        concurrency=CONCURRENCY, warmup_s=WARMUP_S, duration_s=DURATION_S,
+                    )
+                    ok_per_s[label].append(result.ok_per_s)
+                    cpu_ms[label].append(result.server_cpu_ms_per_request)
+                    say(f"round {round_no} {label:7}: {result.line()}")
     ours, baseline = median(ok_per_s["GraphQL"]), median(ok_per_s["bare"])
     ratio = ours / baseline
     say(f"median GraphQL {ours:.1f}/s, median bare {baseline:.1f}/s")
