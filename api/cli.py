@@ -14,10 +14,18 @@ from loyalty.settings import get_settings
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 
 
-async def _with_db(args: argparse.Namespace, work: Command) -> int:
-    await db.init(get_settings())
+async def _with_db(args: argparse.Namespace, work: Command, *, changes_members: bool = False) -> int:
+    """Runs `work` with the database open. A command that `changes_members` also runs the
+    after-commit hooks, so caches and live subscribers hear what it changed."""
+    settings = get_settings()
+    await db.init(settings)
     try:
-        return await work(args)
+        if not changes_members:
+            return await work(args)
+        from workers.hooks import installed_hooks
+
+        async with installed_hooks(settings):
+            return await work(args)
     finally:
         await db.close()
 
@@ -88,14 +96,11 @@ async def cmd_run_job(args: argparse.Namespace) -> int:
         clock.set_now(moment)
 
     async def work(_: argparse.Namespace) -> int:
-        from workers.hooks import installed_hooks
-
-        async with installed_hooks(get_settings()):  # caches and live subscribers hear the job
-            changed = await JOBS[args.name](clock.now())
+        changed = await JOBS[args.name](clock.now())
         print(f"{args.name}: {changed} at {clock.now().isoformat()}")
         return 0
 
-    return await _with_db(args, work)
+    return await _with_db(args, work, changes_members=True)
 
 
 async def cmd_set_tier(args: argparse.Namespace) -> int:
@@ -122,11 +127,8 @@ async def cmd_set_tier(args: argparse.Namespace) -> int:
         if member is None:
             print(f"error: no member with number {args.member_number}", file=sys.stderr)
             return 1
-        from workers.hooks import installed_hooks
-
         try:
-            async with installed_hooks(get_settings()):  # caches and live subscribers hear the change
-                await set_tier(current.program, member.id, args.level, until, clock.now())
+            await set_tier(current.program, member.id, args.level, until, clock.now())
         except LoyaltyError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1
@@ -134,7 +136,7 @@ async def cmd_set_tier(args: argparse.Namespace) -> int:
         print(f"member {member.member_number} holds {name} until {until.isoformat()}, when it lapses")
         return 0
 
-    return await _with_db(args, work)
+    return await _with_db(args, work, changes_members=True)
 
 
 async def cmd_verify_ledger(args: argparse.Namespace) -> int:
@@ -163,7 +165,7 @@ async def cmd_cancel_reward(args: argparse.Namespace) -> int:
         print(f"reward {row.code} ({row.reward_name}) canceled; {row.points} points returned to the member")
         return 0
 
-    return await _with_db(args, work)
+    return await _with_db(args, work, changes_members=True)
 
 
 async def cmd_export_schema(args: argparse.Namespace) -> int:

@@ -59,9 +59,10 @@ class MemoryCache:
         self._entries: OrderedDict[tuple[str, int], tuple[int, float, Any]] = OrderedDict()
         self._generations: dict[int, int] = {}
         self._next = 1
+        self._floor = 0  # the generation of members not in the map
 
     def _generation(self, member_id: int) -> int:
-        return self._generations.get(member_id, 0)
+        return self._generations.get(member_id, self._floor)
 
     async def get(self, kind: str, member_id: int) -> tuple[int, Any | None]:
         generation = self._generation(member_id)
@@ -85,10 +86,14 @@ class MemoryCache:
 
     async def invalidate(self, member_ids: Iterable[int]) -> None:
         # Generations come from one counter, so a number is never given to a member twice
-        # even after the map of generations is cleared to bound its size.
+        # even after the map of generations is cleared to bound its size: members left out
+        # of the map then hold a generation above every one given before (a value loaded
+        # before the clear is never stored after it).
         if len(self._generations) > 4 * self._max:
             self._generations.clear()
             self._entries.clear()
+            self._floor = self._next
+            self._next += 1
         for member_id in member_ids:
             self._generations[member_id] = self._next
             self._next += 1

@@ -40,6 +40,11 @@ def after_commit(hook: AfterCommit) -> AfterCommit:
     return hook
 
 
+def has_hooks() -> bool:
+    """Whether this process already has after-commit hooks (an API runtime registers its own)."""
+    return bool(_hooks)
+
+
 def remove_hook(hook: AfterCommit) -> None:
     if hook in _hooks:
         _hooks.remove(hook)

@@ -65,7 +65,7 @@ def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
     return {
         "at": at.isoformat(), "points": w.points, "pending": w.pending_points, "lifetime": w.lifetime_points,
         "owed": w.points_owed, "credit": w.credit_minor, "credit_pending": w.credit_pending_minor,
-        "expiring": [[e.points, e.expires_at.isoformat()] for e in w.expiring],
+        "credit_owed": w.credit_owed_minor, "expiring": [[e.points, e.expires_at.isoformat()] for e in w.expiring],
     }
 
 
@@ -73,7 +73,7 @@ def _load_wallet(data: dict) -> tuple[datetime, Wallet]:
     return datetime.fromisoformat(data["at"]), Wallet(
         points=data["points"], pending_points=data["pending"], lifetime_points=data["lifetime"],
         points_owed=data["owed"], credit_minor=data["credit"], credit_pending_minor=data["credit_pending"],
-        expiring=tuple(Expiry(points, datetime.fromisoformat(at)) for points, at in data["expiring"]),
+        credit_owed_minor=data["credit_owed"], expiring=tuple(Expiry(points, datetime.fromisoformat(at)) for points, at in data["expiring"]),
     )
 
 

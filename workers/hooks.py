@@ -1,7 +1,8 @@
 """The after-commit hooks of a background process: the changes it commits invalidate the
 shared cache and reach live subscribers (through Redis; without Redis only the process's
 own cache and subscribers hear them, and the API's cached entries age out after
-CACHE_TTL_SECONDS)."""
+CACHE_TTL_SECONDS). In a process that has hooks already (the API, whose runtime registered
+its cache and live updates) nothing is added: its own hooks hear the changes."""
 from __future__ import annotations
 
 import contextlib
@@ -15,6 +16,9 @@ from loyalty.settings import Settings
 
 @contextlib.asynccontextmanager
 async def installed_hooks(settings: Settings) -> AsyncIterator[None]:
+    if changes.has_hooks():
+        yield
+        return
     redis = None
     if settings.redis_url:
         from redis.asyncio import Redis

@@ -112,6 +112,10 @@ async def _expire_inactive(program: Program, now: datetime) -> int:
             account = await lock_member_account(member_id, Asset.POINTS)
             if account.posted <= 0:
                 continue
+            # A purchase made since the scan, before the lock, keeps the balance.
+            last = await last_activity(member_id)
+            if last is not None and inactivity_expiry(program, last) > now:
+                continue
             entry = book.Entry(
                 TransferCode.EXPIRY, f"expiry:{batch}:{account_id}", member_id, now,
                 memo={"policy": ExpiryPolicy.INACTIVITY.value, "inactive_since": expires_at.isoformat()},

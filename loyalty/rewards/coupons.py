@@ -156,7 +156,7 @@ async def cancel(text: str) -> IssuedReward:
 async def expire_rewards(now: datetime) -> int:
     """Expires every ACTIVE coupon past its validity. Their points are not returned.
     Returns how many expired. Idempotent."""
-    async with in_transaction():
+    async with changes.set_based_change():
         if sql.is_postgres():
             await sql.fetch(
                 "SELECT id FROM issued_rewards WHERE status = ? AND expires_at <= ? ORDER BY id FOR UPDATE",

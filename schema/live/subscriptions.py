@@ -22,7 +22,7 @@ async def wallet_update(info: Info, member_id: int) -> WalletUpdate | None:
         return None
     runtime = context_of(info).runtime
     program = runtime.program.program
-    view = await cached_wallet(runtime.cache, member_id, clock.now())
+    view = await cached_wallet(runtime.cache, member_id, clock.now(), program)
     items, _ = await activity_page(member_id, 1, None)
     entry = ActivityEntry.from_item(items[0], program, member.locale) if items else None
     return WalletUpdate(wallet=Wallet.from_view(view, program), entry=entry)

@@ -13,7 +13,7 @@ from loyalty.cache import MemoryCache, RedisCache, cached
 from loyalty.ledger.activation import activate_pending
 from loyalty.members.models import Member
 from loyalty.runtime import build_runtime
-from loyalty.wallet import cached_wallet, get_wallet
+from loyalty.wallet import _WALLET_CODEC, Expiry, Wallet, cached_wallet, get_wallet
 from tests.conftest import make_settings
 from tests.support.shop import Shop, join
 
@@ -193,3 +193,20 @@ async def test_a_job_run_by_another_process_invalidates_the_shared_cache(runtime
         assert done.returncode == 0, done.stderr
 
         assert await my_wallet(client, token) == (200, 0, 200)
+
+
+def test_the_shared_cache_keeps_every_field_of_a_wallet():
+    at = clock.now()
+    wallet = Wallet(points=120, pending_points=30, lifetime_points=400, points_owed=5, credit_minor=1250,
+                    credit_pending_minor=75, expiring=(Expiry(80, at + timedelta(days=40)),), credit_owed_minor=60)
+    assert _WALLET_CODEC.load(_WALLET_CODEC.dump((at, wallet))) == (at, wallet)
+
+
+async def test_a_value_loaded_before_the_in_process_cache_was_cleared_is_not_stored_after() -> None:
+    cache = MemoryCache(ttl_seconds=60, max_entries=1)
+    generation, _ = await cache.get("wallet", 7)  # a read of member 7 starts
+    await cache.invalidate([7])  # member 7 changes
+    await cache.invalidate(range(100, 110))  # enough members change ...
+    await cache.invalidate([200])  # ... that the next change clears the map
+    await cache.put("wallet", 7, generation, "stale")
+    assert await cache.get("wallet", 7) == (cache._generation(7), None)

@@ -120,6 +120,28 @@ async def test_inactivity_counts_from_joining_until_the_first_purchase_and_spare
     assert await verify_ledger() == []
 
 
+async def test_inactivity_spares_a_member_who_bought_after_the_job_found_them_due(runtime, monkeypatch):
+    from loyalty.ledger import expiry
+
+    program = await use_program(runtime, expiry_program(**INACTIVITY))
+    ann = await member_at(T0)
+    await buy(program, ann, "O-1", "100.00", T0)
+    await activate_pending(ACTIVE)
+    deadline = datetime(2026, 9, 10, 11, 0, tzinfo=UTC)
+    found = await expiry.inactive_accounts(program, deadline)
+    assert [member for _, member, _ in found] == [ann]
+
+    async def found_before_the_purchase(program: Program, until: datetime):
+        return found
+
+    # The job found Ann due; she buys before it takes her lock.
+    await buy(program, ann, "O-2", "10.00", deadline - timedelta(hours=1))
+    monkeypatch.setattr(expiry, "inactive_accounts", found_before_the_purchase)
+    assert await expire_points(deadline, program) == 0
+    assert (await get_wallet(ann, deadline, program)).points == 100
+    assert await verify_ledger() == []
+
+
 async def test_never_shows_no_expiry_and_expires_nothing(runtime):
     program = await use_program(runtime, expiry_program(**NEVER))
     ann = await member_at(T0)
