@@ -8,7 +8,6 @@ value of the day, each with a Donation row for the member's list and an event fo
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
 
 from tortoise.exceptions import IntegrityError
 
@@ -25,13 +24,6 @@ from loyalty.program.spec import Charity, Program
 MAX_DONATION_POINTS = 2**31 - 1
 
 
-def value_minor_of(program: Program, points: int) -> int:
-    """What `points` are worth at the program's point value, in minor units, rounded down."""
-    settings = program.program
-    value = (Decimal(points) * settings.point_value).scaleb(settings.minor_units)
-    return int(value.to_integral_value(rounding=ROUND_DOWN))
-
-
 def find_charity(program: Program, code: str | None) -> Charity | None:
     return next((c for c in program.charities if c.code == code), None)
 
@@ -41,7 +33,7 @@ async def _record(
     key: str, request_hash: str | None = None,
 ) -> Donation:
     settings = program.program
-    value_minor = value_minor_of(program, transfer.amount)
+    value_minor = program.program.points_value_minor(transfer.amount)
     donation = await Donation.create(
         member_id=member_id, charity_code=charity.code, points=transfer.amount, value_minor=value_minor,
         currency=settings.currency, source=source.value, transfer_id=transfer.id, idempotency_key=key,

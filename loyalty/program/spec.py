@@ -76,6 +76,12 @@ class ProgramSettings(BaseModel):
         mode = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_UP}[self.points_rounding.value]
         return int(points.quantize(Decimal(1), rounding=mode))
 
+    def points_value_minor(self, points: int) -> int:
+        """What `points` are worth at `point_value`, in minor units, rounded down: what they
+        pay for on an order, and what a donation of them is valued at."""
+        value = (Decimal(points) * self.point_value).scaleb(self.minor_units)
+        return int(value.to_integral_value(rounding=ROUND_DOWN))
+
 
 # --- [expiry] --------------------------------------------------------------
 

@@ -63,12 +63,12 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, dat
         raise LoyaltyError(f"The program has no brand {request.brand!r}.", field="brand")
     if request.points_to_spend is not None and request.points_to_spend < 0:
         raise LoyaltyError("Points to spend cannot be negative.", field="pointsToSpend")
-    if points_value_minor(program, request.points_to_spend or 0) > amount_minor:
+    if program.program.points_value_minor(request.points_to_spend or 0) > amount_minor:
         raise LoyaltyError("The points are worth more than the order.", field="pointsToSpend")
     credit_minor = 0
     if request.credit_to_spend is not None and request.credit_to_spend != 0:
         credit_minor = to_minor(request.credit_to_spend, settings.minor_units, field="creditToSpend")
-    if points_value_minor(program, request.points_to_spend or 0) + credit_minor > amount_minor:
+    if program.program.points_value_minor(request.points_to_spend or 0) + credit_minor > amount_minor:
         raise LoyaltyError("The points and credit are worth more than the order.", field="creditToSpend")
     now = clock.now()
     occurred_at = request.occurred_at or now
@@ -91,12 +91,6 @@ def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict]:
         minor = to_minor(item.amount, program.program.minor_units, field="items", allow_zero=True)
         lines.append({"sku": item.sku, "quantity": item.quantity, "amount_minor": minor, "category": item.category})
     return lines
-
-
-def points_value_minor(program: Program, points: int) -> int:
-    """What `points` pay, in minor units (rounded down)."""
-    settings = program.program
-    return int((Decimal(points) * settings.point_value).scaleb(settings.minor_units))
 
 
 def _plain(amount: Decimal) -> str:
@@ -168,7 +162,7 @@ async def _record(
         )
         purchase.points_spent, purchase.spend_transfer_id = spent, spend.id
         # What points paid for does not earn points again.
-        eligible_minor = amount_minor - points_value_minor(program, spent)
+        eligible_minor = amount_minor - program.program.points_value_minor(spent)
         await outbox.emit("points.spent", request.member_id, {"points": spent, "order": request.order_id})
     if credit_minor:
         # Credit after points: every operation that touches both locks them in this order.
