@@ -17,10 +17,12 @@ async def purchase_facts(
     """The facts of a purchase: its lines, the member's tier at the time, when they joined,
     and the bonus day they chose for the period."""
     joined_at = await Member.filter(id=member_id).first().values_list("joined_at", flat=True)
+    tier = await current.level_for(program, member_id, occurred_at)
+    # Only a tier with the perk has a bonus day to look up.
+    bonus_day = await bonus_day_for(program, member_id, occurred_at) if tier.bonus_day_multiplier else None
     return PurchaseFacts(
         eligible_minor=eligible_minor, brand=brand,
         categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
         lines=tuple(Line(i["category"], i["amount_minor"]) for i in items),
-        tier=await current.level_for(program, member_id, occurred_at), joined_at=joined_at,
-        bonus_day=await bonus_day_for(program, member_id, occurred_at),
+        tier=tier, joined_at=joined_at, bonus_day=bonus_day,
     )

@@ -100,13 +100,8 @@ async def _refund(
         await _claw_back(account, purchase, claw, request.refund_id, memo)
     restore = share(purchase.points_spent, refunded, purchase.amount_minor) - purchase.points_restored
     if restore:
-        spend = await Transfer.get(id=purchase.spend_transfer_id)
-        await book.restore_spent(
-            account, restore,
-            book.Entry(TransferCode.RESTORE, f"refund:{request.refund_id}:restore", member_id, clock.now(),
-                       request.refund_id, purchase.id, spend.id, memo),
-            REDEMPTION, spend=spend,
-        )
+        await _restore(account, restore, purchase.spend_transfer_id, TransferCode.RESTORE, "restore",
+                       request.refund_id, memo, REDEMPTION)
         await outbox.emit("points.restored", member_id, {"points": restore, "order": purchase.order_id})
     if purchase.cashback_minor or purchase.credit_spent_minor:  # locked after points, as everywhere
         credit_account = await lock_member_account(member_id, Asset.CREDIT)
@@ -115,13 +110,8 @@ async def _refund(
         await _claw_back_cashback(credit_account, purchase, claw_credit, request.refund_id, memo)
     restore_credit = share(purchase.credit_spent_minor, refunded, purchase.amount_minor) - purchase.credit_restored_minor
     if restore_credit:
-        spend = await Transfer.get(id=purchase.credit_spend_transfer_id)
-        await book.restore_spent(
-            credit_account, restore_credit,
-            book.Entry(TransferCode.CREDIT_RESTORE, f"refund:{request.refund_id}:credit_restore", member_id,
-                       clock.now(), request.refund_id, purchase.id, spend.id, memo),
-            CREDIT_REDEMPTION, spend=spend,
-        )
+        await _restore(credit_account, restore_credit, purchase.credit_spend_transfer_id, TransferCode.CREDIT_RESTORE,
+                       "credit_restore", request.refund_id, memo, CREDIT_REDEMPTION)
         await outbox.emit("credit.restored", member_id, {
             "credit_minor": restore_credit, "currency": purchase.currency, "order": purchase.order_id,
             "refund": request.refund_id,
@@ -145,24 +135,13 @@ async def _refund(
 
 async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int, refund_id: str, memo: dict) -> None:
     earn = await Transfer.get(id=purchase.cashback_transfer_id)
-    entry = book.Entry(TransferCode.CASHBACK_CLAWBACK, f"refund:{refund_id}:cashback_clawback", purchase.member_id,
-                       clock.now(), refund_id, purchase.id, earn.id, memo)
-    owed = 0
-    if earn.status == "pending":
-        await book.debit_pending(account, amount, entry, CASHBACK, of=earn)
-    else:
-        row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
-        taken = min(amount, row["posted"])
-        owed = amount - taken
-        if taken:
-            await book.debit_member(account, taken, entry, CASHBACK)
-        if owed:
-            await book.book_shortfall(
-                account, owed,
-                book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:credit_shortfall", purchase.member_id,
-                           clock.now(), refund_id, purchase.id, earn.id, {**memo, "asset": Asset.CREDIT.value}),
-                CASHBACK,
-            )
+    owed = await _take_back(
+        account, earn, amount, CASHBACK,
+        book.Entry(TransferCode.CASHBACK_CLAWBACK, f"refund:{refund_id}:cashback_clawback", purchase.member_id,
+                   clock.now(), refund_id, purchase.id, earn.id, memo),
+        book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:credit_shortfall", purchase.member_id,
+                   clock.now(), refund_id, purchase.id, earn.id, {**memo, "asset": Asset.CREDIT.value}),
+    )
     await outbox.emit("credit.clawed_back", purchase.member_id, {
         "credit_minor": amount, "owed_minor": owed, "currency": purchase.currency, "order": purchase.order_id,
         "refund": refund_id,
@@ -171,24 +150,47 @@ async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int,
 
 async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict) -> None:
     earn = await Transfer.get(id=purchase.earn_transfer_id)
-    entry = book.Entry(TransferCode.CLAWBACK, f"refund:{refund_id}:clawback", purchase.member_id, clock.now(),
-                       refund_id, purchase.id, earn.id, memo)
-    if earn.status == "pending":
-        await book.debit_pending(account, points, entry, ISSUANCE, of=earn)
-        owed = 0
-    else:
-        row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
-        taken = min(points, row["posted"])
-        owed = points - taken
-        if taken:
-            await book.debit_member(account, taken, entry, ISSUANCE, prefer_lots_of=earn.id, unearn=True)
-        if owed:
-            await book.book_shortfall(
-                account, owed,
-                book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:shortfall", purchase.member_id,
-                           clock.now(), refund_id, purchase.id, earn.id, memo),
-                ISSUANCE,
-            )
+    owed = await _take_back(
+        account, earn, points, ISSUANCE,
+        book.Entry(TransferCode.CLAWBACK, f"refund:{refund_id}:clawback", purchase.member_id, clock.now(),
+                   refund_id, purchase.id, earn.id, memo),
+        book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:shortfall", purchase.member_id,
+                   clock.now(), refund_id, purchase.id, earn.id, memo),
+        prefer_lots_of=earn.id, unearn=True,
+    )
     await outbox.emit("points.clawed_back", purchase.member_id, {
         "points": points, "owed": owed, "order": purchase.order_id, "refund": refund_id,
     })
+
+
+async def _take_back(
+    account: Account, earn: Transfer, amount: int, source: str, entry: book.Entry, shortfall: book.Entry,
+    **debit_options: object,
+) -> int:
+    """Takes `amount` of the award `earn` back: from what is pending while the award has not
+    posted, otherwise from the balance, booking what the balance cannot give as owed (the
+    `shortfall` entry). Returns what is owed."""
+    if earn.status == "pending":
+        await book.debit_pending(account, amount, entry, source, of=earn)
+        return 0
+    row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
+    taken = min(amount, row["posted"])
+    if taken:
+        await book.debit_member(account, taken, entry, source, **debit_options)
+    if amount > taken:
+        await book.book_shortfall(account, amount - taken, shortfall, source)
+    return amount - taken
+
+
+async def _restore(
+    account: Account, amount: int, spend_transfer_id: int | None, code: TransferCode, key: str, refund_id: str,
+    memo: dict, source: str,
+) -> None:
+    """Gives back `amount` of what the order's spend transfer took, to the lots it drew from."""
+    spend = await Transfer.get(id=spend_transfer_id)
+    await book.restore_spent(
+        account, amount,
+        book.Entry(code, f"refund:{refund_id}:{key}", spend.member_id, clock.now(), refund_id, spend.purchase_id,
+                   spend.id, memo),
+        source, spend=spend,
+    )

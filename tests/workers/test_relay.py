@@ -86,16 +86,7 @@ async def test_a_crash_after_adding_to_the_stream_repeats_the_event_and_the_repe
 async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_time(
     redis: Redis, smtp: SmtpReceiver,
 ) -> None:
-    member = await new_member("ann@example.com")
-    async with in_transaction():
-        await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
-    await relay.relay_once(redis)
-
-    async def dies(*_: object) -> None:
-        raise _Crash
-
-    with pytest.raises(_Crash):
-        await stream.read(redis, "dead", dies, block_ms=10)
+    await _held_by_a_consumer_that_died(redis, "dead")
     assert await stream.pending(redis) == 1
     taken: list[str] = []
 
@@ -108,12 +99,8 @@ async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_ti
     assert await stream.pending(redis) == 0
 
 
-async def _consumers(redis: Redis) -> dict[str, int]:
-    return {c["name"]: int(c["pending"]) for c in await redis.xinfo_consumers(stream.STREAM, stream.GROUP)}
-
-
-@requires_redis
-async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(redis: Redis) -> None:
+async def _held_by_a_consumer_that_died(redis: Redis, consumer: str) -> None:
+    """One event relayed to the stream and read by `consumer`, which died handling it."""
     member = await new_member("ann@example.com")
     async with in_transaction():
         await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
@@ -122,11 +109,20 @@ async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(r
     async def dies(*_: object) -> None:
         raise _Crash
 
+    with pytest.raises(_Crash):
+        await stream.read(redis, consumer, dies, block_ms=10)
+
+
+async def _consumers(redis: Redis) -> dict[str, int]:
+    return {c["name"]: int(c["pending"]) for c in await redis.xinfo_consumers(stream.STREAM, stream.GROUP)}
+
+
+@requires_redis
+async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(redis: Redis) -> None:
     async def handler(*_: object) -> None:
         return None
 
-    with pytest.raises(_Crash):
-        await stream.read(redis, "dead", dies, block_ms=10)
+    await _held_by_a_consumer_that_died(redis, "dead")
     await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "idle")
     await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "running")
     await stream.heartbeat(redis, "running", 60)
@@ -144,16 +140,7 @@ async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(r
 
 @requires_redis
 async def test_a_stopping_worker_leaves_the_group_unless_it_holds_messages(redis: Redis) -> None:
-    member = await new_member("ann@example.com")
-    async with in_transaction():
-        await outbox.emit(events.POINTS_EARNED, member.id, EARNED)
-    await relay.relay_once(redis)
-
-    async def dies(*_: object) -> None:
-        raise _Crash
-
-    with pytest.raises(_Crash):
-        await stream.read(redis, "holding", dies, block_ms=10)
+    await _held_by_a_consumer_that_died(redis, "holding")
     await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "done")
     assert await stream.leave(redis, "holding") is False
     assert await stream.leave(redis, "done") is True
