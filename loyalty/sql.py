@@ -5,6 +5,7 @@ Statements use `?` placeholders; on PostgreSQL they become $1, $2, ...
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
@@ -40,6 +41,11 @@ async def fetch(query: str, *params: Any) -> list[dict[str, Any]]:
 async def fetch_one(query: str, *params: Any) -> dict[str, Any] | None:
     rows = await fetch(query, *params)
     return rows[0] if rows else None
+
+
+def marks(values: Sequence[Any]) -> str:
+    """Placeholders for an IN list of `values`, passed as parameters: `IN ({marks(codes)})`."""
+    return ", ".join("?" for _ in values)
 
 
 def for_update() -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, clock, outbox
+from loyalty import changes, clock, events, outbox
 from loyalty.actions.models import ActionRecord
 from loyalty.actions.periods import period_start
 from loyalty.charity import donations
@@ -91,6 +91,6 @@ async def award_action(
     await donations.after_award(program, account, award)
     record.points_awarded = rule.points
     await record.save(update_fields=["points_awarded"])
-    await outbox.emit("points.earned", member_id, {"points": rule.points, "action": action.value})
+    await outbox.emit(events.POINTS_EARNED, member_id, {"points": rule.points, "action": action.value})
     await progress.track(program, member_id, now)
     return record

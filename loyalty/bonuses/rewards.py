@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, outbox, sql
+from loyalty import changes, events, outbox, sql
 from loyalty.bonuses.models import RewardGrant
 from loyalty.charity import donations
 from loyalty.ledger import book
@@ -94,7 +94,7 @@ async def _give(program: Program, member_id: int, level: TierLevel, grant: Grant
             payload = {"points": grant.points, "credit_minor": grant.credit_minor,
                        "currency": program.program.currency}
             if grant.kind == BIRTHDAY:
-                await outbox.emit("birthday.rewarded", member_id, payload)
+                await outbox.emit(events.BIRTHDAY_REWARDED, member_id, payload)
             else:
                 await outbox.emit("tier.yearly_reward", member_id, {
                     "tier": level.code, "tier_name": level.name, **payload,

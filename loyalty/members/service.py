@@ -87,10 +87,6 @@ async def create_member(data: NewMember, password_hash: str) -> Member:
     raise RuntimeError("could not allocate a unique member number")
 
 
-async def get_member(member_id: int) -> Member | None:
-    return await Member.get_or_none(id=member_id)
-
-
 async def find_by_number(text: str) -> Member | None:
     number = numbers.normalize(text)
     return None if number is None else await Member.get_or_none(member_number=number)

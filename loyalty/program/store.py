@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty import clock
 from loyalty.program.models import ProgramVersion
-from loyalty.program.spec import Program, parse_program
+from loyalty.program.spec import Program, ProgramSettings, parse_program
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,11 @@ class ProgramHolder:
     @property
     def program(self) -> Program:
         return self.current.program
+
+    @property
+    def settings(self) -> ProgramSettings:
+        """The program's own settings (name, currency, minor units, zone): `program.program`."""
+        return self.current.program.program
 
     async def reload_if_changed(self) -> bool:
         latest = await latest_version()

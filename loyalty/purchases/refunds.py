@@ -20,13 +20,13 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, clock, outbox, sql
+from loyalty import changes, clock, events, outbox, sql
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
-from loyalty.ledger.models import Account, Asset, Transfer
+from loyalty.ledger.models import Account, Asset, Transfer, TransferStatus
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase, Refund
@@ -102,7 +102,7 @@ async def _refund(
     if restore:
         await _restore(account, restore, purchase.spend_transfer_id, TransferCode.RESTORE, "restore",
                        request.refund_id, memo, REDEMPTION)
-        await outbox.emit("points.restored", member_id, {"points": restore, "order": purchase.order_id})
+        await outbox.emit(events.POINTS_RESTORED, member_id, {"points": restore, "order": purchase.order_id})
     if purchase.cashback_minor or purchase.credit_spent_minor:  # locked after points, as everywhere
         credit_account = await lock_member_account(member_id, Asset.CREDIT)
     claw_credit = share(purchase.cashback_minor, refunded, purchase.amount_minor) - purchase.cashback_clawed_back_minor
@@ -112,7 +112,7 @@ async def _refund(
     if restore_credit:
         await _restore(credit_account, restore_credit, purchase.credit_spend_transfer_id, TransferCode.CREDIT_RESTORE,
                        "credit_restore", request.refund_id, memo, CREDIT_REDEMPTION)
-        await outbox.emit("credit.restored", member_id, {
+        await outbox.emit(events.CREDIT_RESTORED, member_id, {
             "credit_minor": restore_credit, "currency": purchase.currency, "order": purchase.order_id,
             "refund": request.refund_id,
         })
@@ -142,7 +142,7 @@ async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int,
         book.Entry(TransferCode.SHORTFALL, f"refund:{refund_id}:credit_shortfall", purchase.member_id,
                    clock.now(), refund_id, purchase.id, earn.id, {**memo, "asset": Asset.CREDIT.value}),
     )
-    await outbox.emit("credit.clawed_back", purchase.member_id, {
+    await outbox.emit(events.CREDIT_CLAWED_BACK, purchase.member_id, {
         "credit_minor": amount, "owed_minor": owed, "currency": purchase.currency, "order": purchase.order_id,
         "refund": refund_id,
     })
@@ -158,7 +158,7 @@ async def _claw_back(account: Account, purchase: Purchase, points: int, refund_i
                    clock.now(), refund_id, purchase.id, earn.id, memo),
         prefer_lots_of=earn.id, unearn=True,
     )
-    await outbox.emit("points.clawed_back", purchase.member_id, {
+    await outbox.emit(events.POINTS_CLAWED_BACK, purchase.member_id, {
         "points": points, "owed": owed, "order": purchase.order_id, "refund": refund_id,
     })
 
@@ -170,7 +170,7 @@ async def _take_back(
     """Takes `amount` of the award `earn` back: from what is pending while the award has not
     posted, otherwise from the balance, booking what the balance cannot give as owed (the
     `shortfall` entry). Returns what is owed."""
-    if earn.status == "pending":
+    if earn.status == TransferStatus.PENDING:
         await book.debit_pending(account, amount, entry, source, of=earn)
         return 0
     row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, clock, outbox
+from loyalty import changes, clock, events, outbox
 from loyalty.charity import donations
 from loyalty.earning.facts import purchase_facts
 from loyalty.earning.pipeline import purchase_points
@@ -18,7 +18,7 @@ from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.expiry import lot_expiry
-from loyalty.ledger.models import Asset
+from loyalty.ledger.models import Asset, TransferStatus
 from loyalty.members.models import Member
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
@@ -163,7 +163,7 @@ async def _record(
         purchase.points_spent, purchase.spend_transfer_id = spent, spend.id
         # What points paid for does not earn points again.
         eligible_minor = amount_minor - program.program.points_value_minor(spent)
-        await outbox.emit("points.spent", request.member_id, {"points": spent, "order": request.order_id})
+        await outbox.emit(events.POINTS_SPENT, request.member_id, {"points": spent, "order": request.order_id})
     if credit_minor:
         # Credit after points: every operation that touches both locks them in this order.
         credit_account = await lock_member_account(request.member_id, Asset.CREDIT)
@@ -176,7 +176,7 @@ async def _record(
         purchase.credit_spent_minor, purchase.credit_spend_transfer_id = credit_minor, credit_spend.id
         # What store credit paid for earns neither points nor cashback.
         eligible_minor -= credit_minor
-        await outbox.emit("credit.spent", request.member_id, {
+        await outbox.emit(events.CREDIT_SPENT, request.member_id, {
             "credit_minor": credit_minor, "currency": request.currency, "order": request.order_id,
         })
     if eligible_minor != amount_minor:  # the history says which part of the order earned
@@ -195,10 +195,10 @@ async def _record(
             lot_expires_at=lot_expiry(program, occurred_at),
         )
         purchase.points_awarded, purchase.earn_transfer_id = points, earn.id
-        if earn.status == "posted":
+        if earn.status == TransferStatus.POSTED:
             await donations.after_award(program, account, earn)
-        await outbox.emit("points.earned", request.member_id, {
-            "points": points, "order": request.order_id, "pending": earn.status == "pending",
+        await outbox.emit(events.POINTS_EARNED, request.member_id, {
+            "points": points, "order": request.order_id, "pending": earn.status == TransferStatus.PENDING,
             "available_at": earn.available_at.isoformat() if earn.available_at else None,
         })
     await _cashback(program, purchase, facts.tier.cashback_percent, eligible_minor, memo)
@@ -229,12 +229,8 @@ async def _cashback(program: Program, purchase: Purchase, percent: Decimal, elig
         CASHBACK, pending_until=available_at if available_at > clock.now() else None,
     )
     purchase.cashback_minor, purchase.cashback_transfer_id = amount, earn.id
-    await outbox.emit("credit.earned", purchase.member_id, {
+    await outbox.emit(events.CREDIT_EARNED, purchase.member_id, {
         "credit_minor": amount, "currency": purchase.currency, "order": purchase.order_id,
-        "pending": earn.status == "pending",
+        "pending": earn.status == TransferStatus.PENDING,
         "available_at": earn.available_at.isoformat() if earn.available_at else None,
     })
-
-
-async def find_purchase(order_id: str) -> Purchase | None:
-    return await Purchase.get_or_none(order_id=order_id)

@@ -79,8 +79,7 @@ async def give(program: Program, reward_code: str, member_id: int, reason: str, 
 
 
 async def _locked(code: str) -> IssuedReward | None:
-    row = await sql.fetch_one(f"SELECT * FROM issued_rewards WHERE code = ?{sql.for_update()}", code)
-    return None if row is None else IssuedReward._init_from_db(**row)
+    return await IssuedReward.filter(code=code).select_for_update().first()
 
 
 def _parse(text: str) -> str:

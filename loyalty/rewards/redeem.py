@@ -66,10 +66,6 @@ async def redeem_reward(program: Program, member_id: int, reward_code: str, idem
         return existing
     reward = find_reward(program, reward_code)
     now = clock.now()
-    if not await tier_allows(program, reward, member_id, now):
-        tier = program.tier_level(reward.minimum_tier)
-        raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="rewardId",
-                           code=ErrorCode.TIER_REQUIRED)
     try:
         async with changes.member_change():
             account = await lock_member_account(member_id, Asset.POINTS)
@@ -85,6 +81,10 @@ async def redeem_reward(program: Program, member_id: int, reward_code: str, idem
 
 async def _redeem(program: Program, reward: Reward, account, key: str, request_hash: str, now: datetime) -> IssuedReward:
     member_id = account.member_id
+    if not await tier_allows(program, reward, member_id, now):
+        tier = program.tier_level(reward.minimum_tier)
+        raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="rewardId",
+                           code=ErrorCode.TIER_REQUIRED)
     if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
         raise LoyaltyError(f"You can redeem this reward {reward.limit.render()}.", field="rewardId",
                            code=ErrorCode.LIMIT_REACHED)

@@ -5,7 +5,8 @@
 - POINTS_EARNED: points earned in the period (purchases, actions, bonuses, birthday and
   yearly rewards, referrals: the EARNING codes; pending ones too), less what refunds took
   back of them.
-- VISITS: purchases in the period; one refunded in full does not count.
+- VISITS: the member's purchases in the period (each purchase counts as one visit); one
+  refunded in full does not count.
 
 Amounts are ints in the metric's unit (minor units for SPEND); `as_decimal` shows them.
 """
@@ -19,8 +20,8 @@ from loyalty.ledger.models import Asset, TransferStatus
 from loyalty.program.spec import Program, TierLevel, TierMetric
 from loyalty.tiers.periods import Period
 
-_EARNING_SQL = ", ".join(f"'{code.value}'" for code in sorted(EARNING))
-_REVERSING_SQL = f"'{TransferCode.CLAWBACK.value}', '{TransferCode.SHORTFALL.value}'"
+_EARNING = tuple(code.value for code in sorted(EARNING))
+_REVERSING = (TransferCode.CLAWBACK.value, TransferCode.SHORTFALL.value)
 
 
 def threshold_units(program: Program, level: TierLevel) -> int:
@@ -49,26 +50,46 @@ def supported_rank(program: Program, units: int) -> int:
 async def qualifying_units(program: Program, member_id: int, period: Period) -> int:
     metric = program.tiers.metric
     if metric is TierMetric.SPEND:
-        row = await sql.fetch_one(
-            "SELECT COALESCE(SUM(amount_minor - refunded_minor), 0) AS total FROM purchases "
-            "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ?",
-            member_id, period.start, period.end,
-        )
-    elif metric is TierMetric.VISITS:
-        row = await sql.fetch_one(
-            "SELECT COUNT(*) AS total FROM purchases "
-            "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ? AND refunded_minor < amount_minor",
-            member_id, period.start, period.end,
-        )
-    else:
-        row = await sql.fetch_one(
-            "SELECT COALESCE(SUM(CASE WHEN t.code IN (" + _EARNING_SQL + ") THEN t.amount ELSE -t.amount END), 0)"
-            " AS total FROM ledger_transfers t LEFT JOIN ledger_transfers e ON e.id = t.reverses_id"
-            " WHERE t.member_id = ? AND t.asset = ? AND t.status <> ? AND ("
-            "  (t.code IN (" + _EARNING_SQL + ") AND t.occurred_at >= ? AND t.occurred_at < ?)"
-            "  OR (t.code IN (" + _REVERSING_SQL + ") AND e.code IN (" + _EARNING_SQL + ")"
-            "      AND e.occurred_at >= ? AND e.occurred_at < ?))",
-            member_id, Asset.POINTS.value, TransferStatus.VOIDED.value,
-            period.start, period.end, period.start, period.end,
-        )
+        return await spend_minor(member_id, period)
+    if metric is TierMetric.VISITS:
+        return await purchase_count(member_id, period)
+    return await points_earned(member_id, period)
+
+
+async def spend_minor(member_id: int, period: Period) -> int:
+    """The money of the member's purchases in the period, less what was refunded of them."""
+    row = await sql.fetch_one(
+        "SELECT COALESCE(SUM(amount_minor - refunded_minor), 0) AS total FROM purchases "
+        "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ?",
+        member_id, period.start, period.end,
+    )
+    return int(row["total"])
+
+
+async def purchase_count(member_id: int, period: Period) -> int:
+    """The member's purchases in the period, less those refunded in full: what the VISITS
+    metric counts (each purchase is one visit)."""
+    row = await sql.fetch_one(
+        "SELECT COUNT(*) AS total FROM purchases "
+        "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ? AND refunded_minor < amount_minor",
+        member_id, period.start, period.end,
+    )
+    return int(row["total"])
+
+
+async def points_earned(member_id: int, period: Period) -> int:
+    """Points earned in the period (the EARNING codes, pending ones too), less what the
+    reversals of those awards took back."""
+    earning = sql.marks(_EARNING)
+    reversing = sql.marks(_REVERSING)
+    row = await sql.fetch_one(
+        f"SELECT COALESCE(SUM(CASE WHEN t.code IN ({earning}) THEN t.amount ELSE -t.amount END), 0)"
+        " AS total FROM ledger_transfers t LEFT JOIN ledger_transfers e ON e.id = t.reverses_id"
+        " WHERE t.member_id = ? AND t.asset = ? AND t.status <> ? AND ("
+        f"  (t.code IN ({earning}) AND t.occurred_at >= ? AND t.occurred_at < ?)"
+        f"  OR (t.code IN ({reversing}) AND e.code IN ({earning})"
+        "      AND e.occurred_at >= ? AND e.occurred_at < ?))",
+        *_EARNING, member_id, Asset.POINTS.value, TransferStatus.VOIDED.value,
+        *_EARNING, period.start, period.end, *_REVERSING, *_EARNING, period.start, period.end,
+    )
     return int(row["total"])

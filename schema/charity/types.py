@@ -23,7 +23,7 @@ class Charity(Node):
 
     @strawberry.field(description="All members' donations to it so far.")
     async def total_donated(self, info: Info) -> Money:
-        settings = context_of(info).runtime.program.program.program
+        settings = context_of(info).runtime.program.settings
         return from_minor(await total_donated_minor(self.code), settings.currency, settings.minor_units)
 
     @classmethod

@@ -6,6 +6,7 @@ from enum import Enum
 import strawberry
 
 from loyalty.ledger.descriptions import describe
+from loyalty.ledger.models import TransferStatus
 from loyalty.program.spec import Program
 from loyalty.wallet import ActivityItem
 from loyalty.wallet import Wallet as WalletView
@@ -99,7 +100,7 @@ class ActivityEntry(Node):
             kind=ActivityKind(item.kind), status=EntryStatus(row.status.upper()), points=item.points,
             credit=None if item.credit_minor is None else from_minor(item.credit_minor, settings.currency,
                                                                      settings.minor_units),
-            available_at=row.available_at if row.status == "pending" else None,
+            available_at=row.available_at if row.status == TransferStatus.PENDING else None,
             description=describe(row.code, row.memo, row.amount, locale, minor_units=settings.minor_units),
             reference=row.reference,
         )

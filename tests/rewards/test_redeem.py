@@ -2,12 +2,13 @@
 person can type, STORE_CREDIT as credit, replays by key, and every refusal changing nothing."""
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from loyalty import clock
+from loyalty import clock, sql
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger.models import LotAllocation, Lot, Transfer
 from loyalty.ledger.verify import verify_ledger
@@ -15,9 +16,11 @@ from loyalty.outbox import OutboxEvent
 from loyalty.rewards.codes import ALPHABET
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.rewards.redeem import redeem_reward
+from loyalty.tiers import state as tier_state
 from loyalty.wallet import get_wallet
 from tests.rewards import T0, at_t0, grant, new_member, points, program, state  # noqa: F401 - fixtures
-from tests.support.tiers import hold_tier
+from tests.conftest import requires_postgres
+from tests.support.tiers import hold_tier, set_tier
 
 CODE = re.compile(f"^[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
 
@@ -173,3 +176,37 @@ async def test_an_empty_idempotency_key_is_required(program):
     ann = await new_member()
     await grant(ann, 1000)
     await refused(program, ann, "five-off", "  ", ErrorCode.REQUIRED)
+
+
+@requires_postgres
+async def test_the_tier_is_checked_under_the_members_lock(program, monkeypatch):
+    """An operator lowers Ann's tier while her redemption of a gold reward waits for her lock:
+    the redemption reads the tier after the lock, so it is refused and changes nothing."""
+    ann = await new_member()
+    await grant(ann, 40000)
+    await set_tier(program, ann, "gold", until=date(2027, 3, 1))
+    holding, release = asyncio.Event(), asyncio.Event()
+    original = tier_state.state_for_update
+
+    async def state_for_update_then_wait(*args):
+        holding.set()  # set_tier holds Ann's lock here
+        await release.wait()
+        return await original(*args)
+
+    monkeypatch.setattr(tier_state, "state_for_update", state_for_update_then_wait)
+    lowering = asyncio.create_task(set_tier(program, ann, "silver", until=date(2027, 3, 1)))
+    await asyncio.wait_for(holding.wait(), 5)
+    redeeming = asyncio.create_task(redeem_reward(program, ann, "chefs-table", "k-1"))
+    for _ in range(500):  # until the redemption waits for the lock
+        if (await sql.fetch_one("SELECT COUNT(*) AS n FROM pg_locks WHERE NOT granted"))["n"]:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the redemption never waited for the member's lock")
+    release.set()
+    await lowering
+
+    with pytest.raises(LoyaltyError) as caught:
+        await redeeming
+    assert caught.value.code is ErrorCode.TIER_REQUIRED
+    assert (await points(ann), await IssuedReward.filter(member_id=ann).count()) == (40000, 0)
