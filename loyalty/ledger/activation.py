@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from loyalty import changes, outbox, sql
+from loyalty import changes, events, outbox, sql
 from loyalty.charity.automatic import donate_posted
 from loyalty.ledger import book
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
 
-_EARNING_SQL = ", ".join(f"'{code.value}'" for code in EARNING)
+_EARNING = tuple(code.value for code in sorted(EARNING))
 
 
 async def _lock_due_accounts(now: datetime) -> None:
@@ -20,10 +20,10 @@ async def _lock_due_accounts(now: datetime) -> None:
         # the job out of deadlocks with them.
         await sql.fetch(
             "SELECT id FROM ledger_accounts WHERE id IN ("
-            " SELECT credit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
-            " UNION SELECT debit_account_id FROM ledger_transfers WHERE status = 'pending' AND available_at <= ?"
-            ") ORDER BY (kind = 'program'), id FOR UPDATE",
-            now, now,
+            " SELECT credit_account_id FROM ledger_transfers WHERE status = ? AND available_at <= ?"
+            " UNION SELECT debit_account_id FROM ledger_transfers WHERE status = ? AND available_at <= ?"
+            ") ORDER BY (kind = ?), id FOR UPDATE",
+            TransferStatus.PENDING.value, now, TransferStatus.PENDING.value, now, AccountKind.PROGRAM.value,
         )
 
 
@@ -45,19 +45,19 @@ async def activate_pending(now: datetime) -> int:
             "UPDATE ledger_accounts SET posted = posted + s.amount, pending_in = pending_in - s.amount, "
             "lifetime_earned = lifetime_earned + s.earned FROM ("
             f" SELECT credit_account_id AS account_id, SUM(amount) AS amount,"
-            f" SUM(CASE WHEN code IN ({_EARNING_SQL}) THEN amount ELSE 0 END) AS earned"
+            f" SUM(CASE WHEN code IN ({sql.marks(_EARNING)}) THEN amount ELSE 0 END) AS earned"
             " FROM ledger_transfers WHERE batch_id = ? GROUP BY credit_account_id"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            batch,
+            *_EARNING, batch,
         )
         await sql.execute(
             "UPDATE ledger_accounts SET posted = posted - s.amount, pending_out = pending_out - s.amount, "
             "lifetime_earned = lifetime_earned - s.unearned FROM ("
             " SELECT debit_account_id AS account_id, SUM(amount) AS amount,"
-            f" SUM(CASE WHEN code = '{TransferCode.CLAWBACK.value}' THEN amount ELSE 0 END) AS unearned"
+            " SUM(CASE WHEN code = ? THEN amount ELSE 0 END) AS unearned"
             " FROM ledger_transfers WHERE batch_id = ? GROUP BY debit_account_id"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            batch,
+            TransferCode.CLAWBACK.value, batch,
         )
         await sql.execute(
             "INSERT INTO ledger_lots (account_id, transfer_id, amount, remaining, earned_at, expires_at) "
@@ -102,10 +102,10 @@ async def activate_pending(now: datetime) -> int:
 async def _emit_activated(batch: str, now: datetime) -> None:
     await outbox.emit_per_row(
         # The batch id is a hex string of our own making: safe to write into the statement.
-        "points.activated", now, "t.member_id", {"points": "SUM(t.amount)", "batch": f"CAST('{batch}' AS TEXT)"},
+        events.POINTS_ACTIVATED, now, "t.member_id", {"points": "SUM(t.amount)", "batch": f"CAST('{batch}' AS TEXT)"},
         "FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
-        f"WHERE t.batch_id = ? AND a.kind = ? AND t.code IN ({_EARNING_SQL}) GROUP BY t.member_id",
-        batch, AccountKind.MEMBER.value,
+        f"WHERE t.batch_id = ? AND a.kind = ? AND t.code IN ({sql.marks(_EARNING)}) GROUP BY t.member_id",
+        batch, AccountKind.MEMBER.value, *_EARNING,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from loyalty import sql
+from loyalty.ledger.codes import TransferCode
 from loyalty.ledger.models import Lot, LotAllocation, Transfer
 
 _SCHEDULE_ADD = (
@@ -93,10 +94,10 @@ async def give_back(spend_id: int, restore_id: int, amount: int) -> None:
         "SELECT a.lot_id, SUM(a.amount) AS still_out, MAX(l.expires_at) AS expires_at, MAX(l.account_id) AS account_id "
         "FROM ledger_lot_allocations a JOIN ledger_lots l ON l.id = a.lot_id "
         "WHERE a.transfer_id = ? OR a.transfer_id IN "
-        "(SELECT id FROM ledger_transfers WHERE reverses_id = ? AND code = 'RESTORE') "
+        "(SELECT id FROM ledger_transfers WHERE reverses_id = ? AND code = ?) "
         "GROUP BY a.lot_id HAVING SUM(a.amount) > 0 "
         "ORDER BY (MAX(l.expires_at) IS NULL) DESC, MAX(l.expires_at) DESC, a.lot_id DESC",
-        spend_id, spend_id,
+        spend_id, spend_id, TransferCode.RESTORE.value,
     )
     left = amount
     for row in rows:
