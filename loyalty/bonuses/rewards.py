@@ -96,7 +96,7 @@ async def _give(program: Program, member_id: int, level: TierLevel, grant: Grant
             if grant.kind == BIRTHDAY:
                 await outbox.emit(events.BIRTHDAY_REWARDED, member_id, payload)
             else:
-                await outbox.emit("tier.yearly_reward", member_id, {
+                await outbox.emit(events.YEARLY_REWARD_GIVEN, member_id, {
                     "tier": level.code, "tier_name": level.name, **payload,
                 })
             if grant.points:
