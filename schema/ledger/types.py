@@ -100,7 +100,7 @@ class ActivityEntry(Node):
             credit=None if item.credit_minor is None else from_minor(item.credit_minor, settings.currency,
                                                                      settings.minor_units),
             available_at=row.available_at if row.status == "pending" else None,
-            description=describe(row.code, row.memo, row.amount, locale, minor_units=settings.minor_units),
+            description=describe(row.code, row.memo, row.amount, locale),
             reference=row.reference,
         )
 
