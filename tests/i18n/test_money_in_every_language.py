@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from loyalty import events, i18n
+from loyalty import events
 from loyalty.notifications import render
 from tests.support.gql import gql
 from tests.support.program import demo_without_new_member_bonus, use_program, with_keys
