@@ -30,7 +30,10 @@ class ErrorCode(str, Enum):
 
 
 class LoyaltyError(Exception):
-    """An expected failure of a domain operation. Nothing it touched was changed."""
+    """An expected failure of a domain operation. Nothing it touched was changed.
+
+    `field` names the domain parameter at fault in the domain's own words (`reward_id`,
+    `currency`, `items[2].sku`); the API turns it into the path of its input field."""
 
     code: ErrorCode = ErrorCode.INVALID
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from loyalty import cache, sql
+from loyalty import cache, paging, sql
 from loyalty.ledger import expiry
 from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
 from loyalty.program.spec import ExpiryPolicy, Program
 
 MAX_EXPIRIES = 24
-MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -152,16 +151,11 @@ async def _member_account_ids(member_id: int) -> set[int]:
     )
 
 
-async def activity_page(member_id: int, first: int, before_id: int | None) -> tuple[list[ActivityItem], bool]:
-    """The member's history, newest first, `first` at a time after the cursor `before_id`.
-    Keyset paging by id: a cursor stays valid however many entries arrive after it."""
-    first = max(1, min(first, MAX_PAGE))
-    query = Transfer.filter(member_id=member_id)
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    account_ids = await _member_account_ids(member_id) if rows else set()
-    return [_as_item(row, account_ids) for row in rows[:first]], len(rows) > first
+async def activity_page(member_id: int, first: int | None, after: paging.Key | None) -> paging.Page[ActivityItem]:
+    """The member's history, newest first, `first` at a time after the entry whose key is `after`."""
+    page = await paging.newest_first(Transfer.filter(member_id=member_id), first, after)
+    account_ids = await _member_account_ids(member_id) if page.items else set()
+    return replace(page, items=[_as_item(row, account_ids) for row in page.items])
 
 
 async def activity_item(transfer_id: int) -> ActivityItem | None:

@@ -25,6 +25,7 @@ from schema.charity.types import Charity, Donation
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
+from schema.errors import DomainErrors
 from schema.extensions import MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
@@ -70,6 +71,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=1024),
         MaskUnexpectedErrors,
+        DomainErrors,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

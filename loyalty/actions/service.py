@@ -54,7 +54,7 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
     if (replayed := await _replay(action, reference, member_id)) is not None:
         return replayed
     if not await Member.exists(id=member_id):
-        raise NotFound("No member with that id or number.", field="memberId")
+        raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():
             return ActionResult(await award_action(program, member_id, action, reference, clock.now()))

@@ -32,7 +32,7 @@ class InvalidRefreshToken(LoyaltyError):
     code = ErrorCode.INVALID_REFRESH_TOKEN
 
     def __init__(self) -> None:
-        super().__init__("The refresh token is not valid: sign in again.", field="refreshToken")
+        super().__init__("The refresh token is not valid: sign in again.", field="refresh_token")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ async def choose_bonus_day(program: Program, member_id: int, day: date) -> Bonus
     now = clock.now()
     zone = program.program.zone
     if not await Member.exists(id=member_id):
-        raise NotFound("No member with that id.", field="memberId")
+        raise NotFound("No member with that id.", field="member_id")
     if day < now.astimezone(zone).date():
         raise LoyaltyError("The bonus day cannot be in the past.", field="day")
     level = await current.level_for(program, member_id, now)

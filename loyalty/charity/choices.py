@@ -20,11 +20,11 @@ async def choose_charity(
     """Sets the member's charity (None clears it, and the automatic share with it). The
     share is 0 to 100; left out, it stays as it was."""
     if charity_code is not None and find_charity(program, charity_code) is None:
-        raise NotFound("No charity with that id.", field="charityId")
+        raise NotFound("No charity with that id.", field="charity_id")
     if auto_donate_percent is not None and not 0 <= auto_donate_percent <= 100:
-        raise LoyaltyError("The share to donate is a whole percentage from 0 to 100.", field="autoDonatePercent")
+        raise LoyaltyError("The share to donate is a whole percentage from 0 to 100.", field="auto_donate_percent")
     if charity_code is None and auto_donate_percent:
-        raise LoyaltyError("Choose a charity to donate a share of your points to.", field="charityId")
+        raise LoyaltyError("Choose a charity to donate a share of your points to.", field="charity_id")
     now = clock.now()
     async with changes.member_change():
         await lock_member_account(member_id, Asset.POINTS)  # one change of the member at a time

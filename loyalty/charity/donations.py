@@ -61,7 +61,7 @@ async def _replay(key: str, request_hash: str) -> Donation | None:
 async def donate_points(
     program: Program, member_id: int, charity_code: str | None, points: int, idempotency_key: str,
 ) -> Donation:
-    key = f"donation:{member_id}:{check_key(idempotency_key, 'idempotencyKey')}"
+    key = f"donation:{member_id}:{check_key(idempotency_key, 'idempotency_key')}"
     request_hash = fingerprint(member=member_id, charity=charity_code, points=points)
     if (existing := await _replay(key, request_hash)) is not None:
         return existing
@@ -71,10 +71,10 @@ async def donate_points(
         choice = await CharityChoice.get_or_none(member_id=member_id)
         charity_code = choice.charity_code if choice else None
         if charity_code is None:
-            raise LoyaltyError("Choose a charity first, or name one.", field="charityId")
+            raise LoyaltyError("Choose a charity first, or name one.", field="charity_id")
     charity = find_charity(program, charity_code)
     if charity is None:
-        raise NotFound("No charity with that id.", field="charityId")
+        raise NotFound("No charity with that id.", field="charity_id")
     now = clock.now()
     try:
         async with changes.member_change():

@@ -1,9 +1,8 @@
 """Donation totals and a member's donations, read from the donations themselves."""
 from __future__ import annotations
 
-from loyalty import sql
+from loyalty import paging, sql
 from loyalty.charity.models import Donation
-from loyalty.rewards.listing import newest_first
 
 
 async def total_donated_minor(charity_code: str) -> int:
@@ -13,5 +12,5 @@ async def total_donated_minor(charity_code: str) -> int:
     return int(row["total"])
 
 
-async def donations_page(member_id: int, first: int, before_id: int | None) -> tuple[list[Donation], bool]:
-    return await newest_first(Donation.filter(member_id=member_id), first, before_id)
+async def donations_page(member_id: int, first: int | None, after: paging.Key | None) -> paging.Page[Donation]:
+    return await paging.newest_first(Donation.filter(member_id=member_id), first, after)

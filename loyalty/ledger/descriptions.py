@@ -27,18 +27,20 @@ Placeholders
     {earning} memo earning_minor as money: the part of an order paid in money, when points
              or store credit paid the rest (only that part earns).
 
-Money (one rule for all four languages): the ISO currency code, a space, then the amount with
-`minor_units` decimals, the language's decimal separator and no digit grouping:
-en "EUR 1234.50"; nl, de, ro "EUR 1234,50".
-
-Locales: the language subtag of a BCP 47 tag, case-insensitively ("NL-nl" is Dutch); any
-other language, or none, is English.
+Money, numbers and the language: as everywhere a member reads them, by `loyalty.i18n` (the
+currency's minor units as decimals, the locale's CLDR grouping and currency placement:
+en "EUR 1,234.50", nl "EUR 1.234,50", de and ro "1.234,50 EUR", en "JPY 1,234"). The language
+is the language subtag of a BCP 47 tag, case-insensitively ("NL-nl" is Dutch); any other
+language, or none, is English.
 """
 from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from loyalty import i18n
+from loyalty.i18n import language
 
 Templates = str | tuple[str, ...]
 
@@ -256,22 +258,11 @@ TEXTS: dict[str, dict[str, Templates]] = {
     },
 }
 
-DEFAULT_LANGUAGE = "en"
-DECIMAL_SEPARATOR = {"en": ".", "nl": ",", "de": ",", "ro": ","}
-MONEY = "{currency} {number}"  # the same order in every language
-
-
-def language(locale: object) -> str:
-    """The supported language of a BCP 47 tag ("nl-NL", "NL-nl", "de"); English otherwise."""
-    tag = locale.replace("_", "-").split("-")[0].strip().lower() if isinstance(locale, str) else ""
-    return tag if tag in TEXTS else DEFAULT_LANGUAGE
-
-
-def describe(code: str, memo: dict | str, amount: int, locale: str, *, minor_units: int = 2) -> str:
+def describe(code: str, memo: dict | str, amount: int, locale: str | None) -> str:
     """The member-facing description of one wallet history entry, in the member's language."""
     lang = language(locale)
     try:
-        values = _values(_memo(memo), amount, lang, minor_units)
+        values = _values(_memo(memo), amount, lang, locale)
         text = _first(lang, _keys(str(code), values, amount), values)
     except Exception:  # a description must never break a wallet history
         text = None
@@ -300,7 +291,7 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
     return keys
 
 
-def _values(memo: dict[str, Any], amount: int, lang: str, minor_units: int) -> dict[str, str]:
+def _values(memo: dict[str, Any], amount: int, lang: str, locale: str | None) -> dict[str, str]:
     values = {
         str(k): str(v).strip() for k, v in memo.items()
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip()
@@ -309,24 +300,23 @@ def _values(memo: dict[str, Any], amount: int, lang: str, minor_units: int) -> d
     currency = values.get("currency")
     for key, name in (("amount_minor", "money"), ("earning_minor", "earning")):
         minor = _number(memo.get(key))
-        if minor is not None and currency:
-            number = f"{minor.scaleb(-max(0, minor_units)):.{max(0, minor_units)}f}"
-            values[name] = MONEY.format(currency=currency, number=number.replace(".", DECIMAL_SEPARATOR[lang]))
-    values["why"] = _why(memo.get("reasons"), lang, currency or "", values.get("tier_name", ""))
+        if minor is not None and currency and minor == minor.to_integral_value():
+            values[name] = i18n.money_minor(int(minor), currency, locale)
+    values["why"] = _why(memo.get("reasons"), lang, locale, currency or "", values.get("tier_name", ""))
     return values
 
 
-def _why(reasons: object, lang: str, currency: str, tier_name: str = "") -> str:
+def _why(reasons: object, lang: str, locale: str | None, currency: str, tier_name: str = "") -> str:
     """": 1 point per EUR, 2x Gold tier" when steps beyond the base one added points, else ""."""
     if not isinstance(reasons, list):
         return ""
     steps = [r for r in reasons if isinstance(r, (list, tuple)) and r and isinstance(r[0], str)]
     if all(r[0] == "base" for r in steps):
         return ""
-    parts = [_step(lang, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps]
+    parts = [_step(lang, locale, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps]
     if (combined := _combined(steps)) is not None:  # right after the last multiplier
         last = max(i for i, r in enumerate(steps) if r[0] in MULTIPLIER_STEPS)
-        parts.insert(last + 1, _step(lang, "combined", combined, currency))
+        parts.insert(last + 1, _step(lang, locale, "combined", combined, currency))
     return ": " + ", ".join(parts)
 
 
@@ -347,8 +337,8 @@ def _combined(steps: list) -> str | None:
     return format((total / base).quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _step(lang: str, step: str, detail: str, currency: str, tier_name: str = "") -> str:
-    count = detail.replace(".", DECIMAL_SEPARATOR[lang]) if (number := _number(detail)) is not None else ""
+def _step(lang: str, locale: str | None, step: str, detail: str, currency: str, tier_name: str = "") -> str:
+    count = i18n.number(number, locale) if (number := _number(detail)) is not None else ""
     values = {
         k: v for k, v in {"detail": detail, "count": count, "currency": currency, "tier_name": tier_name}.items() if v
     }

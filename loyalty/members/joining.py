@@ -27,7 +27,7 @@ async def join(
     if referral_code is not None and referral_code.strip():
         referrer = await referrals.check_code(referral_code, data.email, device_id)
     if charity_code is not None and donations.find_charity(program, charity_code) is None:
-        raise NotFound("No charity with that id.", field="charityId")
+        raise NotFound("No charity with that id.", field="charity_id")
     if await members.find_by_email(data.email) is not None:
         raise members.EmailTaken()
     password_hash = await passwords.hash(data.password)

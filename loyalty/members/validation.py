@@ -53,11 +53,11 @@ def _unprintable(ch: str) -> bool:
 def display_name(value: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
-        raise LoyaltyError("Enter a display name.", field="displayName", code=ErrorCode.REQUIRED)
+        raise LoyaltyError("Enter a display name.", field="display_name", code=ErrorCode.REQUIRED)
     if len(cleaned) > MAX_DISPLAY_NAME_LENGTH or any(_unprintable(ch) for ch in value if ch not in "\t\n"):
         raise LoyaltyError(
             f"The display name must be at most {MAX_DISPLAY_NAME_LENGTH} printable characters.",
-            field="displayName",
+            field="display_name",
         )
     return cleaned
 

@@ -1,13 +1,16 @@
-"""Notifications rendered from an event's payload in the member's language."""
+"""Notifications rendered from an event's payload in the member's language (numbers, money and
+dates written by `loyalty.i18n`)."""
 from __future__ import annotations
 
 import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from loyalty import events
+from loyalty import events, i18n
+from loyalty.i18n import language
 from loyalty.notifications import texts
 
 
@@ -29,51 +32,28 @@ class Push:
     data: dict[str, str] = field(default_factory=dict)
 
 
-def language(locale: str | None) -> str:
-    """`nl-NL` -> `nl`; a language without texts falls back to English."""
-    primary = (locale or "").replace("_", "-").split("-")[0].lower()
-    return primary if primary in texts.LANGUAGES else texts.FALLBACK
+def _number(value: Any, locale: str | None) -> str:
+    """A count, or a decimal string, written the language's way; anything else as given."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return i18n.number(number, locale) if number.is_finite() else str(value)
 
 
-# Decimal and thousands separators, and whether the currency code comes first.
-_NUMBERS = {"en": (".", ",", True), "nl": (",", ".", True), "de": (",", ".", False), "ro": (",", ".", False)}
-_DATES = {"en": "{d:%d} {month} {d:%Y}", "nl": "{d.day}-{d.month}-{d:%Y}", "de": "{d.day}.{d.month}.{d:%Y}",
-          "ro": "{d:%d}.{d:%m}.{d:%Y}"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
-def _number(value: Any, lang: str) -> str:
-    """Whole numbers with the language's thousands separator; others (a decimal string) as given,
-    with its decimal separator."""
-    point, thousands, _ = _NUMBERS[lang]
-    text = str(value)
-    whole, dot, fraction = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    if not digits.isdigit() or (dot and not fraction.isdigit()):
-        return text
-    grouped = f"{int(digits):,}".replace(",", thousands)
-    return f"{sign}{grouped}{point + fraction if dot else ''}"
-
-
-def _money(minor: Any, currency: Any, lang: str) -> str:
-    minor = int(minor)
-    whole, cents = divmod(abs(minor), 100)
-    amount = ("-" if minor < 0 else "") + _number(whole, lang) + _NUMBERS[lang][0] + f"{cents:02d}"
+def _money(minor: Any, currency: Any, locale: str | None) -> str:
     if not currency:
-        return amount
-    return f"{currency} {amount}" if _NUMBERS[lang][2] else f"{amount} {currency}"
+        return i18n.number(Decimal(int(minor)).scaleb(-2), locale)
+    return i18n.money_minor(int(minor), str(currency), locale)
 
 
-def _date(value: Any, lang: str) -> str:
-    """An ISO date or date-time as a date of the member's language (the day in UTC)."""
+def _date(value: Any, locale: str | None) -> str:
+    """An ISO date or date-time as a date of the member's language (the day it names)."""
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    day = moment.date()
-    return _DATES[lang].format(d=day, month=_MONTHS[day.month - 1])
+    return i18n.date(moment.date(), locale)
 
 
 def _agree(text: str, lang: str) -> str:
@@ -96,26 +76,34 @@ class _Values(dict):
         raise RenderError(f"the payload has no {key!r}")
 
 
-def values(payload: dict[str, Any], name: str, lang: str = texts.FALLBACK) -> _Values:
+def values(payload: dict[str, Any], name: str, locale: str | None = None) -> _Values:
     found = _Values({key: value for key, value in payload.items() if value is not None})
     found["name"] = name
     currency = payload.get("currency", "")
     for key in ("points", "owed"):
         if isinstance(payload.get(key), int) and not isinstance(payload.get(key), bool):
-            found[key] = _number(payload[key], lang)
+            found[key] = _number(payload[key], locale)
     if "credit_minor" in payload:
-        found["credit"] = _money(payload["credit_minor"], currency, lang)
+        found["credit"] = _money(payload["credit_minor"], currency, locale)
     if "value_minor" in payload:
-        found["value"] = _money(payload["value_minor"], currency, lang)
+        found["value"] = _money(payload["value_minor"], currency, locale)
     if payload.get("remaining_to_keep") is not None:
-        remaining = _number(payload["remaining_to_keep"], lang)
-        if payload.get("metric") == "SPEND" and currency:
-            remaining = f"{currency} {remaining}" if _NUMBERS[lang][2] else f"{remaining} {currency}"
-        found["remaining_to_keep"] = remaining
+        remaining = payload["remaining_to_keep"]
+        spend = payload.get("metric") == "SPEND" and currency
+        found["remaining_to_keep"] = _spend(remaining, str(currency), locale) if spend else _number(remaining, locale)
     for key in ("available_at", "expires_at", "period_end", "valid_until"):
         if payload.get(key) is not None:
-            found[key] = _date(payload[key], lang)
+            found[key] = _date(payload[key], locale)
     return found
+
+
+def _spend(amount: Any, currency: str, locale: str | None) -> str:
+    """Money left to spend, given in whole units as a decimal string ("120.50")."""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    return i18n.money(value, currency, locale) if value.is_finite() else str(amount)
 
 
 def _amount(payload: dict[str, Any], key: str) -> int:
@@ -152,7 +140,7 @@ def words(topic: str, payload: dict[str, Any], locale: str | None, name: str) ->
         raise RenderError(f"no texts for the topic {topic!r}")
     lang = language(locale)
     title, body = by_language.get(lang) or by_language[texts.FALLBACK]
-    found = values(payload, name, lang)
+    found = values(payload, name, locale)
     return lang, _agree(title.format_map(found), lang), _agree(body.format_map(found), lang)
 
 

@@ -12,9 +12,8 @@ kept by).
 from __future__ import annotations
 
 from loyalty import events
-
-LANGUAGES = ("en", "nl", "de", "ro")
-FALLBACK = "en"
+from loyalty.i18n import FALLBACK as FALLBACK
+from loyalty.i18n import LANGUAGES as LANGUAGES
 
 # Topics that advertise rather than report: sent only with marketing consent and the
 # member's marketing setting on.

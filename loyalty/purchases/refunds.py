@@ -49,7 +49,7 @@ def share(total: int, part_minor: int, whole_minor: int) -> int:
 
 async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     request = replace(
-        request, order_id=check_key(request.order_id, "orderId"), refund_id=check_key(request.refund_id, "refundId")
+        request, order_id=check_key(request.order_id, "order_id"), refund_id=check_key(request.refund_id, "refund_id")
     )
     amount_minor = to_minor(request.amount, program.program.minor_units)
     items = validate_items(program, request.items)
@@ -58,7 +58,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
         return replayed
     purchase = await Purchase.get_or_none(order_id=request.order_id)
     if purchase is None:
-        raise NotFound("No purchase with that order id.", field="orderId")
+        raise NotFound("No purchase with that order id.", field="order_id")
     try:
         async with changes.member_change():
             refunded = await _refund(request, amount_minor, items, request_hash, purchase.member_id)

@@ -56,27 +56,27 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, dat
     if request.currency != settings.currency:
         raise LoyaltyError(
             f"The program runs in {settings.currency}, not {request.currency}.",
-            field="currencyCode", code=ErrorCode.CURRENCY_MISMATCH,
+            field="currency", code=ErrorCode.CURRENCY_MISMATCH,
         )
     amount_minor = to_minor(request.amount, settings.minor_units)
     if request.brand is not None and request.brand not in {b.code for b in program.brands}:
         raise LoyaltyError(f"The program has no brand {request.brand!r}.", field="brand")
     if request.points_to_spend is not None and request.points_to_spend < 0:
-        raise LoyaltyError("Points to spend cannot be negative.", field="pointsToSpend")
+        raise LoyaltyError("Points to spend cannot be negative.", field="points_to_spend")
     if program.program.points_value_minor(request.points_to_spend or 0) > amount_minor:
-        raise LoyaltyError("The points are worth more than the order.", field="pointsToSpend")
+        raise LoyaltyError("The points are worth more than the order.", field="points_to_spend")
     credit_minor = 0
     if request.credit_to_spend is not None and request.credit_to_spend != 0:
-        credit_minor = to_minor(request.credit_to_spend, settings.minor_units, field="creditToSpend")
+        credit_minor = to_minor(request.credit_to_spend, settings.minor_units, field="credit_to_spend")
     if program.program.points_value_minor(request.points_to_spend or 0) + credit_minor > amount_minor:
-        raise LoyaltyError("The points and credit are worth more than the order.", field="creditToSpend")
+        raise LoyaltyError("The points and credit are worth more than the order.", field="credit_to_spend")
     now = clock.now()
     occurred_at = request.occurred_at or now
     if occurred_at.tzinfo is None:
-        raise LoyaltyError("Give occurredAt with a time zone offset.", field="occurredAt")
+        raise LoyaltyError("Give the time of the purchase with a time zone offset.", field="occurred_at")
     occurred_at = occurred_at.astimezone(timezone.utc)
     if occurred_at > now + FUTURE_LEEWAY:
-        raise LoyaltyError("A purchase cannot happen in the future.", field="occurredAt")
+        raise LoyaltyError("A purchase cannot happen in the future.", field="occurred_at")
     return amount_minor, credit_minor, occurred_at, validate_items(program, request.items)
 
 
@@ -85,10 +85,12 @@ def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict]:
     if len(items) > MAX_ITEMS:
         raise LoyaltyError(f"An order has at most {MAX_ITEMS} items.", field="items")
     lines = []
-    for item in items:
-        if not item.sku.strip() or len(item.sku) > 100 or item.quantity <= 0:
-            raise LoyaltyError("Each item needs a sku and a positive quantity.", field="items")
-        minor = to_minor(item.amount, program.program.minor_units, field="items", allow_zero=True)
+    for i, item in enumerate(items):
+        if not item.sku.strip() or len(item.sku) > 100:
+            raise LoyaltyError("Each item needs a sku and a positive quantity.", field=f"items[{i}].sku")
+        if item.quantity <= 0:
+            raise LoyaltyError("Each item needs a sku and a positive quantity.", field=f"items[{i}].quantity")
+        minor = to_minor(item.amount, program.program.minor_units, field=f"items[{i}].amount", allow_zero=True)
         lines.append({"sku": item.sku, "quantity": item.quantity, "amount_minor": minor, "category": item.category})
     return lines
 
@@ -122,13 +124,13 @@ async def _replay(order_id: str, request_hash: str) -> Purchase | None:
 
 
 async def record_purchase(program: Program, request: PurchaseRequest) -> Purchase:
-    request = replace(request, order_id=check_key(request.order_id, "orderId"))
+    request = replace(request, order_id=check_key(request.order_id, "order_id"))
     request_hash = _request_hash(request)
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
     amount_minor, credit_minor, occurred_at, items = _validate(program, request)
     if not await Member.exists(id=request.member_id):
-        raise NotFound("No member with that id or number.", field="memberId")
+        raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():
             return await _record(program, request, amount_minor, credit_minor, occurred_at, items, request_hash)
@@ -158,7 +160,7 @@ async def _record(
             account, spent,
             book.Entry(TransferCode.PAY_WITH_POINTS, f"purchase:{request.order_id}:spend", request.member_id,
                        occurred_at, request.order_id, purchase.id, memo=memo),
-            REDEMPTION, field="pointsToSpend",
+            REDEMPTION, field="points_to_spend",
         )
         purchase.points_spent, purchase.spend_transfer_id = spent, spend.id
         # What points paid for does not earn points again.
@@ -171,7 +173,7 @@ async def _record(
             credit_account, credit_minor,
             book.Entry(TransferCode.PAY_WITH_CREDIT, f"purchase:{request.order_id}:credit", request.member_id,
                        occurred_at, request.order_id, purchase.id, memo=memo),
-            CREDIT_REDEMPTION, field="creditToSpend",
+            CREDIT_REDEMPTION, field="credit_to_spend",
         )
         purchase.credit_spent_minor, purchase.credit_spend_transfer_id = credit_minor, credit_spend.id
         # What store credit paid for earns neither points nor cashback.

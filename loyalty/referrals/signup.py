@@ -27,7 +27,7 @@ class SelfReferral(LoyaltyError):
     code = ErrorCode.SELF_REFERRAL
 
     def __init__(self) -> None:
-        super().__init__("You cannot use your own referral code.", field="referralCode")
+        super().__init__("You cannot use your own referral code.", field="referral_code")
 
 
 async def check_code(referral_code: str, email: str, device_id: str | None) -> ReferralCode:
@@ -35,7 +35,7 @@ async def check_code(referral_code: str, email: str, device_id: str | None) -> R
     mailbox, or the device the referrer signed up on)."""
     found = await find_code(referral_code)
     if found is None:
-        raise LoyaltyError("This referral code is not known.", field="referralCode",
+        raise LoyaltyError("This referral code is not known.", field="referral_code",
                            code=ErrorCode.INVALID_REFERRAL_CODE)
     referrer = await Member.get(id=found.member_id)
     if _mailbox(referrer.email) == _mailbox(email):

@@ -10,8 +10,13 @@ from loyalty.rewards import stock
 from loyalty.rewards.redeem import redeemed_in_period, tier_allows
 
 
+def place(reward: Reward) -> tuple[int, str]:
+    """Where a reward stands in the catalog: cheapest first, then by code."""
+    return reward.cost_points, reward.code
+
+
 def ordered(program: Program) -> list[Reward]:
-    return sorted(program.rewards, key=lambda r: (r.cost_points, r.code))
+    return sorted(program.rewards, key=place)
 
 
 async def can_redeem(program: Program, reward: Reward, member_id: int | None, now: datetime) -> bool:

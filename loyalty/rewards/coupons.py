@@ -93,7 +93,7 @@ async def use(text: str, order_id: str | None) -> IssuedReward:
     """Marks the coupon USED at checkout, with the order. Using it again for the same order
     returns it unchanged; any other use, or an expired or canceled coupon, is NOT_AVAILABLE."""
     code = _parse(text)
-    order_id = None if order_id is None else check_key(order_id, "orderId")
+    order_id = None if order_id is None else check_key(order_id, "order_id")
     now = clock.now()
     async with changes.member_change():
         row = await _locked(code)

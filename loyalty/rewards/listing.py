@@ -1,22 +1,16 @@
-"""Newest-first pages of a member's rows, by id: a cursor stays valid as rows arrive."""
+"""A member's issued rewards, newest first; the catalog in the order members see it."""
 from __future__ import annotations
 
-from typing import Any
-
-from tortoise.queryset import QuerySet
-
+from loyalty import paging
+from loyalty.program.spec import Program, Reward
+from loyalty.rewards.catalog import ordered, place
 from loyalty.rewards.models import IssuedReward
 
-MAX_PAGE = 100
+
+async def issued_page(member_id: int, first: int | None, after: paging.Key | None) -> paging.Page[IssuedReward]:
+    return await paging.newest_first(IssuedReward.filter(member_id=member_id), first, after)
 
 
-async def newest_first(query: QuerySet[Any], first: int, before_id: int | None) -> tuple[list[Any], bool]:
-    first = max(1, min(first, MAX_PAGE))
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    return rows[:first], len(rows) > first
-
-
-async def issued_page(member_id: int, first: int, before_id: int | None) -> tuple[list[IssuedReward], bool]:
-    return await newest_first(IssuedReward.filter(member_id=member_id), first, before_id)
+def catalog_page(program: Program, first: int | None, after: paging.Key | None) -> paging.Page[Reward]:
+    """The catalog cheapest first, then by code: a cursor keeps its place when rewards come or go."""
+    return paging.in_order(ordered(program), place, first, after)

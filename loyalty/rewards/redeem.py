@@ -30,7 +30,7 @@ def find_reward(program: Program, reward_code: str) -> Reward:
     try:
         return program.reward(reward_code)
     except KeyError:
-        raise NotFound("No reward with that id.", field="rewardId") from None
+        raise NotFound("No reward with that id.", field="reward_id") from None
 
 
 async def tier_allows(program: Program, reward: Reward, member_id: int, now: datetime) -> bool:
@@ -60,7 +60,7 @@ async def _replay(key: str, request_hash: str) -> IssuedReward | None:
 
 
 async def redeem_reward(program: Program, member_id: int, reward_code: str, idempotency_key: str) -> IssuedReward:
-    key = f"redeem:{member_id}:{check_key(idempotency_key, 'idempotencyKey')}"
+    key = f"redeem:{member_id}:{check_key(idempotency_key, 'idempotency_key')}"
     request_hash = fingerprint(member=member_id, reward=reward_code)
     if (existing := await _replay(key, request_hash)) is not None:
         return existing
@@ -83,10 +83,10 @@ async def _redeem(program: Program, reward: Reward, account, key: str, request_h
     member_id = account.member_id
     if not await tier_allows(program, reward, member_id, now):
         tier = program.tier_level(reward.minimum_tier)
-        raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="rewardId",
+        raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="reward_id",
                            code=ErrorCode.TIER_REQUIRED)
     if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
-        raise LoyaltyError(f"You can redeem this reward {reward.limit.render()}.", field="rewardId",
+        raise LoyaltyError(f"You can redeem this reward {reward.limit.render()}.", field="reward_id",
                            code=ErrorCode.LIMIT_REACHED)
     await stock.take_one(reward)
     memo = {"reward": reward.code, "reward_name": reward.name}
@@ -94,12 +94,12 @@ async def _redeem(program: Program, reward: Reward, account, key: str, request_h
         spend = await book.debit_member(
             account, reward.cost_points,
             book.Entry(TransferCode.REDEEM_REWARD, f"{key}:spend", member_id, now, memo=memo),
-            REDEMPTION, field="rewardId",
+            REDEMPTION, field="reward_id",
         )
     except book.InsufficientFunds:
         raise LoyaltyError(
             f"This reward costs {reward.cost_points} points; you have {account.posted} to spend.",
-            field="rewardId", code=ErrorCode.INSUFFICIENT_POINTS,
+            field="reward_id", code=ErrorCode.INSUFFICIENT_POINTS,
         ) from None
     credit_id, status = None, IssuedStatus.ACTIVE
     if reward.kind is RewardKind.STORE_CREDIT:

@@ -21,7 +21,7 @@ async def take_one(reward: Reward) -> None:
         reward.code, reward.stock,
     )
     if taken != 1:
-        raise LoyaltyError("This reward is out of stock.", field="rewardId", code=ErrorCode.OUT_OF_STOCK)
+        raise LoyaltyError("This reward is out of stock.", field="reward_id", code=ErrorCode.OUT_OF_STOCK)
 
 
 async def put_back(reward_code: str) -> None:

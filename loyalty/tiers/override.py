@@ -33,7 +33,7 @@ async def set_tier(program: Program, member_id: int, code: str, until: date, now
     if lapses <= now:
         raise LoyaltyError("The date a set tier lapses must be after today.", field="until")
     if not await Member.exists(id=member_id):
-        raise NotFound("No member with that id or number.", field="memberId")
+        raise NotFound("No member with that id or number.", field="member_id")
     async with changes.member_change():
         await lock_member_account(member_id, Asset.POINTS)
         joined_at = await periods.joined_at_of(program, member_id)

@@ -4,9 +4,8 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.actions.service import record_action
-from loyalty.errors import LoyaltyError
 from schema.context import context_of
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.members.lookup import member_id_from_input
 from schema.members.types import Member
 from schema.permissions import readable_member, require_scope
@@ -47,12 +46,9 @@ class ActionMutations:
     @strawberry.mutation
     async def record_action(self, info: Info, input: RecordActionInput) -> RecordActionPayload:
         context = context_of(info)
-        try:
-            require_scope(info, "purchases:write")
-            member_id = await member_id_from_input(input.member_id, input.member_number)
-            result = await record_action(context.runtime.program.program, member_id, input.action, input.reference)
-        except LoyaltyError as exc:
-            return RecordActionPayload(errors=user_errors(exc))
+        require_scope(info, "purchases:write")
+        member_id = await member_id_from_input(input.member_id, input.member_number)
+        result = await record_action(context.runtime.program.program, member_id, input.action, input.reference)
         return RecordActionPayload(
             points_awarded=result.points_awarded, limit_reached=result.limit_reached, member_id=member_id
         )

@@ -6,12 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.auth.sessions import IssuedSession
-from loyalty.errors import LoyaltyError
 from loyalty.members.models import Member as MemberRow
 from loyalty.members.service import NewMember
 from schema.charity.mutations import charity_code
 from schema.context import context_of
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.members.types import Member
 
 
@@ -82,24 +81,18 @@ class AuthMutations:
             email=input.email, password=input.password, display_name=input.display_name,
             birthday=input.birthday, locale=input.locale, marketing_consent=bool(input.marketing_consent),
         )
-        try:
-            member, session = await runtime.auth.sign_up(
-                data, runtime.program.program, referral_code=input.referral_code, device_id=input.device_id,
-                charity_code=charity_code(input.charity_id),
-            )
-        except LoyaltyError as exc:
-            return AuthPayload(errors=user_errors(exc))
+        member, session = await runtime.auth.sign_up(
+            data, runtime.program.program, referral_code=input.referral_code, device_id=input.device_id,
+            charity_code=charity_code(input.charity_id),
+        )
         return AuthPayload.signed_in(member, session)
 
     @strawberry.mutation
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         context = context_of(info)
-        try:
-            member, session = await context.runtime.auth.log_in(
-                input.email, input.password, client_address=context.client_address
-            )
-        except LoyaltyError as exc:
-            return AuthPayload(errors=user_errors(exc))
+        member, session = await context.runtime.auth.log_in(
+            input.email, input.password, client_address=context.client_address
+        )
         return AuthPayload.signed_in(member, session)
 
     @strawberry.mutation(
@@ -107,17 +100,11 @@ class AuthMutations:
     )
     async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
         runtime = context_of(info).runtime
-        try:
-            session = await runtime.auth.sessions.refresh(input.refresh_token)
-        except LoyaltyError as exc:
-            return AuthPayload(errors=user_errors(exc))
+        session = await runtime.auth.sessions.refresh(input.refresh_token)
         member = await context_of(info).members.load(session.member_id)
         return AuthPayload.signed_in(member, session)
 
     @strawberry.mutation
     async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
-        try:
-            await context_of(info).runtime.auth.sessions.log_out(input.refresh_token)
-        except LoyaltyError as exc:
-            return LogOutPayload(errors=user_errors(exc))
+        await context_of(info).runtime.auth.sessions.log_out(input.refresh_token)
         return LogOutPayload(ok=True)

@@ -6,9 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.bonuses.days import choose_bonus_day
-from loyalty.errors import LoyaltyError
 from schema.context import context_of
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.members.types import Member
 from schema.permissions import current_member
 
@@ -36,9 +35,6 @@ class BonusMutations:
     )
     async def choose_bonus_day(self, info: Info, input: ChooseBonusDayInput) -> BonusDayPayload:
         program = context_of(info).runtime.program.program
-        try:
-            member = await current_member(info)
-            row = await choose_bonus_day(program, member.id, input.day)
-        except LoyaltyError as exc:
-            return BonusDayPayload(errors=user_errors(exc))
+        member = await current_member(info)
+        row = await choose_bonus_day(program, member.id, input.day)
         return BonusDayPayload(bonus_day=row.day, member=Member.from_row(member))

@@ -4,10 +4,8 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.charity import choices, donations
-from loyalty.errors import LoyaltyError
 from schema.charity.types import ChooseCharityInput, DonatePointsInput, DonatePointsPayload, Donation
 from schema.context import context_of
-from schema.errors import user_errors
 from schema.ledger.resolvers import wallet_of
 from schema.members.types import Member, MemberPayload
 from schema.permissions import current_member
@@ -27,21 +25,15 @@ class CharityMutations:
     @strawberry.mutation
     async def choose_charity(self, info: Info, input: ChooseCharityInput) -> MemberPayload:
         program = context_of(info).runtime.program.program
-        try:
-            member = await current_member(info)
-            await choices.choose_charity(program, member.id, charity_code(input.charity_id), input.auto_donate_percent)
-        except LoyaltyError as exc:
-            return MemberPayload(errors=user_errors(exc))
+        member = await current_member(info)
+        await choices.choose_charity(program, member.id, charity_code(input.charity_id), input.auto_donate_percent)
         return MemberPayload(member=Member.from_row(member))
 
     @strawberry.mutation
     async def donate_points(self, info: Info, input: DonatePointsInput) -> DonatePointsPayload:
         program = context_of(info).runtime.program.program
-        try:
-            member = await current_member(info)
-            row = await donations.donate_points(
-                program, member.id, charity_code(input.charity_id), input.points, input.idempotency_key
-            )
-        except LoyaltyError as exc:
-            return DonatePointsPayload(errors=user_errors(exc))
+        member = await current_member(info)
+        row = await donations.donate_points(
+            program, member.id, charity_code(input.charity_id), input.points, input.idempotency_key
+        )
         return DonatePointsPayload(donation=Donation.from_row(row, program), wallet=await wallet_of(info, member))

@@ -6,9 +6,9 @@ from strawberry.types import Info
 from loyalty.charity.choices import chosen
 from loyalty.charity.totals import donations_page
 from loyalty.members.models import Member as MemberRow
-from schema.charity.types import Charity, DonationConnection
+from schema.charity.types import Charity, Donation, DonationConnection
+from schema.connection import after_key
 from schema.context import context_of
-from schema.ledger.resolvers import _page_args
 
 
 async def charity_of(info: Info, member: MemberRow) -> Charity | None:
@@ -24,6 +24,6 @@ async def auto_donate_percent_of(member: MemberRow) -> int:
 
 
 async def donations_of(info: Info, member: MemberRow, first: int | None, after: str | None) -> DonationConnection:
-    size, before_id = _page_args(first, after)
-    rows, has_next = await donations_page(member.id, size, before_id)
-    return DonationConnection.build(rows, context_of(info).runtime.program.program, has_next, after is not None)
+    program = context_of(info).runtime.program.program
+    page = await donations_page(member.id, first, after_key(after))
+    return DonationConnection.build(page, lambda row: Donation.from_row(row, program), after)

@@ -8,11 +8,12 @@ from strawberry.types import Info
 from loyalty.charity.models import Donation as DonationRow
 from loyalty.charity.totals import total_donated_minor
 from loyalty.program import spec
+from schema.connection import Connection
 from schema.context import context_of
 from schema.errors import UserError
 from schema.ledger.types import Wallet
 from schema.money import Money, from_minor
-from schema.relay import Node, PageInfo, encode_cursor, to_global_id
+from schema.relay import Node, PageInfo, to_global_id
 
 
 @strawberry.type
@@ -73,17 +74,10 @@ class DonationEdge:
 
 
 @strawberry.type
-class DonationConnection:
+class DonationConnection(Connection):
     edges: list[DonationEdge]
     page_info: PageInfo
-
-    @classmethod
-    def build(cls, rows: list[DonationRow], program: spec.Program, has_next: bool, after: bool) -> DonationConnection:
-        edges = [DonationEdge(cursor=encode_cursor([r.id]), node=Donation.from_row(r, program)) for r in rows]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=has_next, has_previous_page=after,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+    edge = DonationEdge
 
 
 @strawberry.input

@@ -11,7 +11,8 @@ from loyalty.program.spec import Program
 from loyalty.wallet import ActivityItem
 from loyalty.wallet import Wallet as WalletView
 from schema.money import Money, from_minor
-from schema.relay import Node, PageInfo, encode_cursor, to_global_id
+from schema.connection import Connection
+from schema.relay import Node, PageInfo, to_global_id
 
 
 @strawberry.enum
@@ -101,7 +102,7 @@ class ActivityEntry(Node):
             credit=None if item.credit_minor is None else from_minor(item.credit_minor, settings.currency,
                                                                      settings.minor_units),
             available_at=row.available_at if row.status == TransferStatus.PENDING else None,
-            description=describe(row.code, row.memo, row.amount, locale, minor_units=settings.minor_units),
+            description=describe(row.code, row.memo, row.amount, locale),
             reference=row.reference,
         )
 
@@ -113,14 +114,7 @@ class ActivityEdge:
 
 
 @strawberry.type
-class ActivityConnection:
+class ActivityConnection(Connection):
     edges: list[ActivityEdge]
     page_info: PageInfo
-
-    @classmethod
-    def build(cls, entries: list[ActivityEntry], items: list[ActivityItem], has_next: bool, after: bool) -> ActivityConnection:
-        edges = [ActivityEdge(cursor=encode_cursor([i.transfer.id]), node=e) for e, i in zip(entries, items)]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=has_next, has_previous_page=after,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+    edge = ActivityEdge

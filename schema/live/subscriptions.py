@@ -23,8 +23,8 @@ async def wallet_update(info: Info, member_id: int) -> WalletUpdate | None:
     runtime = context_of(info).runtime
     program = runtime.program.program
     view = await cached_wallet(runtime.cache, member_id, clock.now(), program)
-    items, _ = await activity_page(member_id, 1, None)
-    entry = ActivityEntry.from_item(items[0], program, member.locale) if items else None
+    latest = (await activity_page(member_id, 1, None)).items
+    entry = ActivityEntry.from_item(latest[0], program, member.locale) if latest else None
     return WalletUpdate(wallet=Wallet.from_view(view, program), entry=entry)
 
 

@@ -6,9 +6,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from loyalty.errors import LoyaltyError
 from loyalty.members import service
-from schema.errors import user_errors
 from schema.members.types import Member, MemberPayload, RegisterDevicePayload
 from schema.permissions import current_member
 
@@ -47,31 +45,22 @@ class RegisterDeviceInput:
 class MemberMutations:
     @strawberry.mutation
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> MemberPayload:
-        try:
-            row = await service.update_profile(
-                await current_member(info), display_name=input.display_name, birthday=input.birthday,
-                locale=input.locale, marketing_consent=input.marketing_consent,
-            )
-        except LoyaltyError as exc:
-            return MemberPayload(errors=user_errors(exc))
+        row = await service.update_profile(
+            await current_member(info), display_name=input.display_name, birthday=input.birthday,
+            locale=input.locale, marketing_consent=input.marketing_consent,
+        )
         return MemberPayload(member=Member.from_row(row))
 
     @strawberry.mutation
     async def update_notification_settings(
         self, info: Info, input: UpdateNotificationSettingsInput
     ) -> MemberPayload:
-        try:
-            row = await service.update_notification_settings(
-                await current_member(info), email=input.email, push=input.push, marketing=input.marketing
-            )
-        except LoyaltyError as exc:
-            return MemberPayload(errors=user_errors(exc))
+        row = await service.update_notification_settings(
+            await current_member(info), email=input.email, push=input.push, marketing=input.marketing
+        )
         return MemberPayload(member=Member.from_row(row))
 
     @strawberry.mutation
     async def register_device(self, info: Info, input: RegisterDeviceInput) -> RegisterDevicePayload:
-        try:
-            await service.register_device(await current_member(info), input.platform.value, input.token)
-        except LoyaltyError as exc:
-            return RegisterDevicePayload(errors=user_errors(exc))
+        await service.register_device(await current_member(info), input.platform.value, input.token)
         return RegisterDevicePayload(ok=True)

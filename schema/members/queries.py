@@ -3,10 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from loyalty.errors import LoyaltyError
 from loyalty.members import service
 from schema.context import context_of
-from schema.errors import as_top_level
 from schema.members.types import Member
 from schema.permissions import may_read_member, require_scope, viewer_member_id
 from schema.relay import int_key, register_node
@@ -37,9 +35,6 @@ class MemberQueries:
         description="Server-to-server (scope members:read): look a member up by the number on their card."
     )
     async def member_by_number(self, info: Info, member_number: str) -> Member | None:
-        try:
-            require_scope(info, "members:read")
-        except LoyaltyError as exc:
-            raise as_top_level(exc) from None
+        require_scope(info, "members:read")
         row = await service.find_by_number(member_number)
         return Member.from_row(row) if row else None

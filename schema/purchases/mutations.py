@@ -3,10 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from loyalty.errors import LoyaltyError
 from loyalty.purchases import refunds, service
 from schema.context import context_of
-from schema.errors import user_errors
 from schema.members.lookup import member_id_from_input
 from schema.permissions import require_scope
 from schema.purchases.types import PurchasePayload, Purchase, RecordPurchaseInput, RefundPurchaseInput
@@ -21,27 +19,21 @@ class PurchaseMutations:
     @strawberry.mutation
     async def record_purchase(self, info: Info, input: RecordPurchaseInput) -> PurchasePayload:
         program = context_of(info).runtime.program.program
-        try:
-            require_scope(info, "purchases:write")
-            request = service.PurchaseRequest(
-                member_id=await member_id_from_input(input.member_id, input.member_number),
-                order_id=input.order_id, amount=input.amount, currency=input.currency_code, brand=input.brand,
-                occurred_at=input.occurred_at, items=_items(input.items), points_to_spend=input.points_to_spend,
-                credit_to_spend=input.credit_to_spend,
-            )
-            row = await service.record_purchase(program, request)
-        except LoyaltyError as exc:
-            return PurchasePayload(errors=user_errors(exc))
+        require_scope(info, "purchases:write")
+        request = service.PurchaseRequest(
+            member_id=await member_id_from_input(input.member_id, input.member_number),
+            order_id=input.order_id, amount=input.amount, currency=input.currency_code, brand=input.brand,
+            occurred_at=input.occurred_at, items=_items(input.items), points_to_spend=input.points_to_spend,
+            credit_to_spend=input.credit_to_spend,
+        )
+        row = await service.record_purchase(program, request)
         return PurchasePayload(purchase=Purchase.from_row(row, program))
 
     @strawberry.mutation
     async def refund_purchase(self, info: Info, input: RefundPurchaseInput) -> PurchasePayload:
         program = context_of(info).runtime.program.program
-        try:
-            require_scope(info, "purchases:write")
-            row = await refunds.refund_purchase(
-                program, refunds.RefundRequest(input.order_id, input.refund_id, input.amount, _items(input.items))
-            )
-        except LoyaltyError as exc:
-            return PurchasePayload(errors=user_errors(exc))
+        require_scope(info, "purchases:write")
+        row = await refunds.refund_purchase(
+            program, refunds.RefundRequest(input.order_id, input.refund_id, input.amount, _items(input.items))
+        )
         return PurchasePayload(purchase=Purchase.from_row(row, program))

@@ -3,10 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from loyalty.errors import LoyaltyError
 from loyalty.rewards import coupons, redeem
 from schema.context import context_of
-from schema.errors import user_errors
 from schema.ledger.resolvers import wallet_of
 from schema.permissions import current_member, require_scope
 from schema.relay import from_global_id
@@ -26,18 +24,12 @@ class RewardMutations:
     @strawberry.mutation
     async def redeem_reward(self, info: Info, input: RedeemRewardInput) -> RedeemRewardPayload:
         program = context_of(info).runtime.program.program
-        try:
-            member = await current_member(info)
-            row = await redeem.redeem_reward(program, member.id, reward_code(input.reward_id), input.idempotency_key)
-        except LoyaltyError as exc:
-            return RedeemRewardPayload(errors=user_errors(exc))
+        member = await current_member(info)
+        row = await redeem.redeem_reward(program, member.id, reward_code(input.reward_id), input.idempotency_key)
         return RedeemRewardPayload(issued_reward=IssuedReward.from_row(row), wallet=await wallet_of(info, member))
 
     @strawberry.mutation(description="Marks an issued reward's coupon as used at checkout.")
     async def use_issued_reward(self, info: Info, input: UseIssuedRewardInput) -> IssuedRewardPayload:
-        try:
-            require_scope(info, "purchases:write")
-            row = await coupons.use(input.code, input.order_id)
-        except LoyaltyError as exc:
-            return IssuedRewardPayload(errors=user_errors(exc))
+        require_scope(info, "purchases:write")
+        row = await coupons.use(input.code, input.order_id)
         return IssuedRewardPayload(issued_reward=IssuedReward.from_row(row))

@@ -10,13 +10,14 @@ from loyalty.program import spec
 from loyalty.rewards import catalog, stock
 from loyalty.rewards.models import IssuedReward as IssuedRow
 from loyalty.rewards.models import IssuedStatus
+from schema.connection import Connection
 from schema.context import context_of
 from schema.errors import UserError
 from schema.ledger.types import Wallet
 from schema.money import Money, money
 from schema.permissions import viewer_member_id
 from schema.program.types import Tier
-from schema.relay import Node, PageInfo, encode_cursor, to_global_id
+from schema.relay import Node, PageInfo, to_global_id
 
 RewardKind = strawberry.enum(spec.RewardKind, name="RewardKind")
 IssuedRewardStatus = strawberry.enum(IssuedStatus, name="IssuedRewardStatus")
@@ -85,9 +86,10 @@ class RewardEdge:
 
 
 @strawberry.type
-class RewardConnection:
+class RewardConnection(Connection):
     edges: list[RewardEdge]
     page_info: PageInfo
+    edge = RewardEdge
 
 
 @strawberry.type
@@ -121,17 +123,10 @@ class IssuedRewardEdge:
 
 
 @strawberry.type
-class IssuedRewardConnection:
+class IssuedRewardConnection(Connection):
     edges: list[IssuedRewardEdge]
     page_info: PageInfo
-
-    @classmethod
-    def build(cls, rows: list[IssuedRow], has_next: bool, after: bool) -> IssuedRewardConnection:
-        edges = [IssuedRewardEdge(cursor=encode_cursor([r.id]), node=IssuedReward.from_row(r)) for r in rows]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=has_next, has_previous_page=after,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+    edge = IssuedRewardEdge
 
 
 @strawberry.input

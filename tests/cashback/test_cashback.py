@@ -165,7 +165,7 @@ async def test_spending_more_credit_than_the_member_has_is_insufficient_credit_a
     before = (await Transfer.all().count(), await credit(gold_ann))
     with pytest.raises(LoyaltyError) as refused:
         await buy(program, gold_ann, "O-2", "50.00", ACTIVE, credit_to_spend=Decimal("5.01"))
-    assert (refused.value.code, refused.value.field) == (ErrorCode.INSUFFICIENT_CREDIT, "creditToSpend")
+    assert (refused.value.code, refused.value.field) == (ErrorCode.INSUFFICIENT_CREDIT, "credit_to_spend")
     assert (await Transfer.all().count(), await credit(gold_ann)) == before
     assert not await Purchase.exists(order_id="O-2")
 
@@ -187,7 +187,7 @@ async def test_credit_cannot_exceed_the_order_or_be_malformed(program, gold_ann,
     with pytest.raises(LoyaltyError) as refused:
         await buy(program, gold_ann, "O-9", "50.00", T0, credit_to_spend=Decimal(credit_to_spend),
                   points_to_spend=points)
-    assert (refused.value.field, refused.value.message) == ("creditToSpend", message)
+    assert (refused.value.field, refused.value.message) == ("credit_to_spend", message)
     assert await Transfer.all().count() == 0
 
 

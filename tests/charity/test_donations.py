@@ -81,11 +81,11 @@ async def test_the_same_key_replays_the_donation(program):
 
 
 @pytest.mark.parametrize(("charity", "amount", "code", "field"), [
-    (None, 100, ErrorCode.INVALID, "charityId"),  # none chosen
+    (None, 100, ErrorCode.INVALID, "charity_id"),  # none chosen
     ("wildlife", 1001, ErrorCode.INSUFFICIENT_POINTS, "points"),
     ("wildlife", 0, ErrorCode.INVALID, "points"),
     ("wildlife", -5, ErrorCode.INVALID, "points"),
-    ("no-such-charity", 100, ErrorCode.NOT_FOUND, "charityId"),
+    ("no-such-charity", 100, ErrorCode.NOT_FOUND, "charity_id"),
 ])
 async def test_a_refused_donation_changes_nothing(program, charity, amount, code, field):
     ann = await new_member()
@@ -99,10 +99,10 @@ async def test_a_refused_donation_changes_nothing(program, charity, amount, code
 
 
 @pytest.mark.parametrize(("charity", "percent", "code", "field"), [
-    ("wildlife", 101, ErrorCode.INVALID, "autoDonatePercent"),
-    ("wildlife", -1, ErrorCode.INVALID, "autoDonatePercent"),
-    (None, 10, ErrorCode.INVALID, "charityId"),
-    ("no-such-charity", 10, ErrorCode.NOT_FOUND, "charityId"),
+    ("wildlife", 101, ErrorCode.INVALID, "auto_donate_percent"),
+    ("wildlife", -1, ErrorCode.INVALID, "auto_donate_percent"),
+    (None, 10, ErrorCode.INVALID, "charity_id"),
+    ("no-such-charity", 10, ErrorCode.NOT_FOUND, "charity_id"),
 ])
 async def test_a_refused_choice_changes_nothing(program, charity, percent, code, field):
     ann = await new_member()

@@ -162,10 +162,10 @@ def test_the_description_explains_the_purchase_in_every_language():
         "Aankoop van EUR 100,00 (bestelling O-1): 1 punt per EUR, 2X Gold-niveau, 2X bonus voor nieuwe leden, "
         "3X op je bonusdag, 2X actie, 5,6X in totaal")
     assert describe("EARN_PURCHASE", memo, 560, "de") == (
-        "Einkauf über EUR 100,00 (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold, 2X Neumitgliederbonus, "
+        "Einkauf über 100,00 EUR (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold, 2X Neumitgliederbonus, "
         "3X an deinem Bonustag, 2X Aktion, 5,6X insgesamt")
     assert describe("EARN_PURCHASE", memo, 560, "ro") == (
-        "Achiziție de EUR 100,00 (comanda O-1): 1 punct la fiecare EUR, 2X nivelul Gold, 2X bonus de membru nou, "
+        "Achiziție de 100,00 EUR (comanda O-1): 1 punct la fiecare EUR, 2X nivelul Gold, 2X bonus de membru nou, "
         "3X în ziua ta bonus, 2X promoție, 5,6X în total")
 
 
@@ -225,7 +225,7 @@ def test_one_multiplier_needs_no_total():
     _, award = purchase_points(DEMO, facts("10.00", tier=GOLD))
     memo = {"order": "O-1", "amount_minor": 1000, "currency": "EUR", "tier_name": "Gold",
             "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}
-    assert describe("EARN_PURCHASE", memo, 20, "de") == "Einkauf über EUR 10,00 (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold"
+    assert describe("EARN_PURCHASE", memo, 20, "de") == "Einkauf über 10,00 EUR (Bestellung O-1): 1 Punkt pro EUR, 2X Stufe Gold"
 
 
 def test_the_multiples_together_come_before_promotion_points():

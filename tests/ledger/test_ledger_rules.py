@@ -290,7 +290,7 @@ async def test_rule_4_a_member_account_never_goes_below_zero(runtime):
         with pytest.raises(LoyaltyError) as refused:
             await buy(program, ann, "O-2", "5.00", spend=101)
         assert (refused.value.code, refused.value.field, refused.value.message) == (
-            ErrorCode.INSUFFICIENT_POINTS, "pointsToSpend", "Not enough points.")
+            ErrorCode.INSUFFICIENT_POINTS, "points_to_spend", "Not enough points.")
         assert await Purchase.get_or_none(order_id="O-2") is None
         assert await counts() == before
         assert await rows(Account) == accounts_before
@@ -389,7 +389,7 @@ async def test_rule_4_points_never_pay_more_than_the_order(runtime):
         with pytest.raises(LoyaltyError) as refused:
             await buy(program, ann, "O-2", "0.99", spend=100)  # EUR 1.00 of points
         assert (refused.value.code, refused.value.field, refused.value.message) == (
-            ErrorCode.INVALID, "pointsToSpend", "The points are worth more than the order.")
+            ErrorCode.INVALID, "points_to_spend", "The points are worth more than the order.")
         assert (await counts(), await rows(Account)) == state
 
         paid = await buy(program, ann, "O-2", "1.00", spend=100)  # exactly the order
@@ -455,7 +455,7 @@ async def test_rule_5_same_key_other_arguments_is_idempotency_conflict(runtime):
         # A new order in another currency is refused by validation instead.
         with pytest.raises(LoyaltyError) as mismatch:
             await record_purchase(program, PurchaseRequest(ann, "O-9", Decimal("100.00"), "USD", occurred_at=PAST))
-        assert (mismatch.value.code, mismatch.value.field) == (ErrorCode.CURRENCY_MISMATCH, "currencyCode")
+        assert (mismatch.value.code, mismatch.value.field) == (ErrorCode.CURRENCY_MISMATCH, "currency")
 
         refund_conflict = "This refund was already recorded with other details."
         for order_id, amount in (("O-1", "40.01"), ("O-1", "10.00"), ("O-2", "40.00")):

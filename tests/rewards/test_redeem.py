@@ -122,7 +122,7 @@ async def test_insufficient_points_says_what_the_reward_costs_and_what_the_membe
     with pytest.raises(LoyaltyError) as caught:
         await redeem_reward(program, ann, "five-off", "k-1")
     assert (caught.value.code, caught.value.field, caught.value.message) == (
-        ErrorCode.INSUFFICIENT_POINTS, "rewardId", "This reward costs 500 points; you have 499 to spend.")
+        ErrorCode.INSUFFICIENT_POINTS, "reward_id", "This reward costs 500 points; you have 499 to spend.")
 
 
 async def test_out_of_stock_changes_nothing(program):

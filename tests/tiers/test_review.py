@@ -118,7 +118,7 @@ async def test_set_tier_refuses_an_unknown_level_a_past_date_and_an_unknown_memb
     ann = await joined(program)
     cases = [(ann.id, "platinum", date(2026, 6, 1), "INVALID", "level"),
              (ann.id, "gold", date(2026, 1, 10), "INVALID", "until"),
-             (ann.id + 1000, "gold", date(2026, 6, 1), "NOT_FOUND", "memberId")]
+             (ann.id + 1000, "gold", date(2026, 6, 1), "NOT_FOUND", "member_id")]
     with clock.frozen_at(local(program, "2026-01-10 12:00")):
         for member_id, code, until, error, field in cases:
             try:
