@@ -7,13 +7,14 @@ booking against its id. `ensure_program_accounts` creates every account the prog
 books against, in a transaction of its own, at start-up and whenever a program version is
 applied. The process remembers an id only once its row is committed; a lookup that misses
 creates the account in a transaction of its own (inside a caller's transaction on
-PostgreSQL, on a connection of its own). SQLite has a single writer,
-held by the caller's transaction, so there a miss creates the row in that transaction and
-the id is not remembered (the next lookup reads it again, and finds it only if committed).
+PostgreSQL, on a connection of its own). SQLite has a single writer, held by the caller's
+transaction, so there a miss creates the row in that transaction and the id is not
+remembered (the next lookup reads it again, and remembers it once it is committed).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise import connections
@@ -35,6 +36,8 @@ PROGRAM_ACCOUNTS: tuple[tuple[Asset, str], ...] = (
 )
 
 _program_ids: dict[tuple[str, str], int] = {}
+# SQLite: program accounts this task created inside a transaction that may not commit.
+_created_uncommitted: ContextVar[frozenset[tuple[str, str]]] = ContextVar("created_uncommitted", default=frozenset())
 
 _INSERT_PROGRAM = (
     "INSERT INTO ledger_accounts (asset, kind, member_id, code, posted, pending_in, pending_out, lifetime_earned) "
@@ -115,22 +118,36 @@ async def program_account_id(asset: Asset, code: str) -> int:
     cached = _program_ids.get(key)
     if cached is not None:
         return cached
-    if not _in_transaction():
+    in_transaction_ = _in_transaction()
+    found = await _select_program(asset, code)
+    if found is not None and (not in_transaction_ or key not in _created_uncommitted.get()):
+        # Committed: no other transaction of the process creates program accounts (PostgreSQL),
+        # or none is open while the caller's is (SQLite, where this task did not create it).
+        account_id = found
+    elif found is not None:
+        return found
+    elif not in_transaction_:
         account_id = (await _create_committed([(asset, code)]))[key]
     elif sql.is_postgres():
         account_id = (await _create_committed_apart([(asset, code)]))[key]
     else:
-        # SQLite: the caller's transaction holds the only writer. The row is created in it
-        # and its id is not remembered: it exists only if that transaction commits.
+        # SQLite: the caller's transaction holds the only writer. The row is created in it,
+        # exists only if it commits, and its id is not remembered.
         await sql.execute(_INSERT_PROGRAM, asset.value, AccountKind.PROGRAM.value, code)
-        row = await sql.fetch_one(
-            "SELECT id FROM ledger_accounts WHERE asset = ? AND kind = ? AND code = ?",
-            asset.value, AccountKind.PROGRAM.value, code,
-        )
-        assert row is not None
-        return int(row["id"])
+        _created_uncommitted.set(_created_uncommitted.get() | {key})
+        created = await _select_program(asset, code)
+        assert created is not None
+        return created
     _program_ids[key] = account_id
     return account_id
+
+
+async def _select_program(asset: Asset, code: str) -> int | None:
+    row = await sql.fetch_one(
+        "SELECT id FROM ledger_accounts WHERE asset = ? AND kind = ? AND code = ?",
+        asset.value, AccountKind.PROGRAM.value, code,
+    )
+    return None if row is None else int(row["id"])
 
 
 def forget_cached_ids() -> None:

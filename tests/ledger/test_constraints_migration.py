@@ -50,7 +50,7 @@ async def test_a_ledger_written_before_the_constraints_upgrades_and_keeps_its_ro
                           "pending_out, lifetime_earned) VALUES ('CREDIT', 'member', 7, NULL, 0, 0, 0, 0)",
                           "SELECT MAX(id) FROM ledger_accounts") == [(6,)]
     with pytest.raises(Exception, match="ledger_transfers_amount_positive|CHECK constraint failed"):
-        await _sql(url, f"UPDATE ledger_transfers SET amount = 0 WHERE id = 1")
+        await _sql(url, "UPDATE ledger_transfers SET amount = 0 WHERE id = 1")
 
 
 async def test_a_ledger_that_breaks_a_constraint_stops_the_migration_and_keeps_its_rows(scratch_database_url):
