@@ -32,6 +32,8 @@ from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
 from tests.conftest import POSTGRES, requires_postgres
 from tests.support.program import demo_at_base_rate, use_program
+from tests.support.servers import run_command
+from tests.support.shop import Shop, error, errors_of, iso, join
 
 PAST = datetime.now(timezone.utc) - timedelta(days=30)  # out of its return window: posts at once
 
@@ -215,3 +217,27 @@ async def test_requests_racing_on_a_program_accounts_first_use_book_against_one_
     assert accounts._program_ids[("POINTS", ISSUANCE)] == issuance[0].id
     assert sorted([(await member_balances(m))["POINTS:member"][0] for m in people]) == [10 + i for i in range(10)]
     assert [str(v) for v in await verify_ledger()] == []
+
+
+async def test_a_refused_first_spend_over_http_leaves_verify_ledger_clean(client, settings):
+    """The reproduction as a shop makes it, on a fresh database, with the command's report."""
+    shop = await Shop.open(client)
+    ann = await join(client)
+    funded = await shop.purchase(ann, orderId="O-1", amount="150.00", occurredAt=iso(PAST))
+    assert (funded["errors"], funded["purchase"]["pointsAwarded"]) == ([], 150)
+    before = await shop.wallet(ann)
+    assert (before["points"], before["pendingPoints"]) == (100 + 150, 0)  # the welcome points and the purchase
+
+    refused = await shop.purchase(ann, orderId="O-2", amount="50.00", pointsToSpend=100, creditToSpend="5.00")
+    assert (refused["purchase"], errors_of(refused)) == (None, error("INSUFFICIENT_CREDIT", "creditToSpend"))
+    assert await shop.wallet(ann) == before
+    paid = await shop.purchase(ann, orderId="O-3", amount="50.00", pointsToSpend=100)
+    assert (paid["errors"], paid["purchase"]["pointsSpent"], paid["purchase"]["pointsAwarded"]) == ([], 100, 49)
+
+    wallet = await shop.wallet(ann)
+    assert (wallet["points"], wallet["pendingPoints"], wallet["credit"]["amount"]) == (150, 49, "0.00")
+    balances = await program_balances()
+    assert (balances["POINTS:issuance"], balances["POINTS:redemption"]) == ((-250, 0, 49), (100, 0, 0))
+    assert balances["CREDIT:credit_redemption"] == (0, 0, 0)
+    done = run_command(settings, "verify-ledger")
+    assert (done.returncode, done.stdout) == (0, "verify-ledger: the ledger is consistent\n"), done.stderr
