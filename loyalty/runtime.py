@@ -11,6 +11,7 @@ from loyalty.auth.passwords import Passwords
 from loyalty.auth.sessions import Sessions
 from loyalty.auth.tokens import TokenService
 from loyalty.cache import Cache, build_cache
+from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.live import LiveUpdates
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
 from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -78,6 +79,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         window_seconds=settings.login_window_seconds,
     )
     program = await load_program(settings)
+    await ensure_program_accounts(charity.code for charity in program.program.charities)
     cache = build_cache(settings, redis)
     live = LiveUpdates(redis)
     # Cache first: a subscriber told of a change must read the new state.

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from api.app import create_app
 from loyalty import db
-from loyalty.ledger.accounts import forget_cached_ids
+from loyalty.ledger.accounts import ensure_program_accounts, forget_cached_ids
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 
@@ -58,15 +58,21 @@ async def database(settings: Settings) -> AsyncIterator[None]:
     await db.close()
 
 
+# The ledger's foreign keys are declared by its migration, not by its models.
+_LEDGER_CHILDREN_FIRST = {"ledger_lot_allocations": 0, "ledger_lots": 1, "ledger_transfers": 2, "ledger_accounts": 3}
+
+
 async def _clear_tables() -> None:
     forget_cached_ids()
     # Children before parents (foreign keys), all in one transaction: far quicker than a
     # TRUNCATE or a commit per table.
     models = list(Tortoise.apps["loyalty"].values())
-    models.sort(key=lambda m: -len(m._meta.fk_fields))
+    models.sort(key=lambda m: (-len(m._meta.fk_fields), _LEDGER_CHILDREN_FIRST.get(m._meta.db_table, -1)))
     async with in_transaction() as conn:
         for model in models:
             await conn.execute_script(f'DELETE FROM "{model._meta.db_table}"')
+    # As at start-up: the program accounts exist before any test books against them.
+    await ensure_program_accounts()
 
 
 @pytest.fixture

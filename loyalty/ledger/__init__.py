@@ -21,5 +21,7 @@ The rules it keeps (each has a test named after it in tests/ledger/):
 8. Side effects happen after commit: an event row is written to the outbox in the
    same transaction.
 
-`verify_ledger()` checks rules 3, 4 and 7 over the whole database.
+`verify_ledger()` checks rules 1, 3, 4, 6 and 7 over the whole database, and the database
+keeps what it can of rules 1, 2, 4 and 7 by itself (foreign keys and CHECK constraints):
+docs/ledger.md says which guarantee is kept how.
 """

@@ -27,6 +27,11 @@ async def _lock_due_accounts(now: datetime) -> None:
         )
 
 
+async def _accounts_in_batch(batch: str, side: str) -> int:
+    row = await sql.fetch_one(f"SELECT COUNT(DISTINCT {side}) AS n FROM ledger_transfers WHERE batch_id = ?", batch)
+    return int(row["n"]) if row else 0
+
+
 async def activate_pending(now: datetime) -> int:
     """Posts every pending transfer whose time has come: credits form lots, pending
     clawbacks draw from the lot of the credit they reverse, and members who owe points
@@ -41,23 +46,23 @@ async def activate_pending(now: datetime) -> int:
         )
         if not posted:
             return 0
-        await sql.execute(
+        await book.change_accounts(
             "UPDATE ledger_accounts SET posted = posted + s.amount, pending_in = pending_in - s.amount, "
             "lifetime_earned = lifetime_earned + s.earned FROM ("
             f" SELECT credit_account_id AS account_id, SUM(amount) AS amount,"
             f" SUM(CASE WHEN code IN ({sql.marks(_EARNING)}) THEN amount ELSE 0 END) AS earned"
             " FROM ledger_transfers WHERE batch_id = ? GROUP BY credit_account_id"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            *_EARNING, batch,
+            *_EARNING, batch, expected=await _accounts_in_batch(batch, "credit_account_id"),
         )
-        await sql.execute(
+        await book.change_accounts(
             "UPDATE ledger_accounts SET posted = posted - s.amount, pending_out = pending_out - s.amount, "
             "lifetime_earned = lifetime_earned - s.unearned FROM ("
             " SELECT debit_account_id AS account_id, SUM(amount) AS amount,"
             " SUM(CASE WHEN code = ? THEN amount ELSE 0 END) AS unearned"
             " FROM ledger_transfers WHERE batch_id = ? GROUP BY debit_account_id"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            TransferCode.CLAWBACK.value, batch,
+            TransferCode.CLAWBACK.value, batch, expected=await _accounts_in_batch(batch, "debit_account_id"),
         )
         await sql.execute(
             "INSERT INTO ledger_lots (account_id, transfer_id, amount, remaining, earned_at, expires_at) "
@@ -112,13 +117,14 @@ async def _emit_activated(batch: str, now: datetime) -> None:
 async def _settle_debts(batch: str, now: datetime) -> None:
     """Members who owe points and were just credited: rare, so one at a time."""
     rows = await sql.fetch(
-        "SELECT DISTINCT m.* FROM ledger_transfers t JOIN ledger_accounts m ON m.id = t.credit_account_id "
+        "SELECT DISTINCT m.id FROM ledger_transfers t JOIN ledger_accounts m ON m.id = t.credit_account_id "
         "JOIN ledger_accounts d ON d.member_id = m.member_id AND d.asset = m.asset AND d.kind = ? "
         "WHERE t.batch_id = ? AND m.kind = ? AND d.posted < 0",
         AccountKind.DEBT.value, batch, AccountKind.MEMBER.value,
     )
-    for row in rows:
-        account = Account._init_from_db(**row)
+    if not rows:
+        return
+    for account in await Account.filter(id__in=[row["id"] for row in rows]).order_by("id"):
         cause = book.Entry(
             code=TransferCode.SETTLE_DEBT, key=f"activation:{batch}:{account.id}",
             member_id=account.member_id, occurred_at=now,

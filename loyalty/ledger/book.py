@@ -22,6 +22,26 @@ from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, Transfe
 MAX_BALANCE = 2**31 - 1
 
 
+class AccountMissing(RuntimeError):
+    """A balance UPDATE found no row for its account: a bug, never a member's error. The
+    transaction fails, so nothing is booked against an account that does not exist."""
+
+
+async def _change(column_sql: str, account_id: int, *params: Any) -> None:
+    """One balance UPDATE of one account: it changes exactly one row, or raises."""
+    changed = await sql.execute(f"UPDATE ledger_accounts SET {column_sql} WHERE id = ?", *params, account_id)
+    if changed != 1:
+        raise AccountMissing(f"ledger account {account_id} does not exist (setting {column_sql})")
+
+
+async def change_accounts(statement: str, *params: Any, expected: int) -> None:
+    """A set-based balance UPDATE that must change `expected` rows (one per account its
+    batch touches), or raises so the transaction fails."""
+    changed = await sql.execute(statement, *params)
+    if changed != expected:
+        raise AccountMissing(f"a batch changed {changed} ledger accounts of the {expected} it books against")
+
+
 class InsufficientFunds(LoyaltyError):
     def __init__(self, asset: Asset, *, field: str | None = None):
         if asset is Asset.POINTS:
@@ -78,9 +98,7 @@ async def program_accounts_last() -> AsyncIterator[None]:
         yield
         for (account_id, column), delta in sorted(_program_changes.get().items()):
             if delta:
-                await sql.execute(
-                    f"UPDATE ledger_accounts SET {column} = {column} + ? WHERE id = ?", delta, account_id
-                )
+                await _change(f"{column} = {column} + ?", account_id, delta)
     finally:
         _program_changes.reset(token)
 
@@ -88,26 +106,28 @@ async def program_accounts_last() -> AsyncIterator[None]:
 async def _program_add(account_id: int, column: str, delta: int) -> None:
     changes = _program_changes.get()
     if changes is None:
-        await sql.execute(f"UPDATE ledger_accounts SET {column} = {column} + ? WHERE id = ?", delta, account_id)
+        await _change(f"{column} = {column} + ?", account_id, delta)
     else:
         changes[(account_id, column)] = changes.get((account_id, column), 0) + delta
 
 
 async def _add_posted(account_id: int, delta: int, lifetime_delta: int = 0) -> None:
-    await sql.execute(
-        "UPDATE ledger_accounts SET posted = posted + ?, lifetime_earned = lifetime_earned + ? WHERE id = ?",
-        delta, lifetime_delta, account_id,
-    )
+    await _change("posted = posted + ?, lifetime_earned = lifetime_earned + ?", account_id, delta, lifetime_delta)
 
 
 async def _take_posted(account: Account, amount: int, lifetime_delta: int = 0) -> bool:
-    """The guarded debit: succeeds only while the member account stays at or above zero."""
+    """The guarded debit: succeeds only while the member account stays at or above zero.
+    False when the balance is too low; an account row that is missing raises AccountMissing."""
     changed = await sql.execute(
         "UPDATE ledger_accounts SET posted = posted - ?, lifetime_earned = lifetime_earned + ? "
         "WHERE id = ? AND posted >= ?",
         amount, lifetime_delta, account.id, amount,
     )
-    return changed == 1
+    if changed == 1:
+        return True
+    if await sql.fetch_one("SELECT id FROM ledger_accounts WHERE id = ?", account.id) is None:
+        raise AccountMissing(f"ledger account {account.id} does not exist (debiting {amount})")
+    return False
 
 
 async def credit_member(
@@ -127,7 +147,7 @@ async def credit_member(
             entry, asset, source_id, account.id, amount, TransferStatus.PENDING,
             available_at=pending_until, lot_expires_at=lot_expires_at,
         )
-        await sql.execute("UPDATE ledger_accounts SET pending_in = pending_in + ? WHERE id = ?", amount, account.id)
+        await _change("pending_in = pending_in + ?", account.id, amount)
         await _program_add(source_id, "pending_out", amount)
         return transfer
     transfer = await _insert(entry, asset, source_id, account.id, amount, TransferStatus.POSTED,
@@ -166,7 +186,7 @@ async def debit_pending(account: Account, amount: int, entry: Entry, destination
     transfer = await _insert(
         entry, asset, account.id, destination_id, amount, TransferStatus.PENDING, available_at=of.available_at
     )
-    await sql.execute("UPDATE ledger_accounts SET pending_out = pending_out + ? WHERE id = ?", amount, account.id)
+    await _change("pending_out = pending_out + ?", account.id, amount)
     await _program_add(destination_id, "pending_in", amount)
     return transfer
 
@@ -203,9 +223,7 @@ async def book_shortfall(account: Account, amount: int, entry: Entry, destinatio
     await _add_posted(debt_id, -amount)
     await _program_add(destination_id, "posted", amount)
     # The owed points were earned and taken back: they no longer count as earned.
-    await sql.execute(
-        "UPDATE ledger_accounts SET lifetime_earned = lifetime_earned - ? WHERE id = ?", amount, account.id
-    )
+    await _change("lifetime_earned = lifetime_earned - ?", account.id, amount)
     return transfer
 
 

@@ -170,15 +170,17 @@ async def _expire_lots(now: datetime) -> int:
             "WHERE l.remaining > 0 AND l.expires_at <= ?",
             batch, now,
         )
-        await sql.execute(
+        expired = await sql.fetch_one("SELECT COUNT(*) AS n FROM ledger_transfers WHERE batch_id = ?", batch)
+        await book.change_accounts(
             "UPDATE ledger_accounts SET posted = posted - s.amount FROM ("
             " SELECT debit_account_id AS account_id, amount FROM ledger_transfers WHERE batch_id = ?"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            batch,
+            batch, expected=int(expired["n"]),
         )
         await sql.execute("UPDATE ledger_lots SET remaining = 0 WHERE remaining > 0 AND expires_at <= ?", now)
         await sql.execute("DELETE FROM ledger_expiry_schedule WHERE expires_at <= ?", now)
-        await sql.execute("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id)
+        await book.change_accounts("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id,
+                                   expected=1)
         await outbox.emit_per_row(
             "points.expired", now, "member_id", {"points": "amount", "transfer": "id"},
             "FROM ledger_transfers WHERE batch_id = ?", batch,

@@ -18,10 +18,22 @@ class Violation:
 _CHECKS: list[tuple[str, str]] = [
     ("rule 1: transfers move a positive amount",
      "SELECT id AS subject, amount AS found FROM ledger_transfers WHERE amount <= 0"),
+    ("rule 1: every transfer's accounts exist",
+     "SELECT 'transfer ' || CAST(t.id AS TEXT) || ', debit account ' || CAST(t.debit_account_id AS TEXT) AS subject, "
+     "'no such account' AS found FROM ledger_transfers t "
+     "WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.debit_account_id) "
+     "UNION ALL SELECT 'transfer ' || CAST(t.id AS TEXT) || ', credit account ' || CAST(t.credit_account_id AS TEXT), "
+     "'no such account' FROM ledger_transfers t "
+     "WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.credit_account_id)"),
     ("rule 1: both sides of a transfer hold its asset",
-     "SELECT t.id AS subject, t.asset AS found FROM ledger_transfers t "
-     "JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id "
-     "WHERE d.asset <> t.asset OR c.asset <> t.asset OR t.debit_account_id = t.credit_account_id"),
+     "SELECT 'transfer ' || CAST(t.id AS TEXT) || ', debit account ' || CAST(a.id AS TEXT) AS subject, "
+     "a.asset AS found, t.asset AS expected FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id "
+     "WHERE a.asset <> t.asset "
+     "UNION ALL SELECT 'transfer ' || CAST(t.id AS TEXT) || ', credit account ' || CAST(a.id AS TEXT), "
+     "a.asset, t.asset FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id "
+     "WHERE a.asset <> t.asset"),
+    ("rule 1: a transfer's two accounts differ",
+     "SELECT id AS subject, debit_account_id AS found FROM ledger_transfers WHERE debit_account_id = credit_account_id"),
     ("rule 3: an account's balances equal its transfers (posted, pending in, pending out)",
      "SELECT a.id AS subject, "
      "CAST(a.posted AS TEXT) || '/' || CAST(a.pending_in AS TEXT) || '/' || CAST(a.pending_out AS TEXT) AS found, "
@@ -39,9 +51,22 @@ _CHECKS: list[tuple[str, str]] = [
      "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'member' AND posted < 0"),
     ("rule 4: no debt account above zero",
      "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'debt' AND posted > 0"),
+    ("rule 4: no account's pending balances below zero, nor a member's pending points",
+     "SELECT id AS subject, CAST(pending_in AS TEXT) || '/' || CAST(pending_out AS TEXT) AS found FROM ledger_accounts "
+     "WHERE pending_in < 0 OR pending_out < 0 OR (kind = 'member' AND pending_in < pending_out)"),
     ("rule 6: a transfer's status is pending, posted or voided, with its time",
      "SELECT id AS subject, status AS found FROM ledger_transfers WHERE status NOT IN ('pending', 'posted', 'voided') "
      "OR (status = 'posted' AND posted_at IS NULL) OR (status = 'voided' AND voided_at IS NULL)"),
+    ("rule 7: every lot belongs to an existing account and the transfer that formed it",
+     "SELECT 'lot ' || CAST(l.id AS TEXT) AS subject, CASE WHEN a.id IS NULL THEN 'no account ' "
+     "|| CAST(l.account_id AS TEXT) ELSE 'no transfer ' || CAST(l.transfer_id AS TEXT) END AS found "
+     "FROM ledger_lots l LEFT JOIN ledger_accounts a ON a.id = l.account_id "
+     "LEFT JOIN ledger_transfers t ON t.id = l.transfer_id WHERE a.id IS NULL OR t.id IS NULL"),
+    ("rule 7: every allocation names an existing lot and transfer",
+     "SELECT 'allocation ' || CAST(x.id AS TEXT) AS subject, CASE WHEN l.id IS NULL THEN 'no lot ' "
+     "|| CAST(x.lot_id AS TEXT) ELSE 'no transfer ' || CAST(x.transfer_id AS TEXT) END AS found "
+     "FROM ledger_lot_allocations x LEFT JOIN ledger_lots l ON l.id = x.lot_id "
+     "LEFT JOIN ledger_transfers t ON t.id = x.transfer_id WHERE l.id IS NULL OR t.id IS NULL"),
     ("rule 7: a lot's remainder is its amount less what was drawn from it",
      "SELECT l.id AS subject, l.remaining AS found, l.amount - COALESCE(s.drawn, 0) AS expected FROM ledger_lots l "
      "LEFT JOIN (SELECT lot_id, SUM(amount) AS drawn FROM ledger_lot_allocations GROUP BY lot_id) s "
@@ -73,7 +98,11 @@ _CHECKS: list[tuple[str, str]] = [
 ]
 
 
+RULES: tuple[str, ...] = tuple(rule for rule, _ in _CHECKS)
+
+
 async def verify_ledger() -> list[Violation]:
+    """Every violation of the rules in RULES, each naming the ids of the rows that break it."""
     violations: list[Violation] = []
     for rule, query in _CHECKS:
         for row in await sql.fetch(query):

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from loyalty import clock
+from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.program.models import ProgramVersion
 from loyalty.program.spec import Program, ProgramSettings, parse_program
 
@@ -37,6 +38,8 @@ async def apply_program(text: str, source: str) -> tuple[CurrentProgram, bool]:
     version was stored); the same text as the latest version stores nothing."""
     program = parse_program(text, source)
     checksum = _checksum(text)
+    # Committed before the version that books against them: never inside a member's transaction.
+    await ensure_program_accounts(charity.code for charity in program.charities)
     for _ in range(3):
         latest = await latest_version()
         if latest is not None and latest.checksum == checksum:

@@ -72,11 +72,15 @@ def name_of(account: Account, members_by_id: dict[int, str]) -> str:
 
 
 async def balances(**members_by_name: int) -> dict[str, tuple[int, int, int]]:
-    """Every account's (posted, pending in, pending out), by a readable name."""
+    """Every account's (posted, pending in, pending out), by a readable name: every member
+    account, and the program accounts that some transfer touched (all of them exist from
+    start-up on)."""
     by_id = {v: k for k, v in members_by_name.items()}
+    touched = {t.debit_account_id for t in await Transfer.all()} | {t.credit_account_id for t in await Transfer.all()}
     return {
         name_of(a, by_id): (a.posted, a.pending_in, a.pending_out)
         for a in await Account.all().order_by("id")
+        if a.kind != AccountKind.PROGRAM.value or a.id in touched
     }
 
 
