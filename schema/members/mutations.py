@@ -10,7 +10,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.members import service
 from schema.errors import user_errors
 from schema.members.types import Member, MemberPayload, RegisterDevicePayload
-from schema.permissions import current_member
+from schema.permissions import current_member, require_member
 
 
 @strawberry.input
@@ -43,6 +43,11 @@ class RegisterDeviceInput:
     )
 
 
+@strawberry.input
+class UnregisterDeviceInput:
+    token: str = strawberry.field(description="The push token (or WEB subscription) given to registerDevice.")
+
+
 @strawberry.type
 class MemberMutations:
     @strawberry.mutation
@@ -68,10 +73,19 @@ class MemberMutations:
             return MemberPayload(errors=user_errors(exc))
         return MemberPayload(member=Member.from_row(row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Registers a push target under the current session: logOut removes it.")
     async def register_device(self, info: Info, input: RegisterDeviceInput) -> RegisterDevicePayload:
         try:
-            await service.register_device(await current_member(info), input.platform.value, input.token)
+            member = await current_member(info)
+            await service.register_device(member, input.platform.value, input.token, require_member(info).session_id)
+        except LoyaltyError as exc:
+            return RegisterDevicePayload(errors=user_errors(exc))
+        return RegisterDevicePayload(ok=True)
+
+    @strawberry.mutation(description="Removes one of the member's devices: it gets no more pushes.")
+    async def unregister_device(self, info: Info, input: UnregisterDeviceInput) -> RegisterDevicePayload:
+        try:
+            await service.unregister_device(await current_member(info), input.token)
         except LoyaltyError as exc:
             return RegisterDevicePayload(errors=user_errors(exc))
         return RegisterDevicePayload(ok=True)
