@@ -9,7 +9,7 @@ address), atomically, so that parallel attempts are ordered the same way on ever
 
 A flag is a key that lives for some seconds: `acquire` sets it only when it is not set (one
 caller of many parallel ones gets it: a delay between attempts), `mark` sets it whatever it
-was (an address a member signed in from), `marked` tells whether it is set.
+was (an address a member signed in from), `marked` tells whether it is set, `unmark` clears it.
 
 Redis unreachable (refused, reset, timed out) is not a reason to refuse a sign-in: each call
 falls back to the process's own counters and says so in the log, until Redis answers again.
@@ -41,6 +41,7 @@ class RateLimiter(Protocol):
     async def acquire(self, key: str, seconds: float) -> bool: ...
     async def mark(self, key: str, seconds: float) -> None: ...
     async def marked(self, key: str) -> bool: ...
+    async def unmark(self, key: str) -> None: ...
 
 
 def _slot_name(key: str, window_seconds: int) -> str:
@@ -99,6 +100,9 @@ class MemoryRateLimiter:
 
     async def marked(self, key: str) -> bool:
         return self._flags.get(_flag_name(key), 0.0) > time.time()
+
+    async def unmark(self, key: str) -> None:
+        self._flags.pop(_flag_name(key), None)
 
 
 _RELEASE = "local v = tonumber(redis.call('GET', KEYS[1]) or '0') if v > 0 then return redis.call('DECR', KEYS[1]) end return 0"
@@ -177,3 +181,10 @@ class RedisRateLimiter:
             self._unreachable(exc)
             return await self._fallback.marked(key)
         return bool(found) or await self._fallback.marked(key)
+
+    async def unmark(self, key: str) -> None:
+        await self._fallback.unmark(key)
+        try:
+            await self._redis.delete(_flag_name(key))
+        except _UNREACHABLE as exc:
+            self._unreachable(exc)

@@ -87,7 +87,7 @@ class Throttle:
         """Counts a sign-in attempt before the password is checked; RATE_LIMITED when it must wait."""
         limits = self.limits
         mailbox = canonical_email(email)
-        pair = f"login:pair:{mailbox}:{address}"
+        pair = f"login:pair:{mailbox}:{address}"  # its flag ":wait" spaces the attempts
         (pair_slot,) = await self.limiter.hit(PAIR_WINDOW_SECONDS, pair)
         slots: tuple[Slot, ...] = (pair_slot,)
         if not await self.limiter.marked(f"login:known:{mailbox}:{address}"):
@@ -110,6 +110,7 @@ class Throttle:
         """The attempt succeeded: it does not count, the pair's failures are forgotten, and
         the address is one the member signs in from."""
         await self.limiter.reset(attempt.slots[0])
+        await self.limiter.unmark(f"login:pair:{attempt.mailbox}:{attempt.address}:wait")
         for slot in attempt.slots[1:]:
             await self.limiter.release(slot)
         await self.known(attempt.mailbox, attempt.address)
