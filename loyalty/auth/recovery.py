@@ -34,7 +34,8 @@ async def request_password_reset(auth: MemberAuth, email: str, *, client_address
 
 async def reset_password(auth: MemberAuth, program: Program, token: str, new_password: str) -> Member:
     """Uses a reset link: the new password is set, every session of the member ends (and
-    their devices go with them), every other reset link stops working. The link reached the
+    their devices go with them), every other reset link stops working, a notice goes to the
+    address. The link reached the
     member's address, so it counts as verified. INVALID_TOKEN for a link that is unknown,
     used or expired; nothing changes on any error."""
     new_password = _new_password(new_password)
@@ -49,6 +50,7 @@ async def reset_password(auth: MemberAuth, program: Program, token: str, new_pas
         await _set_password(member, password_hash)
         await auth.sessions.revoke_member(member.id, reason="password_reset")
         await verification.mark_verified(program, member)
+        await _tell_changed(member, reset=True)
     return member
 
 
@@ -56,7 +58,8 @@ async def change_password(
     auth: MemberAuth, member: Member, old_password: str, new_password: str, *, session_id: uuid.UUID | None,
 ) -> None:
     """Sets a new password, given the current one (INVALID_CREDENTIALS on oldPassword when it
-    is not right): every other session ends; the caller's own goes on."""
+    is not right): every other session ends (and its devices go); the caller's own goes on; a
+    notice goes to the address."""
     await auth.check_password(member, old_password, "oldPassword")
     new_password = _new_password(new_password)
     password_hash = await auth.passwords.hash(new_password)
@@ -66,6 +69,7 @@ async def change_password(
         await _set_password(locked, password_hash)
         await email_tokens.retire(locked.id, email_tokens.RESET_PASSWORD)
         await auth.sessions.revoke_member(locked.id, reason="password_change", keep=session_id)
+        await _tell_changed(locked, reset=False)
 
 
 async def change_email(auth: MemberAuth, member: Member, new_email: str, password: str) -> None:
@@ -93,6 +97,12 @@ def _new_password(value: str) -> str:
     except LoyaltyError as exc:
         exc.field = "newPassword"
         raise
+
+
+async def _tell_changed(member: Member, *, reset: bool) -> None:
+    """A notice to the account's address, so that an owner whose password someone else
+    changed finds out."""
+    await outbox.emit(events.ACCOUNT_PASSWORD_CHANGED, member.id, {"to": member.email, "reset": reset})
 
 
 async def _set_password(member: Member, password_hash: str) -> None:

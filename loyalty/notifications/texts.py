@@ -23,7 +23,8 @@ MARKETING = frozenset({events.TIER_AT_RISK})
 # Topics about the account itself: sent by email to the payload's `to` address, even before
 # the address is verified and whatever the member's notification settings. Every other email
 # waits until the member's address is verified.
-TRANSACTIONAL = frozenset({events.ACCOUNT_VERIFY_EMAIL, events.ACCOUNT_PASSWORD_RESET})
+TRANSACTIONAL = frozenset({events.ACCOUNT_VERIFY_EMAIL, events.ACCOUNT_PASSWORD_RESET,
+                           events.ACCOUNT_PASSWORD_CHANGED})
 
 # The page a push opens and an email links to, below PUBLIC_URL.
 LINKS: dict[str, str] = {
@@ -52,6 +53,7 @@ LINKS: dict[str, str] = {
     events.REFERRAL_COMPLETED: "/referrals",
     events.ACCOUNT_VERIFY_EMAIL: "/wallet/verify-email?token={token}",
     events.ACCOUNT_PASSWORD_RESET: "/wallet/reset-password?token={token}",
+    events.ACCOUNT_PASSWORD_CHANGED: "/wallet/forgot-password",
 }
 
 # The link's words where a topic needs other ones than OPEN_LINK.
@@ -60,6 +62,8 @@ ACTIONS: dict[str, dict[str, str]] = {
                                   "de": "E-Mail-Adresse bestätigen", "ro": "Confirmă adresa de e-mail"},
     events.ACCOUNT_PASSWORD_RESET: {"en": "Choose a new password", "nl": "Kies een nieuw wachtwoord",
                                     "de": "Neues Passwort wählen", "ro": "Alege o parolă nouă"},
+    events.ACCOUNT_PASSWORD_CHANGED: {"en": "It was not me: reset my password", "nl": "Dit was ik niet: wachtwoord herstellen",
+                                      "de": "Das war ich nicht: Passwort zurücksetzen", "ro": "Nu am fost eu: resetează parola"},
 }
 
 GREETING = {"en": "Hello {name},", "nl": "Hallo {name},", "de": "Hallo {name},", "ro": "Bună, {name},"}
@@ -282,5 +286,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "nl": ("Stel je wachtwoord opnieuw in", "Iemand heeft gevraagd het wachtwoord van je account opnieuw in te stellen. De link werkt één keer, {minutes} minuten lang. Was jij het niet, negeer deze e-mail dan: je wachtwoord blijft hetzelfde."),
         "de": ("Setze dein Passwort zurück", "Jemand hat angefordert, das Passwort deines Kontos zurückzusetzen. Der Link funktioniert einmal, {minutes} Minuten lang. Warst du das nicht, ignoriere diese E-Mail: dein Passwort bleibt, wie es ist."),
         "ro": ("Resetează-ți parola", "Cineva a cerut resetarea parolei contului tău. Linkul funcționează o singură dată, timp de {minutes} minute. Dacă nu ai fost tu, ignoră acest e-mail: parola ta rămâne aceeași."),
+    },
+    events.ACCOUNT_PASSWORD_CHANGED: {
+        "en": ("Your password was changed", "The password of your account was just changed, and every other device was signed out. If it was not you, reset your password now."),
+        "nl": ("Je wachtwoord is gewijzigd", "Het wachtwoord van je account is zojuist gewijzigd en alle andere apparaten zijn afgemeld. Was jij het niet, herstel je wachtwoord dan nu."),
+        "de": ("Dein Passwort wurde geändert", "Das Passwort deines Kontos wurde gerade geändert, und alle anderen Geräte wurden abgemeldet. Warst du das nicht, setze dein Passwort jetzt zurück."),
+        "ro": ("Parola ta a fost schimbată", "Parola contului tău tocmai a fost schimbată, iar toate celelalte dispozitive au fost deconectate. Dacă nu ai fost tu, resetează-ți parola acum."),
     },
 }

@@ -69,6 +69,7 @@ EMITTED_ELSEWHERE: list[tuple[str, dict]] = [
     # loyalty/auth/recovery.py and loyalty/members/verification.py (a new address)
     (events.ACCOUNT_PASSWORD_RESET, {"token": "et_abc", "to": "ann@example.com", "minutes": 30}),
     (events.ACCOUNT_VERIFY_EMAIL, {"token": "et_abc", "to": "ann@example.org", "hours": 48, "change": True}),
+    (events.ACCOUNT_PASSWORD_CHANGED, {"to": "ann@example.com", "reset": False}),
 ]
 
 # The topics `_history` emits.
