@@ -57,9 +57,9 @@ class Device(Model):
 
 class SignupRequest(Model):
     """A sign-up made with an idempotency key: a retry with the same key and form answers
-    with the same member; another form under the key is a conflict. The password is not part
-    of the fingerprint (a fast hash of it would be a weak spot): a retry must match the
-    member's password hash instead."""
+    with the same member, and another form under the key is a conflict. The password is not
+    part of the fingerprint (a fast hash of it would be a weak spot): a retry must match the
+    password hash of the member instead."""
 
     key = fields.CharField(max_length=200, primary_key=True)
     request_hash = fields.CharField(max_length=64)
