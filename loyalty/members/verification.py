@@ -83,7 +83,7 @@ async def verify_email(program: Program, token: str) -> Member:
 async def resend(member: Member, ttl_seconds: int) -> None:
     """A new verification link for the member's current address."""
     if member.email_verified_at is not None:
-        raise LoyaltyError("Your email address is verified already.", field="email")
+        raise LoyaltyError("Your email address is verified already.")
     async with changes.member_change():
         await email_tokens.retire(member.id, email_tokens.VERIFY_EMAIL)
         await send_link(member, member.email, ttl_seconds)
