@@ -41,9 +41,15 @@ DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, v
 # source (MEMBER, AUTOMATIC, JOIN or PLAN)
 REFERRAL_COMPLETED = "referral.completed"  # friend_name, points, capped (true: past the yearly cap, 0 points)
 
+# -- accounts: sent by email only, to the address in `to`, whatever the member's settings
+ACCOUNT_VERIFY_EMAIL = "account.verify_email"  # token, to, hours (the link's lifetime), change (a new address)
+ACCOUNT_PASSWORD_RESET = "account.password_reset"  # token, to, minutes (the link's lifetime)
+ACCOUNT_PASSWORD_CHANGED = "account.password_changed"  # to, reset (true: by a reset link)
+
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
     POINTS_EXPIRING, CREDIT_EARNED, CREDIT_SPENT, CREDIT_CLAWED_BACK, TIER_UPGRADED, TIER_DOWNGRADED,
     TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
     REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED, CREDIT_RESTORED,
+    ACCOUNT_VERIFY_EMAIL, ACCOUNT_PASSWORD_RESET, ACCOUNT_PASSWORD_CHANGED,
 )

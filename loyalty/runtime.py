@@ -9,6 +9,7 @@ from loyalty.auth.keys import load_signing_key
 from loyalty.auth.login import MemberAuth
 from loyalty.auth.passwords import Passwords
 from loyalty.auth.sessions import Sessions
+from loyalty.auth.throttle import AccountLimits
 from loyalty.auth.tokens import TokenService
 from loyalty.cache import Cache, build_cache
 from loyalty.ledger.accounts import ensure_program_accounts
@@ -73,10 +74,9 @@ async def build_runtime(settings: Settings) -> Runtime:
         grace_seconds=settings.refresh_reuse_grace_seconds,
     )
     auth = MemberAuth(
-        passwords=passwords, sessions=sessions, limiter=limiter,
-        attempts_per_email=settings.login_attempts_per_email,
-        attempts_per_address=settings.login_attempts_per_address,
-        window_seconds=settings.login_window_seconds,
+        passwords=passwords, sessions=sessions, limiter=limiter, limits=AccountLimits.from_settings(settings),
+        verification_ttl_seconds=settings.email_verification_ttl_seconds,
+        reset_ttl_seconds=settings.password_reset_ttl_seconds,
     )
     program = await load_program(settings)
     await ensure_program_accounts(charity.code for charity in program.program.charities)

@@ -38,9 +38,27 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, alias="MAX_QUERY_DEPTH", gt=0)
     max_aliases: int = Field(30, alias="MAX_ALIASES", gt=0)
     max_tokens: int = Field(2000, alias="MAX_TOKENS", gt=0)
-    login_attempts_per_email: int = Field(10, alias="LOGIN_ATTEMPTS_PER_EMAIL", gt=0)
+    # Sign-in (docs/accounts.md): failures per (email, address) are free up to
+    # LOGIN_FREE_ATTEMPTS, then each next try waits twice as long as the one before. From
+    # an address the member has not signed in from, failures per email and per address are
+    # also capped per window.
+    login_free_attempts: int = Field(5, alias="LOGIN_FREE_ATTEMPTS", ge=0)
+    login_delay_seconds: float = Field(1.0, alias="LOGIN_DELAY_SECONDS", gt=0)
+    login_max_delay_seconds: float = Field(900.0, alias="LOGIN_MAX_DELAY_SECONDS", gt=0)
+    login_attempts_per_email: int = Field(20, alias="LOGIN_ATTEMPTS_PER_EMAIL", gt=0)
     login_attempts_per_address: int = Field(50, alias="LOGIN_ATTEMPTS_PER_ADDRESS", gt=0)
     login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)
+    login_known_address_days: int = Field(90, alias="LOGIN_KNOWN_ADDRESS_DAYS", gt=0)
+    # Sign-up and password reset requests, per client address, device id and email.
+    signup_attempts_per_address: int = Field(10, alias="SIGNUP_ATTEMPTS_PER_ADDRESS", gt=0)
+    signup_attempts_per_device: int = Field(5, alias="SIGNUP_ATTEMPTS_PER_DEVICE", gt=0)
+    signup_window_seconds: int = Field(3600, alias="SIGNUP_WINDOW_SECONDS", gt=0)
+    password_reset_per_address: int = Field(10, alias="PASSWORD_RESET_PER_ADDRESS", gt=0)
+    password_reset_per_email: int = Field(3, alias="PASSWORD_RESET_PER_EMAIL", gt=0)
+    password_reset_window_seconds: int = Field(3600, alias="PASSWORD_RESET_WINDOW_SECONDS", gt=0)
+    # The lifetimes of the links sent by email.
+    password_reset_ttl_seconds: int = Field(1800, alias="PASSWORD_RESET_TTL_SECONDS", gt=0)
+    email_verification_ttl_seconds: int = Field(48 * 3600, alias="EMAIL_VERIFICATION_TTL_SECONDS", gt=0)
     trusted_proxy_hops: int = Field(0, alias="TRUSTED_PROXY_HOPS", ge=0)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)

@@ -39,6 +39,9 @@ def make_settings(workdir: Path, **overrides: object) -> Settings:
         # Real argon2id, at a cost that keeps the suite fast.
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "PASSWORD_HASH_TIME_COST": 1,
+        # Tests sign many members up from one client address; tests/auth/test_abuse.py tries the defaults.
+        "SIGNUP_ATTEMPTS_PER_ADDRESS": 10_000,
+        "SIGNUP_ATTEMPTS_PER_DEVICE": 10_000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

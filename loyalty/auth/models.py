@@ -50,3 +50,22 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_keys"
+
+
+class AccountToken(Model):
+    """A single-use token sent by email: to verify an address (on joining or when changing
+    it) or to reset a password. Only its SHA-256 is stored."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "loyalty.Member", related_name="account_tokens", on_delete=fields.CASCADE
+    )
+    purpose = fields.CharField(max_length=20)  # verify_email, change_email, reset_password
+    token_hash = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)  # the address it was sent to
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account_tokens"

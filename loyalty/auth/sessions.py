@@ -23,6 +23,7 @@ from loyalty import clock
 from loyalty.auth.models import RefreshToken, SessionFamily
 from loyalty.auth.tokens import AccessToken, TokenService
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.members.models import Device
 
 TOKEN_PREFIX = "rt_"
 MAX_TOKEN_LENGTH = 200
@@ -106,14 +107,33 @@ class Sessions:
         raise InvalidRefreshToken()
 
     async def log_out(self, token: str) -> None:
+        """Ends the token's session; the devices registered under it get no more pushes."""
         async with in_transaction():
             _, family = await self._locked(token)
         await self.revoke_family(family.id, reason="logout")
 
     async def revoke_family(self, family_id: uuid.UUID, *, reason: str) -> None:
+        """Ends a session: its refresh tokens stop working and the devices registered under
+        it are removed."""
         now = clock.now()
         async with in_transaction():
             await SessionFamily.filter(id=family_id, revoked_at=None).update(
                 revoked_at=now, revoked_reason=reason
             )
             await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=now)
+            await Device.filter(session_id=family_id).delete()
+
+    async def revoke_member(self, member_id: int, *, reason: str, keep: uuid.UUID | None = None) -> int:
+        """Ends every session of the member but `keep` (the caller's own); returns how many.
+        Call inside the transaction that changes the password."""
+        families = SessionFamily.filter(member_id=member_id, revoked_at=None)
+        if keep is not None:
+            families = families.exclude(id=keep)
+        ids = list(await families.values_list("id", flat=True))
+        if not ids:
+            return 0
+        now = clock.now()
+        await SessionFamily.filter(id__in=ids).update(revoked_at=now, revoked_reason=reason)
+        await RefreshToken.filter(family_id__in=ids, revoked_at=None).update(revoked_at=now)
+        await Device.filter(session_id__in=ids).delete()
+        return len(ids)

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from loyalty import clock
-from loyalty.errors import ErrorCode, LoyaltyError, ValidationFailed
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound, ValidationFailed
 from loyalty.members import numbers, validation
 from loyalty.members.models import Device, Member
 
@@ -22,8 +24,8 @@ _NUMBER_ATTEMPTS = 5
 class EmailTaken(LoyaltyError):
     code = ErrorCode.EMAIL_TAKEN
 
-    def __init__(self) -> None:
-        super().__init__("An account with this email address exists already.", field="email")
+    def __init__(self, field: str = "email") -> None:
+        super().__init__("An account with this email address exists already.", field=field)
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,18 @@ def validate_new_member(data: NewMember, default_locale: str) -> NewMember:
     return NewMember(email, data.password, name, birthday, locale, bool(data.marketing_consent))
 
 
-async def create_member(data: NewMember, password_hash: str) -> Member:
+async def email_taken(email: str) -> bool:
+    """Whether an account has this mailbox (`validation.canonical_email`) or this address."""
+    return await Member.filter(
+        Q(email_canonical=validation.canonical_email(email)) | Q(email_normalized=validation.normalized_email(email))
+    ).exists()
+
+
+async def create_member(data: NewMember, password_hash: str, *, verified: bool = False) -> Member:
     """Creates a validated member. Call inside the caller's transaction."""
     normalized = validation.normalized_email(data.email)
-    if await Member.filter(email_normalized=normalized).exists():
+    canonical = validation.canonical_email(data.email)
+    if await email_taken(data.email):
         raise EmailTaken()
     now = clock.now()
     for _ in range(_NUMBER_ATTEMPTS):
@@ -76,13 +86,14 @@ async def create_member(data: NewMember, password_hash: str) -> Member:
             async with in_transaction():
                 return await Member.create(
                     member_number=number, email=data.email, email_normalized=normalized,
+                    email_canonical=canonical, email_verified_at=now if verified else None,
                     password_hash=password_hash, display_name=data.display_name,
                     birthday=data.birthday, locale=data.locale,
                     marketing_consent=data.marketing_consent, notify_marketing=data.marketing_consent,
                     joined_at=now, updated_at=now,
                 )
         except IntegrityError:
-            if await Member.filter(email_normalized=normalized).exists():
+            if await email_taken(data.email):
                 raise EmailTaken() from None
     raise RuntimeError("could not allocate a unique member number")
 
@@ -93,7 +104,12 @@ async def find_by_number(text: str) -> Member | None:
 
 
 async def find_by_email(email: str) -> Member | None:
-    return await Member.get_or_none(email_normalized=validation.normalized_email(email))
+    """The account of an address: as typed (case aside), or else of its mailbox, so that
+    `x@example.com.` and `X+shop@example.com` find `x@example.com`."""
+    found = await Member.get_or_none(email_normalized=validation.normalized_email(email))
+    if found is None:
+        found = await Member.get_or_none(email_canonical=validation.canonical_email(email))
+    return found
 
 
 async def update_profile(
@@ -166,8 +182,9 @@ def _validate_device_token(platform: str, token: str) -> str:
     return token
 
 
-async def register_device(member: Member, platform: str, token: str) -> Device:
-    """Registers a push target. A token seen before moves to this member (a shared device)."""
+async def register_device(member: Member, platform: str, token: str, session_id: uuid.UUID | None = None) -> Device:
+    """Registers a push target under the session that registers it (logging that session out
+    removes it). A token seen before moves to this member and session (a shared device)."""
     if platform not in PLATFORMS:
         raise LoyaltyError(f"The platform must be one of {', '.join(PLATFORMS)}.", field="platform")
     token = _validate_device_token(platform, token)
@@ -180,11 +197,25 @@ async def register_device(member: Member, platform: str, token: str) -> Device:
                 async with in_transaction():
                     return await Device.create(
                         member=member, platform=platform, token=token, token_hash=digest,
-                        registered_at=now, last_seen_at=now,
+                        session_id=session_id, registered_at=now, last_seen_at=now,
                     )
             except IntegrityError:
                 device = await Device.get(platform=platform, token_hash=digest)
         device.member_id = member.id
+        device.session_id = session_id
         device.last_seen_at = now
-        await device.save(update_fields=["member_id", "last_seen_at"])
+        await device.save(update_fields=["member_id", "session_id", "last_seen_at"])
         return device
+
+
+async def unregister_device(member: Member, token: str) -> None:
+    """Removes the member's device with this push token (any platform): it gets no more
+    pushes. NOT_FOUND when the member has none with that token."""
+    token = token.strip()
+    if not token:
+        raise LoyaltyError("A push token is required.", field="token", code=ErrorCode.REQUIRED)
+    if len(token) > MAX_DEVICE_TOKEN_LENGTH:
+        raise NotFound("No device of yours has this push token.", field="token")
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    if not await Device.filter(member_id=member.id, token_hash=digest).delete():
+        raise NotFound("No device of yours has this push token.", field="token")

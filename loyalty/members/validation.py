@@ -26,7 +26,25 @@ def email(value: str) -> str:
 
 
 def normalized_email(value: str) -> str:
+    """The address as typed, trimmed and in lower case: what a member's row stored before
+    canonical addresses (see `canonical_email`)."""
     return value.strip().lower()
+
+
+# Providers that ignore dots in the mailbox name, and the name they deliver under.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def canonical_email(value: str) -> str:
+    """The mailbox an address delivers to, which is the account it names: case, a trailing
+    dot of the domain (`x@example.com.`), a `+tag` and, at Gmail, dots in the name aside.
+    Used for one account per mailbox and for the self-referral check."""
+    local, _, domain = value.strip().lower().rpartition("@")
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
 
 
 def password(value: str) -> str:

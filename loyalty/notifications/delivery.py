@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 
 from loyalty import clock
 from loyalty.members.models import Device, Member
-from loyalty.notifications import render
+from loyalty.notifications import render, texts
 from loyalty.notifications.channels import DeliveryError, Unregistered
 from loyalty.notifications.channels.configured import Channels
 from loyalty.notifications.models import APNS, DEAD, DROPPED, EMAIL, FCM, PENDING, SENT, WEBPUSH, Notification
@@ -54,7 +54,9 @@ async def _send(row: Notification, channels: Channels) -> None:
         if channels.email is None:
             raise DeliveryError("email is not configured")
         content = render.email(row.topic, row.payload, member.locale, member.display_name, channels.public_url)
-        await channels.email.send(member.email, content, row.id)
+        # An account email goes to the address it is about (a new one being verified).
+        to = row.payload.get("to") if row.topic in texts.TRANSACTIONAL else None
+        await channels.email.send(to or member.email, content, row.id)
         return
     device = await Device.get_or_none(id=row.device_id, member_id=row.member_id)
     if device is None:

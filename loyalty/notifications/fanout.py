@@ -38,9 +38,14 @@ async def plan(event_id: uuid.UUID | str, topic: str, member_id: int | None, pay
     if member is None or not wanted(member, topic):
         return []
     targets: list[tuple[str, int | None]] = []
-    if member.notify_email and EMAIL in channels:
+    if topic in texts.TRANSACTIONAL:
+        # About the account itself: by email only, whatever the settings, before verification too.
+        if EMAIL in channels:
+            targets.append((EMAIL, None))
+    elif member.notify_email and EMAIL in channels and member.email_verified_at is not None:
+        # Nothing but account emails goes to an address its owner has not confirmed.
         targets.append((EMAIL, None))
-    if member.notify_push:
+    if member.notify_push and topic not in texts.TRANSACTIONAL:
         for device in await Device.filter(member_id=member_id).order_by("id"):
             channel = PUSH_CHANNEL.get(device.platform)
             if channel in channels:

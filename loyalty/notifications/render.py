@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -144,20 +145,25 @@ def words(topic: str, payload: dict[str, Any], locale: str | None, name: str) ->
     return lang, _agree(title.format_map(found), lang), _agree(body.format_map(found), lang)
 
 
-def link(topic: str, public_url: str) -> str:
-    return public_url.rstrip("/") + texts.LINKS.get(topic, "/wallet")
+def link(topic: str, public_url: str, payload: dict[str, Any] | None = None) -> str:
+    """The page below PUBLIC_URL; a link with placeholders (a token) takes them from the payload."""
+    path = texts.LINKS.get(topic, "/wallet")
+    if "{" in path:
+        path = path.format_map({key: quote(str(value), safe="") for key, value in (payload or {}).items()})
+    return public_url.rstrip("/") + path
 
 
 def email(topic: str, payload: dict[str, Any], locale: str | None, name: str, public_url: str) -> Email:
     lang, title, body = words(topic, payload, locale, name)
-    url = link(topic, public_url)
+    url = link(topic, public_url, payload)
     greeting = texts.GREETING[lang].format(name=name)
-    text = f"{greeting}\n\n{body}\n\n{texts.OPEN_LINK[lang]}: {url}\n\n-- \n{texts.FOOTER[lang]}\n"
+    action = texts.ACTIONS.get(topic, texts.OPEN_LINK)[lang]
+    text = f"{greeting}\n\n{body}\n\n{action}: {url}\n\n-- \n{texts.FOOTER[lang]}\n"
     e = html.escape
     markup = (
         f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title></head>'
         f"<body><p>{e(greeting)}</p><p>{e(body)}</p>"
-        f'<p><a href="{e(url)}">{e(texts.OPEN_LINK[lang])}</a></p>'
+        f'<p><a href="{e(url)}">{e(action)}</a></p>'
         f'<p style="color:#666;font-size:12px">{e(texts.FOOTER[lang])}</p></body></html>\n'
     )
     return Email(subject=title, text=text, html=markup)
@@ -166,5 +172,5 @@ def email(topic: str, payload: dict[str, Any], locale: str | None, name: str, pu
 def push(topic: str, payload: dict[str, Any], locale: str | None, name: str, public_url: str,
          notification_id: str) -> Push:
     _, title, body = words(topic, payload, locale, name)
-    data = {"topic": topic, "link": link(topic, public_url), "notification_id": notification_id}
+    data = {"topic": topic, "link": link(topic, public_url, payload), "notification_id": notification_id}
     return Push(title=title, body=body, data=data)

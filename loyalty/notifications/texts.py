@@ -19,6 +19,12 @@ from loyalty.i18n import LANGUAGES as LANGUAGES
 # member's marketing setting on.
 MARKETING = frozenset({events.TIER_AT_RISK})
 
+# Topics about the account itself: sent by email to the payload's `to` address, even before
+# the address is verified and whatever the member's notification settings. Every other email
+# waits until the member's address is verified.
+TRANSACTIONAL = frozenset({events.ACCOUNT_VERIFY_EMAIL, events.ACCOUNT_PASSWORD_RESET,
+                           events.ACCOUNT_PASSWORD_CHANGED})
+
 # The page a push opens and an email links to, below PUBLIC_URL.
 LINKS: dict[str, str] = {
     events.POINTS_EARNED: "/wallet",
@@ -44,6 +50,19 @@ LINKS: dict[str, str] = {
     events.REWARD_CANCELED: "/rewards",
     events.DONATION_MADE: "/charity",
     events.REFERRAL_COMPLETED: "/referrals",
+    events.ACCOUNT_VERIFY_EMAIL: "/wallet/verify-email?token={token}",
+    events.ACCOUNT_PASSWORD_RESET: "/wallet/reset-password?token={token}",
+    events.ACCOUNT_PASSWORD_CHANGED: "/wallet/forgot-password",
+}
+
+# The link's words where a topic needs other ones than OPEN_LINK.
+ACTIONS: dict[str, dict[str, str]] = {
+    events.ACCOUNT_VERIFY_EMAIL: {"en": "Confirm your email address", "nl": "Bevestig je e-mailadres",
+                                  "de": "E-Mail-Adresse bestätigen", "ro": "Confirmă adresa de e-mail"},
+    events.ACCOUNT_PASSWORD_RESET: {"en": "Choose a new password", "nl": "Kies een nieuw wachtwoord",
+                                    "de": "Neues Passwort wählen", "ro": "Alege o parolă nouă"},
+    events.ACCOUNT_PASSWORD_CHANGED: {"en": "It was not me: reset my password", "nl": "Dit was ik niet: wachtwoord herstellen",
+                                      "de": "Das war ich nicht: Passwort zurücksetzen", "ro": "Nu am fost eu: resetează parola"},
 }
 
 GREETING = {"en": "Hello {name},", "nl": "Hallo {name},", "de": "Hallo {name},", "ro": "Bună, {name},"}
@@ -254,5 +273,23 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "nl": ("Beloning geannuleerd: {reward_name}", "Je code {code} voor {reward_name} is geannuleerd."),
         "de": ("Prämie storniert: {reward_name}", "Dein Code {code} für {reward_name} wurde storniert."),
         "ro": ("Recompensă anulată: {reward_name}", "Codul tău {code} pentru {reward_name} a fost anulat."),
+    },
+    events.ACCOUNT_VERIFY_EMAIL: {
+        "en": ("Confirm your email address", "Confirm that {to} is your email address. The link works once, for {hours} hours. If you did not ask for this, ignore this email."),
+        "nl": ("Bevestig je e-mailadres", "Bevestig dat {to} jouw e-mailadres is. De link werkt één keer, {hours} uur lang. Heb je hier niet om gevraagd, negeer deze e-mail dan."),
+        "de": ("Bestätige deine E-Mail-Adresse", "Bestätige, dass {to} deine E-Mail-Adresse ist. Der Link funktioniert einmal, {hours} Stunden lang. Wenn du das nicht angefordert hast, ignoriere diese E-Mail."),
+        "ro": ("Confirmă adresa de e-mail", "Confirmă că {to} este adresa ta de e-mail. Linkul funcționează o singură dată, timp de {hours} ore. Dacă nu ai cerut asta, ignoră acest e-mail."),
+    },
+    events.ACCOUNT_PASSWORD_RESET: {
+        "en": ("Reset your password", "Someone asked to reset the password of your account. The link works once, for {minutes} minutes. If it was not you, ignore this email: your password stays as it is."),
+        "nl": ("Stel je wachtwoord opnieuw in", "Iemand heeft gevraagd het wachtwoord van je account opnieuw in te stellen. De link werkt één keer, {minutes} minuten lang. Was jij het niet, negeer deze e-mail dan: je wachtwoord blijft hetzelfde."),
+        "de": ("Setze dein Passwort zurück", "Jemand hat angefordert, das Passwort deines Kontos zurückzusetzen. Der Link funktioniert einmal, {minutes} Minuten lang. Warst du das nicht, ignoriere diese E-Mail: dein Passwort bleibt, wie es ist."),
+        "ro": ("Resetează-ți parola", "Cineva a cerut resetarea parolei contului tău. Linkul funcționează o singură dată, timp de {minutes} minute. Dacă nu ai fost tu, ignoră acest e-mail: parola ta rămâne aceeași."),
+    },
+    events.ACCOUNT_PASSWORD_CHANGED: {
+        "en": ("Your password was changed", "The password of your account was just changed, and every other device was signed out. If it was not you, reset your password now."),
+        "nl": ("Je wachtwoord is gewijzigd", "Het wachtwoord van je account is zojuist gewijzigd en alle andere apparaten zijn afgemeld. Was jij het niet, herstel je wachtwoord dan nu."),
+        "de": ("Dein Passwort wurde geändert", "Das Passwort deines Kontos wurde gerade geändert, und alle anderen Geräte wurden abgemeldet. Warst du das nicht, setze dein Passwort jetzt zurück."),
+        "ro": ("Parola ta a fost schimbată", "Parola contului tău tocmai a fost schimbată, iar toate celelalte dispozitive au fost deconectate. Dacă nu ai fost tu, resetează-ți parola acum."),
     },
 }

@@ -61,6 +61,9 @@ class ProgramSettings(BaseModel):
     points_rounding: PointsRounding = PointsRounding.DOWN
     default_locale: Locale = "en"
     landing_url: Url | None = None
+    # The SIGN_UP points and the referral welcome coupon wait until the member verifies
+    # their email address; false (the default) gives them on joining.
+    welcome_after_verification: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

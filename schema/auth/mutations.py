@@ -8,6 +8,7 @@ from strawberry.types import Info
 from loyalty.auth.sessions import IssuedSession
 from loyalty.members.models import Member as MemberRow
 from loyalty.members.service import NewMember
+from schema.auth.account import AccountMutations
 from schema.charity.mutations import charity_code
 from schema.context import context_of
 from schema.errors import UserError
@@ -29,6 +30,11 @@ class SignUpInput:
     )
     charity_id: strawberry.ID | None = strawberry.field(
         default=None, description="A charity chosen on joining; the program may donate to it for the new member."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Optional: a retry with the same key and input (a response lost on the way) "
+                                  "answers with the same member and a new session; other input under the key is "
+                                  "IDEMPOTENCY_CONFLICT."
     )
 
 
@@ -73,16 +79,22 @@ class LogOutPayload:
 
 
 @strawberry.type
-class AuthMutations:
-    @strawberry.mutation
+class AuthMutations(AccountMutations):
+    @strawberry.mutation(
+        description="Joins the program and signs in. A link to verify the address is emailed; until it is used "
+                    "only account emails go to the address. RATE_LIMITED past the sign-ups allowed per client "
+                    "address and device."
+    )
     async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
-        runtime = context_of(info).runtime
+        context = context_of(info)
+        runtime = context.runtime
         data = NewMember(
             email=input.email, password=input.password, display_name=input.display_name,
             birthday=input.birthday, locale=input.locale, marketing_consent=bool(input.marketing_consent),
         )
         member, session = await runtime.auth.sign_up(
-            data, runtime.program.program, referral_code=input.referral_code, device_id=input.device_id,
+            data, runtime.program.program, client_address=context.client_address,
+            idempotency_key=input.idempotency_key, referral_code=input.referral_code, device_id=input.device_id,
             charity_code=charity_code(input.charity_id),
         )
         return AuthPayload.signed_in(member, session)
@@ -104,7 +116,7 @@ class AuthMutations:
         member = await context_of(info).members.load(session.member_id)
         return AuthPayload.signed_in(member, session)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Ends the session; the devices registered under it get no more pushes.")
     async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
         await context_of(info).runtime.auth.sessions.log_out(input.refresh_token)
         return LogOutPayload(ok=True)

@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from loyalty.members import service
 from schema.members.types import Member, MemberPayload, RegisterDevicePayload
-from schema.permissions import current_member
+from schema.permissions import current_member, require_member
 
 
 @strawberry.input
@@ -41,6 +41,11 @@ class RegisterDeviceInput:
     )
 
 
+@strawberry.input
+class UnregisterDeviceInput:
+    token: str = strawberry.field(description="The push token (or WEB subscription) given to registerDevice.")
+
+
 @strawberry.type
 class MemberMutations:
     @strawberry.mutation
@@ -60,7 +65,13 @@ class MemberMutations:
         )
         return MemberPayload(member=Member.from_row(row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Registers a push target under the current session: logOut removes it.")
     async def register_device(self, info: Info, input: RegisterDeviceInput) -> RegisterDevicePayload:
-        await service.register_device(await current_member(info), input.platform.value, input.token)
+        member = await current_member(info)
+        await service.register_device(member, input.platform.value, input.token, require_member(info).session_id)
+        return RegisterDevicePayload(ok=True)
+
+    @strawberry.mutation(description="Removes one of the member's devices: it gets no more pushes.")
+    async def unregister_device(self, info: Info, input: UnregisterDeviceInput) -> RegisterDevicePayload:
+        await service.unregister_device(await current_member(info), input.token)
         return RegisterDevicePayload(ok=True)

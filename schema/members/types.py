@@ -33,6 +33,10 @@ class Member(Node):
         description="Stable, human-readable, printed on the member card and encoded in its QR code."
     )
     email: str
+    email_verified: bool = strawberry.field(
+        description="Whether the member confirmed the address by the emailed link; until then only account "
+                    "emails (verification, password reset) go to it."
+    )
     display_name: str
     birthday: date | None
     locale: str = strawberry.field(
@@ -87,6 +91,7 @@ class Member(Node):
     def from_row(cls, row: MemberRow) -> Member:
         return cls(
             id=to_global_id("Member", row.id), member_number=row.member_number, email=row.email,
+            email_verified=row.email_verified_at is not None,
             display_name=row.display_name, birthday=row.birthday, locale=row.locale,
             joined_at=row.joined_at, marketing_consent=row.marketing_consent,
             notification_settings=NotificationSettings(

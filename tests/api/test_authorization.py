@@ -22,7 +22,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from api.app import create_app
+from loyalty.auth import email_tokens
 from loyalty.charity.donations import donate_points
+from loyalty.members.models import Member
 from loyalty.members import service as members
 from loyalty.rewards.redeem import redeem_reward
 from loyalty.runtime import Runtime, build_runtime
@@ -86,6 +88,13 @@ MATRIX = table(
     ("donatePoints",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("useIssuedReward",           UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("chooseBonusDay",            UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("verifyEmail",               OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
+    ("resendVerificationEmail",   UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("requestPasswordReset",      OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
+    ("resetPassword",             OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
+    ("changePassword",            UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("changeEmail",               UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("unregisterDevice",          UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
 )
 
 
@@ -97,6 +106,8 @@ class World:
     ann: Joined
     bob: Joined
     refresh_token: str
+    verify_token: str = ""
+    reset_token: str = ""
     purchase_id: str = ""
     entry_id: str = ""
     coupon_code: str = ""
@@ -113,6 +124,7 @@ class Operation:
     needs_purchase: bool = False
     needs_points: bool = False  # Ann and Bob hold points
     needs_coupon: bool = False  # Ann redeemed a reward and donated points
+    by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
 
     @property
     def field(self) -> str:
@@ -152,7 +164,7 @@ OPERATIONS: dict[str, Operation] = {
     "updateNotificationSettings": _mutation("updateNotificationSettings", "UpdateNotificationSettingsInput",
                                             variables=lambda w: {"input": {"email": False, "push": False}}),
     "registerDevice": _mutation("registerDevice", "RegisterDeviceInput", "ok errors { code field }",
-                                variables=lambda w: {"input": {"platform": "IOS", "token": f"device-{w.tag}"}}),
+                                variables=lambda w: {"input": {"platform": "IOS", "token": f"new-device-{w.tag}"}}),
     "recordPurchase": _mutation("recordPurchase", "RecordPurchaseInput", variables=lambda w: {"input": {
         "memberId": w.ann.id, "orderId": f"O-{w.tag}-2", "amount": "10.00", "currencyCode": "EUR"}}),
     "refundPurchase": _mutation("refundPurchase", "RefundPurchaseInput", needs_purchase=True,
@@ -178,6 +190,19 @@ OPERATIONS: dict[str, Operation] = {
                                  variables=lambda w: {"input": {"code": w.coupon_code, "orderId": f"O-{w.tag}"}}),
     "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
         "day": (date.today() + timedelta(days=30)).isoformat()}}),
+    "verifyEmail": _mutation("verifyEmail", "VerifyEmailInput", "ok errors { code field }", by_ann_s_link=True,
+                             variables=lambda w: {"input": {"token": w.verify_token}}),
+    "resendVerificationEmail": Operation("mutation { resendVerificationEmail { ok errors { code field } } }"),
+    "requestPasswordReset": _mutation("requestPasswordReset", "RequestPasswordResetInput", "ok errors { code field }",
+                                      variables=lambda w: {"input": {"email": w.ann.email}}),
+    "resetPassword": _mutation("resetPassword", "ResetPasswordInput", "ok errors { code field }", by_ann_s_link=True,
+                               variables=lambda w: {"input": {"token": w.reset_token, "newPassword": "a new password 2"}}),
+    "changePassword": _mutation("changePassword", "ChangePasswordInput", "ok errors { code field }",
+                                variables=lambda w: {"input": {"oldPassword": PASSWORD, "newPassword": "a new password 2"}}),
+    "changeEmail": _mutation("changeEmail", "ChangeEmailInput", "ok errors { code field }", variables=lambda w: {
+        "input": {"newEmail": f"new-{w.tag}@example.com", "password": PASSWORD}}),
+    "unregisterDevice": _mutation("unregisterDevice", "UnregisterDeviceInput", "ok errors { code field }",
+                                  variables=lambda w: {"input": {"token": f"device-{w.tag}"}}),
 }
 
 
@@ -200,6 +225,10 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
     ann, refresh_token = await _member(runtime, f"ann-{tag}@example.com", "Ann")
     bob, _ = await _member(runtime, f"bob-{tag}@example.com", "Bob")
     world = World(tag, ann, bob, refresh_token)
+    world.verify_token = await email_tokens.issue(member_pk(ann.id), email_tokens.VERIFY_EMAIL, ann.email, 3600)
+    world.reset_token = await email_tokens.issue(member_pk(ann.id), email_tokens.RESET_PASSWORD, ann.email, 1800)
+    for joined, platform in ((ann, "IOS"), (bob, "ANDROID")):  # one push token, a device of each
+        await members.register_device(await Member.get(id=member_pk(joined.id)), platform, f"device-{tag}")
     if operation.needs_purchase:
         shop = await Shop.open(client, "admin")
         purchase = (await shop.purchase(ann, orderId=f"O-{tag}"))["purchase"]
@@ -276,7 +305,7 @@ async def test_authorization(shared, operation, caller, outcome, monkeypatch):
     counts, ann, bob = await snapshot(world)
     if outcome in (NULL, UNAUTH, FORBID):
         assert (counts, ann, bob) == before
-    if caller == OTHER_MEMBER:
+    if caller == OTHER_MEMBER and not spec.by_ann_s_link:
         assert ann == before[1]  # nothing Bob can call touches Ann
 
 

@@ -66,10 +66,15 @@ EMITTED_ELSEWHERE: list[tuple[str, dict]] = [
     # loyalty/referrals/completion.py: with points, and past the yearly cap
     (events.REFERRAL_COMPLETED, {"friend_name": "Bram", "points": 500, "capped": False}),
     (events.REFERRAL_COMPLETED, {"friend_name": "Bram", "points": 0, "capped": True}),
+    # loyalty/auth/recovery.py and loyalty/members/verification.py (a new address)
+    (events.ACCOUNT_PASSWORD_RESET, {"token": "et_abc", "to": "ann@example.com", "minutes": 30}),
+    (events.ACCOUNT_VERIFY_EMAIL, {"token": "et_abc", "to": "ann@example.org", "hours": 48, "change": True}),
+    (events.ACCOUNT_PASSWORD_CHANGED, {"to": "ann@example.com", "reset": False}),
 ]
 
 # The topics `_history` emits.
-HISTORY = {events.POINTS_EARNED, events.POINTS_CLAWED_BACK, events.POINTS_ACTIVATED, events.POINTS_EXPIRED}
+HISTORY = {events.POINTS_EARNED, events.POINTS_CLAWED_BACK, events.POINTS_ACTIVATED, events.POINTS_EXPIRED,
+           events.ACCOUNT_VERIFY_EMAIL}
 
 ZERO = re.compile(r"(?<![\d.,])0 (points|punten|Punkte|puncte)\b")
 

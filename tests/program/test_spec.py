@@ -606,7 +606,7 @@ def test_load_program_names_the_file(tmp_path):
     with pytest.raises(ProgramFileError) as info:
         load_program(path)
     assert str(info.value) == (
-        f"{path}, line 80, tiers.levels[2].threshold: must be greater than tiers.levels[1].threshold (500)"
+        f"{path}, line 81, tiers.levels[2].threshold: must be greater than tiers.levels[1].threshold (500)"
     )
 
 

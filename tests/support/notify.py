@@ -101,8 +101,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60.0
         await asyncio.sleep(0.1)
 
 
-async def new_member(email: str, locale: str = "en", name: str = "Ann", *, marketing_consent: bool = False):  # noqa: ANN201
-    """A member made directly (no password to check in these tests)."""
+async def new_member(email: str, locale: str = "en", name: str = "Ann", *, marketing_consent: bool = False,
+                     verified: bool = True):  # noqa: ANN201
+    """A member made directly (no password to check in these tests), with a verified address
+    unless `verified` is false."""
     from loyalty.members.service import NewMember, create_member
 
-    return await create_member(NewMember(email, "unused", name, None, locale, marketing_consent), "unused-hash")
+    return await create_member(NewMember(email, "unused", name, None, locale, marketing_consent), "unused-hash",
+                               verified=verified)
