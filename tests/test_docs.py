@@ -102,7 +102,7 @@ def test_a_broken_link_or_anchor_is_reported(tmp_path: Path):
     page = tmp_path / "page.md"
     page.write_text(
         "# Here\n[ok](#here) [ok](other.md#other) [folder](docs) [web](https://example.com/x#y)\n"
-        "[gone](missing.md) [no anchor](other.md#nowhere) [self](#nowhere) [later](docs/ledger.md)\n"
+        "[gone](missing.md) [no anchor](other.md#nowhere) [self](#nowhere) [later](docs/caching.md)\n"
         "```\n[in code](ignored.md)\n```\n",
         encoding="utf-8",
     )
