@@ -54,11 +54,11 @@ _RELEASE = "local v = tonumber(redis.call('GET', KEYS[1]) or '0') if v > 0 then 
 
 
 class RedisRateLimiter:
-    def __init__(self, redis) -> None:  # a redis.asyncio.Redis
+    def __init__(self, redis) -> None:  # a loyalty.redis_client.DeploymentRedis
         self._redis = redis
 
     async def hit(self, window_seconds: int, *keys: str) -> list[Slot]:
-        names = [_slot_name(key, window_seconds) for key in keys]
+        names = [self._redis.key(_slot_name(key, window_seconds)) for key in keys]
         async with self._redis.pipeline(transaction=True) as pipe:
             for name in names:
                 pipe.incr(name)

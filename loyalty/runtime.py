@@ -60,9 +60,9 @@ async def build_runtime(settings: Settings) -> Runtime:
     redis = None
     limiter: RateLimiter = MemoryRateLimiter()
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from loyalty.redis_client import connect
 
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings)
         limiter = RedisRateLimiter(redis)
     passwords = Passwords(
         memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost

@@ -149,11 +149,11 @@ async def test_the_in_process_cache_keeps_at_most_its_maximum_and_drops_expired_
 
 
 async def test_an_unreachable_cache_is_read_through(runtime) -> None:
-    from redis.asyncio import Redis
+    from loyalty.redis_client import DeploymentRedis
 
     from tests.support.servers import free_port
 
-    redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    redis = DeploymentRedis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
     try:
         async def load() -> dict:
             return {"points": 3}
