@@ -26,6 +26,7 @@ def connect(settings: Settings, **options: Any) -> DeploymentRedis:
     if settings.redis_url is None:
         raise ValueError("REDIS_URL is not set")
     options.setdefault("decode_responses", True)
-    client: DeploymentRedis = DeploymentRedis.from_url(settings.redis_url, **options)
+    client = DeploymentRedis.from_url(settings.redis_url, **options)
+    assert isinstance(client, DeploymentRedis)  # from_url makes an instance of the class it is called on
     client.prefix = settings.redis_namespace
     return client

@@ -14,6 +14,7 @@ from loyalty.cache import Cache, build_cache
 from loyalty.live import LiveUpdates
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
 from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from loyalty.redis_client import DeploymentRedis
 from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class Runtime:
     auth: MemberAuth
     limiter: RateLimiter
     program: ProgramHolder
-    redis: object | None = None
+    redis: DeploymentRedis | None = None
     cache: Cache | None = None
     live: LiveUpdates | None = None
 

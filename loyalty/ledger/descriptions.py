@@ -273,7 +273,7 @@ def describe(code: str, memo: dict | str, amount: int, locale: str, *, minor_uni
     try:
         values = _values(_memo(memo), amount, lang, minor_units)
         text = _first(lang, _keys(str(code), values, amount), values)
-    except Exception:  # a description must never break a wallet history
+    except Exception:  # noqa: BLE001 - a description must never break a wallet history
         text = None
     return text or str(TEXTS[lang]["*"])
 

@@ -64,7 +64,7 @@ async def test_a_member_reads_their_own_writes(runtime, client) -> None:
 
 
 async def test_a_set_based_job_invalidates_the_members_it_touched(runtime, client) -> None:
-    ann, bob = await join(client, "ann@example.com"), await join(client, "bob@example.com")
+    ann, _bob = await join(client, "ann@example.com"), await join(client, "bob@example.com")
     shop = await Shop.open(client)
     assert (await shop.purchase(ann, orderId="order-1"))["errors"] == []
     ann_id, bob_id = await member_id("ann@example.com"), await member_id("bob@example.com")
@@ -100,7 +100,7 @@ async def test_with_caching_off_every_read_goes_to_the_database(clean_db, workdi
 
 
 async def test_a_wallet_cached_earlier_serves_a_later_moment_without_passed_expiries(runtime, client) -> None:
-    ann = await join(client, "ann@example.com")
+    await join(client, "ann@example.com")
     ann_id = await member_id("ann@example.com")
     now = clock.now()
     first = await cached_wallet(runtime.cache, ann_id, now)
