@@ -3,7 +3,8 @@
 a second. Each command keeps at least one test that runs it as a real process (its smoke test).
 
 The command reads the test session's settings, and the database it opens and closes is the one
-already open in the process: opening and closing are skipped."""
+already open in the process: opening and closing are skipped. What the command changes in the
+process for the rest of its life (the clock of `run-job --now`) is put back afterwards."""
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import api.cli
-from loyalty import db
+from loyalty import clock, db
 from loyalty.settings import Settings
 
 
@@ -24,11 +25,14 @@ def _on_the_sessions_database(settings: Settings) -> Iterator[None]:
 
     shim = SimpleNamespace(init=_open, close=_open, migrate=db.migrate)
     saved = api.cli.get_settings, api.cli.db
+    # `run-job --now` moves the process's clock (its whole life, as a process): only the command's.
+    saved_now = clock._global_override[0]
     api.cli.get_settings, api.cli.db = (lambda: settings), shim  # type: ignore[assignment]
     try:
         yield
     finally:
         api.cli.get_settings, api.cli.db = saved
+        clock._global_override[0] = saved_now
 
 
 async def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
