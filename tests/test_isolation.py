@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ async def test_scripts_test_with_database_url_at_a_database_holding_a_member_lea
     scratch_database_url: str, settings: Settings,  # noqa: F811
 ) -> None:
     await _member_database(scratch_database_url)
-    key = f"deployment-{isolation.uuid.uuid4().hex[:8]}:cache:1"
+    key = f"deployment-{uuid.uuid4().hex[:8]}:cache:1"
     redis_url = await _redis_with_a_key(settings, key)
     env = _environment(DATABASE_URL=scratch_database_url, **({"REDIS_URL": redis_url} if redis_url else {}))
     try:
@@ -123,7 +124,7 @@ def test_an_sqlite_database_with_a_table_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not REDIS, reason="needs Redis (set REDIS_URL)")
 async def test_a_redis_database_holding_a_key_the_suite_did_not_make_is_refused_and_kept(settings: Settings) -> None:
-    key = f"deployment-{isolation.uuid.uuid4().hex[:8]}:events"
+    key = f"deployment-{uuid.uuid4().hex[:8]}:events"
     url = await _redis_with_a_key(settings, key)
     assert url is not None
     try:
