@@ -103,15 +103,15 @@ class MemoryCache:
 
 
 class RedisCache:
-    """In Redis: a hash per member, `c:<member>`, with the field `gen` and one field per
+    """In Redis: a hash per member, `<REDIS_PREFIX>:cache:<member>`, with the field `gen` and one field per
     kind holding `<generation>|<JSON>`; read in one round trip (HMGET)."""
 
     shared = True
 
-    def __init__(self, redis: Any, ttl_seconds: int, prefix: str = "cache:"):
-        self._redis = redis
+    def __init__(self, redis: Any, ttl_seconds: int, prefix: str | None = None):
+        self._redis = redis  # a loyalty.redis_client.DeploymentRedis
         self._ttl = ttl_seconds
-        self._prefix = prefix
+        self._prefix = redis.key("cache:") if prefix is None else prefix
 
     def _key(self, member_id: int) -> str:
         return f"{self._prefix}{member_id}"

@@ -67,7 +67,7 @@ async def close() -> None:
 
 def dialect() -> str:
     """'postgres' or 'sqlite'."""
-    return connections.get("default").capabilities.dialect
+    return str(connections.get("default").capabilities.dialect)
 
 
 async def ping() -> bool:

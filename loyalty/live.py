@@ -1,7 +1,7 @@
 """Live updates: which members changed, heard by the processes serving their subscriptions.
 
 After the commit of a change, the after-commit hook publishes the members it touched. With
-REDIS_URL they go to the Redis channel `loyalty:members-changed`; each API process keeps
+REDIS_URL they go to the Redis channel `<REDIS_PREFIX>:members-changed`; each API process keeps
 one listener on that channel and hands the news to its own subscribers, so a change made
 by any process (an API process, the scheduler, a worker) reaches every subscriber. Without
 Redis the news goes straight to the subscribers of the process that made the change.
@@ -20,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "loyalty:members-changed"
+CHANNEL = "members-changed"  # under the deployment's prefix
 
 
 class LiveUpdates:
@@ -41,7 +41,7 @@ class LiveUpdates:
         if self._redis is None:
             self.deliver(member_ids)
             return
-        await self._redis.publish(CHANNEL, ",".join(str(i) for i in sorted(member_ids)))
+        await self._redis.publish(self._redis.key(CHANNEL), ",".join(str(i) for i in sorted(member_ids)))
 
     def deliver(self, member_ids: frozenset[int] | set[int]) -> None:
         """Tells this process's subscribers of these members."""
@@ -84,7 +84,7 @@ class LiveUpdates:
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self._redis.key(CHANNEL))
                 if self._listening.is_set():
                     # Reconnected: news may have been missed meanwhile, so every subscriber
                     # reads its member again.

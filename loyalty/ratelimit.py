@@ -112,7 +112,7 @@ _UNREACHABLE = (RedisError, OSError)
 class RedisRateLimiter:
     """Counts in Redis, shared by every process; in the process while Redis is unreachable."""
 
-    def __init__(self, redis) -> None:  # a redis.asyncio.Redis
+    def __init__(self, redis) -> None:  # a loyalty.redis_client.DeploymentRedis
         self._redis = redis
         self._fallback = MemoryRateLimiter()
         self._falling_back = False
@@ -129,7 +129,7 @@ class RedisRateLimiter:
         self._falling_back = False
 
     async def hit(self, window_seconds: int, *keys: str) -> list[Slot]:
-        names = [_slot_name(key, window_seconds) for key in keys]
+        names = [self._redis.key(_slot_name(key, window_seconds)) for key in keys]
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 for name in names:
@@ -160,7 +160,7 @@ class RedisRateLimiter:
 
     async def acquire(self, key: str, seconds: float) -> bool:
         try:
-            taken = await self._redis.set(_flag_name(key), "1", nx=True, px=max(1, int(seconds * 1000)))
+            taken = await self._redis.set(self._redis.key(_flag_name(key)), "1", nx=True, px=max(1, int(seconds * 1000)))
         except _UNREACHABLE as exc:
             self._unreachable(exc)
             return await self._fallback.acquire(key, seconds)
@@ -170,13 +170,13 @@ class RedisRateLimiter:
     async def mark(self, key: str, seconds: float) -> None:
         await self._fallback.mark(key, seconds)  # also here: still known while Redis is away
         try:
-            await self._redis.set(_flag_name(key), "1", px=max(1, int(seconds * 1000)))
+            await self._redis.set(self._redis.key(_flag_name(key)), "1", px=max(1, int(seconds * 1000)))
         except _UNREACHABLE as exc:
             self._unreachable(exc)
 
     async def marked(self, key: str) -> bool:
         try:
-            found = await self._redis.exists(_flag_name(key))
+            found = await self._redis.exists(self._redis.key(_flag_name(key)))
         except _UNREACHABLE as exc:
             self._unreachable(exc)
             return await self._fallback.marked(key)
@@ -185,6 +185,6 @@ class RedisRateLimiter:
     async def unmark(self, key: str) -> None:
         await self._fallback.unmark(key)
         try:
-            await self._redis.delete(_flag_name(key))
+            await self._redis.delete(self._redis.key(_flag_name(key)))
         except _UNREACHABLE as exc:
             self._unreachable(exc)

@@ -16,6 +16,7 @@ from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.live import LiveUpdates
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
 from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from loyalty.redis_client import DeploymentRedis
 from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class Runtime:
     auth: MemberAuth
     limiter: RateLimiter
     program: ProgramHolder
-    redis: object | None = None
+    redis: DeploymentRedis | None = None
     cache: Cache | None = None
     live: LiveUpdates | None = None
 
@@ -62,9 +63,9 @@ async def build_runtime(settings: Settings) -> Runtime:
     redis = None
     limiter: RateLimiter = MemoryRateLimiter()
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from loyalty.redis_client import connect
 
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings)
         limiter = RedisRateLimiter(redis)
     passwords = Passwords(
         memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost

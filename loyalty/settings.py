@@ -1,9 +1,11 @@
 """Settings, read from the environment (and a `.env` file in the working folder)."""
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +23,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field("sqlite://loyalty.sqlite3", alias="DATABASE_URL")
     redis_url: str | None = Field(None, alias="REDIS_URL")
+    # The namespace of this deployment's Redis keys and channels; unset: the database's name.
+    redis_prefix: str | None = Field(None, alias="REDIS_PREFIX", min_length=1, max_length=64,
+                                     pattern=r"^[A-Za-z0-9_.-]+$")
     loyalty_env: Environment = Field(Environment.DEVELOPMENT, alias="LOYALTY_ENV")
     program_file: Path = Field(DEMO_PROGRAM_FILE, alias="PROGRAM_FILE")
     public_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_URL")
@@ -95,7 +100,7 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(300, alias="CACHE_TTL_SECONDS", gt=0)
     cache_max_entries: int = Field(10000, alias="CACHE_MAX_ENTRIES", gt=0)
 
-    @field_validator("redis_url", "jwt_private_key", "jwt_secret", mode="before")
+    @field_validator("redis_url", "redis_prefix", "jwt_private_key", "jwt_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -111,9 +116,24 @@ class Settings(BaseSettings):
         return self.loyalty_env is Environment.PRODUCTION
 
     @property
+    def redis_namespace(self) -> str:
+        """REDIS_PREFIX, or the database's name (its file name without the extension on SQLite)."""
+        return self.redis_prefix or database_name(self.database_url)
+
+    @property
     def embedded(self) -> bool:
         """No Redis: cache, rate limits and pub/sub live in the process."""
         return self.redis_url is None
+
+
+def database_name(url: str) -> str:
+    """The name of the database a DATABASE_URL names, reduced to letters, digits, `_.-`."""
+    path = urlsplit(url).path if "://" in url else url
+    if url.startswith("sqlite:"):
+        path = url.split("://", 1)[-1].split("?", 1)[0]
+        path = path.rsplit("/", 1)[-1].rsplit(".", 1)[0] if path != ":memory:" else "memory"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.strip("/").rsplit("/", 1)[-1]).strip("-")
+    return name[:64] or "loyalty"
 
 
 @lru_cache(maxsize=1)

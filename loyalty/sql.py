@@ -9,16 +9,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 _PLACEHOLDER = re.compile(r"\?")
 
 
-def _conn():
-    return connections.get("default")
+def _conn() -> BaseDBAsyncClient:
+    conn: BaseDBAsyncClient = connections.get("default")
+    return conn
 
 
 def is_postgres() -> bool:
-    return _conn().capabilities.dialect == "postgres"
+    return bool(_conn().capabilities.dialect == "postgres")
 
 
 def _prepare(query: str) -> str:
@@ -31,7 +33,7 @@ def _prepare(query: str) -> str:
 async def execute(query: str, *params: Any) -> int:
     """Runs a statement; returns the number of rows it changed."""
     rowcount, _ = await _conn().execute_query(_prepare(query), list(params))
-    return rowcount
+    return int(rowcount)
 
 
 async def fetch(query: str, *params: Any) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from loyalty.settings import Settings
 from tests.conftest import POSTGRES
 
 # The last migration of the release before purchases gained cashback and store credit.
@@ -29,12 +30,12 @@ REFUND = (
 
 
 @pytest.fixture
-async def scratch_database_url(tmp_path: Path) -> AsyncIterator[str]:
+async def scratch_database_url(tmp_path: Path, settings: Settings) -> AsyncIterator[str]:
     """A database of its own, so the suite's database is left alone."""
     if not POSTGRES:
         yield f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
         return
-    base = os.environ["DATABASE_URL"]
+    base = settings.database_url  # the suite's own database: the new one is made on its server
     name = f"upgrade_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(base)
     try:

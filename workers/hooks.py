@@ -21,9 +21,9 @@ async def installed_hooks(settings: Settings) -> AsyncIterator[None]:
         return
     redis = None
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from loyalty.redis_client import connect
 
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings)
     cache = build_cache(settings, redis)
     live = LiveUpdates(redis)
     hooks = [h for h in (cache.hook if cache else None, live.hook) if h is not None]

@@ -97,11 +97,11 @@ return 0
 class RedisLease:
     """Renewed in the background every third of its length, also while a job runs."""
 
-    def __init__(self, redis_url: str, seconds: int):
-        from redis.asyncio import Redis
+    def __init__(self, settings: Settings, seconds: int):
+        from loyalty.redis_client import connect
 
-        self._redis = Redis.from_url(redis_url, decode_responses=True)
-        self._key = f"lease:{LOCK_NAME}"
+        self._redis = connect(settings)
+        self._key = self._redis.key(f"lease:{LOCK_NAME}")
         self._token = secrets.token_hex(16)
         self._ms = seconds * 1000
         self._holding = False
@@ -178,5 +178,5 @@ def leadership_for(settings: Settings) -> Leadership:
     if settings.database_url.startswith(("postgres://", "postgresql://")):
         return AdvisoryLock(settings.database_url)
     if settings.redis_url:
-        return RedisLease(settings.redis_url, settings.scheduler_lease_seconds)
+        return RedisLease(settings, settings.scheduler_lease_seconds)
     return FileLock(Path(settings.data_dir) / "scheduler.lock")

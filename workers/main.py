@@ -60,9 +60,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
     loops: list[Awaitable[None]] = [_loop("retry", stop, lambda: delivery.deliver_due(channels, policy))]
     redis = None
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from loyalty.redis_client import connect
 
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings)
         await stream.ensure_group(redis)
         consumer = stream.consumer_name()
 
@@ -83,7 +83,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
         loops.append(_loop("consume", stop, consume, idle=0))
         loops.append(_loop("tidy", stop, tidy, idle=settings.worker_reclaim_seconds))
         log.info("worker %s: relaying the outbox to the stream %r and consuming it as group %r",
-                 consumer, relay.STREAM, stream.GROUP)
+                 consumer, redis.key(relay.STREAM), stream.GROUP)
     else:
         loops.append(_loop("outbox", stop, lambda: outbox_consumer.consume_once(handler), idle=0.5))
         log.info("worker: consuming the outbox table (no REDIS_URL)")

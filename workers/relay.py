@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from loyalty import clock
 from loyalty.outbox import OutboxEvent
 
-STREAM = "loyalty:events"
+STREAM = "events"  # under the deployment's prefix
 STREAM_MAX_LENGTH = 1_000_000
 BATCH = 200
 
@@ -39,7 +39,7 @@ async def relay_once(redis, batch: int = BATCH) -> int:  # noqa: ANN001 - redis.
             return 0
         async with redis.pipeline(transaction=False) as pipe:
             for event in events:
-                pipe.xadd(STREAM, encode(event), maxlen=STREAM_MAX_LENGTH, approximate=True)
+                pipe.xadd(redis.key(STREAM), encode(event), maxlen=STREAM_MAX_LENGTH, approximate=True)
             await pipe.execute()
         await OutboxEvent.filter(id__in=[event.id for event in events]).update(published_at=clock.now())
     return len(events)

@@ -17,7 +17,7 @@ from workers.relay import STREAM, decode
 log = logging.getLogger(__name__)
 
 GROUP = "notifications"
-ALIVE_PREFIX = "loyalty:worker-alive:"
+ALIVE_PREFIX = "worker-alive:"  # under the deployment's prefix
 Handler = Callable[[str, str, int | None, dict], Awaitable[object]]
 
 
@@ -27,7 +27,7 @@ def consumer_name() -> str:
 
 async def ensure_group(redis) -> None:  # noqa: ANN001 - redis.asyncio.Redis
     try:
-        await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        await redis.xgroup_create(redis.key(STREAM), GROUP, id="0", mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
@@ -37,24 +37,24 @@ async def _handle(redis, messages, handler: Handler) -> int:  # noqa: ANN001
     done = 0
     for message_id, fields in messages:
         if not fields:  # trimmed from the stream while pending: nothing left to do
-            await redis.xack(STREAM, GROUP, message_id)
+            await redis.xack(redis.key(STREAM), GROUP, message_id)
             continue
         await handler(*decode(fields))
-        await redis.xack(STREAM, GROUP, message_id)
+        await redis.xack(redis.key(STREAM), GROUP, message_id)
         done += 1
     return done
 
 
 async def reclaim(redis, consumer: str, handler: Handler, idle_seconds: float, count: int = 50) -> int:  # noqa: ANN001
     """Takes over messages another consumer held for longer than `idle_seconds`, and handles them."""
-    _, messages, *_ = await redis.xautoclaim(STREAM, GROUP, consumer, min_idle_time=int(idle_seconds * 1000),
+    _, messages, *_ = await redis.xautoclaim(redis.key(STREAM), GROUP, consumer, min_idle_time=int(idle_seconds * 1000),
                                              start_id="0-0", count=count)
     return await _handle(redis, messages, handler)
 
 
 async def read(redis, consumer: str, handler: Handler, *, block_ms: int = 1000, count: int = 20) -> int:  # noqa: ANN001
     """Handles new messages (waits up to `block_ms` for one)."""
-    answer = await redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
+    answer = await redis.xreadgroup(GROUP, consumer, {redis.key(STREAM): ">"}, count=count, block=block_ms)
     return sum([await _handle(redis, messages, handler) for _, messages in answer or []])
 
 
@@ -64,7 +64,7 @@ def _alive_key(consumer: str) -> str:
 
 async def heartbeat(redis, own: str, seconds: float) -> None:  # noqa: ANN001
     """Says this worker runs, for `seconds`; a running worker repeats it well before then."""
-    await redis.set(_alive_key(own), "1", px=int(seconds * 1000))
+    await redis.set(redis.key(_alive_key(own)), "1", px=int(seconds * 1000))
 
 
 async def forget_idle_consumers(redis, own: str, idle_seconds: float) -> list[str]:  # noqa: ANN001
@@ -73,13 +73,13 @@ async def forget_idle_consumers(redis, own: str, idle_seconds: float) -> list[st
     over). A running worker's heartbeat keeps it, so no message it is handling can lose its
     place in the group's pending list."""
     gone = []
-    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+    for consumer in await redis.xinfo_consumers(redis.key(STREAM), GROUP):
         name = consumer["name"]
         if name == own or int(consumer["pending"]) or int(consumer["idle"]) < idle_seconds * 1000:
             continue
-        if await redis.exists(_alive_key(name)):
+        if await redis.exists(redis.key(_alive_key(name))):
             continue
-        await redis.xgroup_delconsumer(STREAM, GROUP, name)
+        await redis.xgroup_delconsumer(redis.key(STREAM), GROUP, name)
         gone.append(name)
     return gone
 
@@ -87,10 +87,10 @@ async def forget_idle_consumers(redis, own: str, idle_seconds: float) -> list[st
 async def leave(redis, own: str) -> bool:  # noqa: ANN001
     """A worker that stops leaves the group, unless it still holds messages (then another
     worker takes them over, and removes it later)."""
-    await redis.delete(_alive_key(own))
-    for consumer in await redis.xinfo_consumers(STREAM, GROUP):
+    await redis.delete(redis.key(_alive_key(own)))
+    for consumer in await redis.xinfo_consumers(redis.key(STREAM), GROUP):
         if consumer["name"] == own and int(consumer["pending"]) == 0:
-            await redis.xgroup_delconsumer(STREAM, GROUP, own)
+            await redis.xgroup_delconsumer(redis.key(STREAM), GROUP, own)
             return True
     return False
 
@@ -98,6 +98,6 @@ async def leave(redis, own: str) -> bool:  # noqa: ANN001
 async def pending(redis) -> int:  # noqa: ANN001
     """Messages delivered to a consumer and not acknowledged yet."""
     try:
-        return int((await redis.xpending(STREAM, GROUP))["pending"])
+        return int((await redis.xpending(redis.key(STREAM), GROUP))["pending"])
     except ResponseError:
         return 0

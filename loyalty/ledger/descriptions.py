@@ -264,7 +264,7 @@ def describe(code: str, memo: dict | str, amount: int, locale: str | None) -> st
     try:
         values = _values(_memo(memo), amount, lang, locale)
         text = _first(lang, _keys(str(code), values, amount), values)
-    except Exception:  # a description must never break a wallet history
+    except Exception:  # noqa: BLE001 - a description must never break a wallet history
         text = None
     return text or str(TEXTS[lang]["*"])
 

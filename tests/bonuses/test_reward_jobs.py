@@ -17,7 +17,7 @@ from loyalty.program.spec import parse_program
 from loyalty.wallet import get_wallet
 from tests.support.members import new_member
 from tests.support.program import demo_text, use_program
-from tests.support.servers import run_command
+from tests.support.cli import run_cli
 from tests.support.tiers import hold_tier
 
 UTC = timezone.utc
@@ -125,6 +125,6 @@ async def test_the_yearly_reward_goes_to_gold_members_once_a_year(runtime, monke
 
 @pytest.mark.parametrize("name", ["birthday-rewards", "yearly-rewards", "expiry-warnings"])
 async def test_run_job_runs_the_new_jobs_by_name(runtime, settings, name):
-    done = run_command(settings, "run-job", name, "--now", "2026-06-15T04:00:00+00:00")
+    done = await run_cli(settings, "run-job", name, "--now", "2026-06-15T04:00:00+00:00")
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{name}: 0 at 2026-06-15T04:00:00+00:00\n"

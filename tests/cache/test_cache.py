@@ -64,7 +64,7 @@ async def test_a_member_reads_their_own_writes(runtime, client) -> None:
 
 
 async def test_a_set_based_job_invalidates_the_members_it_touched(runtime, client) -> None:
-    ann, bob = await join(client, "ann@example.com"), await join(client, "bob@example.com")
+    ann, _bob = await join(client, "ann@example.com"), await join(client, "bob@example.com")
     shop = await Shop.open(client)
     assert (await shop.purchase(ann, orderId="order-1"))["errors"] == []
     ann_id, bob_id = await member_id("ann@example.com"), await member_id("bob@example.com")
@@ -100,7 +100,7 @@ async def test_with_caching_off_every_read_goes_to_the_database(clean_db, workdi
 
 
 async def test_a_wallet_cached_earlier_serves_a_later_moment_without_passed_expiries(runtime, client) -> None:
-    ann = await join(client, "ann@example.com")
+    await join(client, "ann@example.com")
     ann_id = await member_id("ann@example.com")
     now = clock.now()
     first = await cached_wallet(runtime.cache, ann_id, now)
@@ -149,11 +149,11 @@ async def test_the_in_process_cache_keeps_at_most_its_maximum_and_drops_expired_
 
 
 async def test_an_unreachable_cache_is_read_through(runtime) -> None:
-    from redis.asyncio import Redis
+    from loyalty.redis_client import DeploymentRedis
 
     from tests.support.servers import free_port
 
-    redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    redis = DeploymentRedis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
     try:
         async def load() -> dict:
             return {"points": 3}

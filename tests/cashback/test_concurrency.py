@@ -12,7 +12,7 @@ from loyalty import clock
 from loyalty.bonuses.days import choose_bonus_day
 from loyalty.bonuses.models import BonusDay, RewardGrant
 from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
-from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.errors import LoyaltyError
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.models import Transfer
 from loyalty.ledger.verify import verify_ledger

@@ -1,4 +1,5 @@
-"""The `loyalty` console script, run as a process against a SQLite file of its own."""
+"""The `loyalty` console script: run as a process against a SQLite file of its own (one test
+per command at least), or in the test's process on the session's database."""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,10 @@ import httpx
 import pytest
 
 from api.cli import build_parser
+from loyalty.auth.models import ApiKey
+from loyalty.program.models import ProgramVersion
 from loyalty.program.spec import DEMO_PATH
+from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 LOYALTY = Path(sys.executable).with_name("loyalty")
@@ -80,27 +84,30 @@ def test_apply_program_stores_a_version_only_when_the_file_changed(cli):
     ]
 
 
-def test_an_invalid_program_file_exits_1_naming_the_key_and_stores_nothing(cli):
-    bad = cli.folder / "bad.toml"
+async def test_an_invalid_program_file_exits_1_naming_the_key_and_stores_nothing(clean_db, settings, tmp_path):
+    bad = tmp_path / "bad.toml"
     text = DEMO_PATH.read_text()
     assert "\npending_days = 14 " in text
     bad.write_text(text.replace("\npending_days = 14 ", "\npending_days = -1 ", 1))
-    result = cli("apply-program", str(bad))
+    result = await run_cli(settings, "apply-program", str(bad))
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.splitlines()[0] == (
         f"error: {bad}, line 28, program.pending_days: must be greater than or equal to 0, not -1"
     )
-    assert cli.rows("SELECT COUNT(*) FROM program_versions") == [(0,)]
+    assert await ProgramVersion.all().count() == 0
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("missing.toml", None, "error: cannot read missing.toml: No such file or directory"),
     ("latin1.toml", "name = 'Café'".encode("latin-1"), "error: latin1.toml is not UTF-8 text"),
 ])
-def test_an_unreadable_program_file_exits_1_without_a_traceback(cli, name, content, message):
+async def test_an_unreadable_program_file_exits_1_without_a_traceback(
+    clean_db, settings, tmp_path, monkeypatch, name, content, message,
+):
+    monkeypatch.chdir(tmp_path)
     if content is not None:
-        (cli.folder / name).write_bytes(content)
-    result = cli("apply-program", name)
+        (tmp_path / name).write_bytes(content)
+    result = await run_cli(settings, "apply-program", name)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.splitlines()[0] == message
     assert "Traceback" not in result.stderr
@@ -127,10 +134,10 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line_and_stores_only_it
      "error: unknown scope(s) refunds; known: admin, members:read, purchases:write, visits:write"),
     (["--name", "  ", "--scopes", "admin"], "error: a name of 1 to 100 characters is required"),
 ])
-def test_create_api_key_refuses_bad_arguments_and_stores_nothing(cli, args, message):
-    result = cli("create-api-key", *args)
+async def test_create_api_key_refuses_bad_arguments_and_stores_nothing(clean_db, settings, args, message):
+    result = await run_cli(settings, "create-api-key", *args)
     assert (result.returncode, result.stdout, result.stderr.splitlines()[0]) == (1, "", message)
-    assert cli.rows("SELECT COUNT(*) FROM api_keys") == [(0,)]
+    assert await ApiKey.all().count() == 0
 
 
 def test_export_schema_prints_the_committed_schema(tmp_path):

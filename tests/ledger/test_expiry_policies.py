@@ -182,7 +182,7 @@ async def test_an_inactivity_warning_goes_out_once_per_deadline(runtime):
     ann = await member_at(T0)
     await buy(program, ann, "O-1", "100.00", T0)
     await activate_pending(ACTIVE)
-    deadline = datetime(2026, 9, 10, 11, 0, tzinfo=UTC)  # 13:00 in Amsterdam
+    # The deadline: 2026-09-10 11:00 UTC, 13:00 in Amsterdam.
     assert await expiry_warnings(datetime(2026, 8, 10, 1, 0, tzinfo=UTC), program) == 0
     assert await expiry_warnings(datetime(2026, 8, 11, 1, 0, tzinfo=UTC), program) == 1  # 30 days before 10 September
     assert await expiry_warnings(datetime(2026, 8, 12, 1, 0, tzinfo=UTC), program) == 0

@@ -15,6 +15,7 @@ from loyalty.outbox import OutboxEvent
 from loyalty.purchases.refunds import RefundRequest, refund_purchase
 from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
+from tests.support.cli import run_cli
 from tests.support.servers import run_command
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -33,8 +34,8 @@ async def wallet(member_id: int) -> tuple[int, int]:
     return w.points, w.pending_points
 
 
-def job(settings, name: str, now: str) -> str:
-    done = run_command(settings, "run-job", name, "--now", now)
+async def job(settings, name: str, now: str) -> str:
+    done = await run_cli(settings, "run-job", name, "--now", now)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -54,12 +55,12 @@ async def member_with_pending_points(runtime) -> int:
 async def test_run_job_activate_pending_and_expire_points_with_the_clock_moved(member_with_pending_points, settings):
     ann = member_with_pending_points
 
-    assert job(settings, "activate-pending", "2026-03-24T11:59:59+00:00") == (
+    assert await job(settings, "activate-pending", "2026-03-24T11:59:59+00:00") == (
         "activate-pending: 0 at 2026-03-24T11:59:59+00:00\n")
     assert await wallet(ann) == (0, 70)
 
     # The same moment given in another offset: the job reports it in UTC.
-    assert job(settings, "activate-pending", "2026-03-24T13:00:00+01:00") == (
+    assert await job(settings, "activate-pending", "2026-03-24T13:00:00+01:00") == (
         "activate-pending: 2 at 2026-03-24T12:00:00+00:00\n")
     assert await wallet(ann) == (70, 0)
     assert sorted(await Transfer.all().values_list("code", "status", "posted_at")) == [
@@ -69,14 +70,14 @@ async def test_run_job_activate_pending_and_expire_points_with_the_clock_moved(m
     activated = await OutboxEvent.get(topic="points.activated")
     assert (activated.member_id, activated.payload["points"], activated.created_at) == (ann, 100, AVAILABLE)
 
-    assert job(settings, "activate-pending", "2026-04-30T00:00:00+00:00") == (
+    assert await job(settings, "activate-pending", "2026-04-30T00:00:00+00:00") == (
         "activate-pending: 0 at 2026-04-30T00:00:00+00:00\n")
 
-    assert job(settings, "expire-points", "2028-03-31T23:59:59+02:00") == (
+    assert await job(settings, "expire-points", "2028-03-31T23:59:59+02:00") == (
         "expire-points: 0 at 2028-03-31T21:59:59+00:00\n")
     assert await wallet(ann) == (70, 0)
 
-    assert job(settings, "expire-points", "2028-04-01T00:00:00+02:00") == (
+    assert await job(settings, "expire-points", "2028-04-01T00:00:00+02:00") == (
         "expire-points: 70 at 2028-03-31T22:00:00+00:00\n")
     assert await wallet(ann) == (0, 0)
     expiry = await Transfer.get(code="EXPIRY")
@@ -85,14 +86,14 @@ async def test_run_job_activate_pending_and_expire_points_with_the_clock_moved(m
     expired = await OutboxEvent.get(topic="points.expired")
     assert (expired.member_id, expired.payload) == (ann, {"points": 70, "transfer": expiry.id})
 
-    assert job(settings, "expire-points", "2029-01-01T00:00:00+00:00") == (
+    assert await job(settings, "expire-points", "2029-01-01T00:00:00+00:00") == (
         "expire-points: 0 at 2029-01-01T00:00:00+00:00\n")
     assert [str(v) for v in await verify_ledger()] == []
 
 
 @pytest.mark.parametrize("moment", ["2026-03-24T12:00:00", "2026-03-24", "next tuesday"])
 async def test_run_job_refuses_now_without_an_offset(member_with_pending_points, settings, moment):
-    done = run_command(settings, "run-job", "activate-pending", "--now", moment)
+    done = await run_cli(settings, "run-job", "activate-pending", "--now", moment)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", NOW_ERROR)
     assert await Transfer.filter(status="pending").count() == 2
     assert await wallet(member_with_pending_points) == (0, 70)
@@ -121,10 +122,10 @@ async def test_verify_ledger_reports_a_balance_changed_by_hand(runtime, settings
         "rule 3: each asset sums to zero: POINTS: found 1, expected 0",
         f"rule 7: a member's points equal the remainders of their lots: {account.id}: found 101, expected 100",
     ]
-    done = run_command(settings, "verify-ledger")
+    done = await run_cli(settings, "verify-ledger")
     assert (done.returncode, done.stdout.splitlines()) == (1, [*report, "verify-ledger: 3 violation(s)"])
     assert [str(v) for v in await verify_ledger()] == report
 
     await sql.execute("UPDATE ledger_accounts SET posted = posted - 1 WHERE id = ?", account.id)
-    done = run_command(settings, "verify-ledger")
+    done = await run_cli(settings, "verify-ledger")
     assert (done.returncode, done.stdout) == (0, "verify-ledger: the ledger is consistent\n")

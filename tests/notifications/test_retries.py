@@ -14,6 +14,7 @@ from loyalty.notifications.delivery import RetryPolicy
 from loyalty.notifications.models import DEAD, PENDING, SENT, Notification
 from tests.support.notify import Credentials, channel_settings, new_member
 from tests.support.receivers import PushReceiver, SmtpReceiver, free_port
+from tests.support.cli import run_cli
 from tests.support.workers import run_loyalty
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -102,13 +103,13 @@ async def test_after_the_last_attempt_a_notification_is_dead_and_the_cli_lists_a
     assert lines[-1] == "1 dead notification(s)"
     assert lines[0].startswith(f"{the_id}  2026-03-02T09:00:00+00:00  points.earned  email  member {member.id}  2 attempt(s)  SMTP: ")
 
-    env = {"SMTP_URL": smtp.url, "MAIL_FROM": "Loyalty <no-reply@loyalty.example>"}
-    retried = run_loyalty(settings, "notifications", "--retry", the_id, env=env)
+    sending = settings.model_copy(update={"smtp_url": smtp.url, "mail_from": "Loyalty <no-reply@loyalty.example>"})
+    retried = await run_cli(sending, "notifications", "--retry", the_id)
     assert (retried.returncode, retried.stdout) == (0, f"{the_id}: sent\n"), retried.stderr
     [message] = smtp.messages
     assert message["Message-ID"] == f"<{the_id}@loyalty.example>"
     assert (await Notification.get(id=the_id)).status == SENT
 
-    again = run_loyalty(settings, "notifications", "--retry", the_id, env=env)
+    again = await run_cli(sending, "notifications", "--retry", the_id)
     assert again.returncode == 1
     assert again.stderr.splitlines()[0] == f"error: no dead notification with id {the_id}"

@@ -16,6 +16,7 @@ from loyalty.rewards.coupons import expire_rewards
 from loyalty.rewards.models import IssuedReward, RewardStock
 from loyalty.rewards.redeem import redeem_reward
 from tests.rewards import T0, at_t0, grant, new_member, points, program  # noqa: F401 - fixtures
+from tests.support.cli import run_cli
 from tests.support.servers import run_command
 
 
@@ -136,10 +137,10 @@ async def test_the_cancel_reward_command_returns_the_points(program, settings):
     assert done.stdout.endswith(f"reward {issued.code} (EUR 5 off) canceled; 500 points returned to the member\n")
     assert await points(issued.member_id) == 500
 
-    again = run_command(settings, "cancel-reward", issued.code)
+    again = await run_cli(settings, "cancel-reward", issued.code)
     assert again.returncode == 1
     assert "error: This reward was canceled already.\n" in again.stderr
-    unknown = run_command(settings, "cancel-reward", "2222-2222-2222")
+    unknown = await run_cli(settings, "cancel-reward", "2222-2222-2222")
     assert unknown.returncode == 1
     assert "error: No reward has this code.\n" in unknown.stderr
 

@@ -29,12 +29,12 @@ async def test_a_file_lock_has_one_holder_at_a_time(tmp_path) -> None:
 async def test_a_redis_lease_has_one_holder_at_a_time(settings) -> None:
     if not settings.redis_url:
         pytest.skip("needs Redis (set REDIS_URL)")
-    from redis.asyncio import Redis
+    from loyalty.redis_client import connect
 
-    redis = Redis.from_url(settings.redis_url)
-    await redis.delete("lease:loyalty-scheduler")
+    redis = connect(settings)
+    await redis.delete(redis.key("lease:loyalty-scheduler"))
     await redis.aclose()
-    await one_at_a_time(RedisLease(settings.redis_url, 60), RedisLease(settings.redis_url, 60))
+    await one_at_a_time(RedisLease(settings, 60), RedisLease(settings, 60))
 
 
 @requires_postgres
@@ -45,24 +45,25 @@ async def test_an_advisory_lock_has_one_holder_at_a_time(settings) -> None:
 async def test_a_redis_lease_is_renewed_while_held_and_lapses_when_taken(settings) -> None:
     if not settings.redis_url:
         pytest.skip("needs Redis (set REDIS_URL)")
-    from redis.asyncio import Redis
+    from loyalty.redis_client import connect
 
-    redis = Redis.from_url(settings.redis_url, decode_responses=True)
-    await redis.delete("lease:loyalty-scheduler")
-    lease = RedisLease(settings.redis_url, 60)
+    redis = connect(settings)
+    lease_key = redis.key("lease:loyalty-scheduler")
+    await redis.delete(lease_key)
+    lease = RedisLease(settings, 60)
     try:
         assert await lease.acquire() is True
-        await redis.pexpire("lease:loyalty-scheduler", 1000)
+        await redis.pexpire(lease_key, 1000)
         assert await lease.held() is True
-        assert await redis.pttl("lease:loyalty-scheduler") > 59_000
+        assert await redis.pttl(lease_key) > 59_000
         # Another holder has it (this one's lease lapsed while it was away): this one stops.
-        await redis.set("lease:loyalty-scheduler", "someone else")
+        await redis.set(lease_key, "someone else")
         assert await lease.held() is False
         await lease.release()
-        assert await redis.get("lease:loyalty-scheduler") == "someone else"
+        assert await redis.get(lease_key) == "someone else"
     finally:
         await lease.release()
-        await redis.delete("lease:loyalty-scheduler")
+        await redis.delete(lease_key)
         await redis.aclose()
 
 

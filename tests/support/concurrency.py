@@ -14,7 +14,7 @@ import pytest
 
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
-from tests.conftest import _clear_tables
+from tests.conftest import _clear_tables, clear_redis
 from tests.support.program import demo_at_base_rate
 from tests.support.servers import Server, running_servers
 
@@ -33,12 +33,7 @@ async def module_runtime(database: None, base_rate_settings: Settings) -> AsyncI
     """Empty tables, once for the module, and the program stored before any server reads it."""
     settings = base_rate_settings
     await _clear_tables()
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
-        await redis.flushdb()
-        await redis.aclose()
+    await clear_redis(settings)
     runtime = await build_runtime(settings)
     yield runtime
     await runtime.close()

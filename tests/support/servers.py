@@ -33,6 +33,7 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
     env.update({
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url or "",
+        "REDIS_PREFIX": settings.redis_namespace,
         "DATA_DIR": str(settings.data_dir),
         "PROGRAM_FILE": str(settings.program_file),
         "LOYALTY_ENV": "development",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from loyalty.members import service as members
 from loyalty.outbox import OutboxEvent
 from loyalty.tiers.models import TierState
+from tests.support.cli import run_cli
 from tests.support.servers import run_command
 
 LAPSES = datetime(2098, 12, 31, 23, tzinfo=UTC)  # 1 January 2099 in Amsterdam
@@ -33,14 +34,14 @@ async def test_set_tier_holds_the_level_until_the_date_and_the_review_lapses_it(
         "tier": "gold", "tier_name": "Gold", "previous": "bronze", "previous_name": "Bronze",
         "valid_until": LAPSES.isoformat()})
 
-    done = run_command(settings, "run-job", "tier-review", "--now", "2098-12-31T23:59:59+01:00")
+    done = await run_cli(settings, "run-job", "tier-review", "--now", "2098-12-31T23:59:59+01:00")
     assert (done.returncode, done.stdout) == (0, "tier-review: 0 at 2098-12-31T22:59:59+00:00\n")
-    done = run_command(settings, "run-job", "tier-review", "--now", "2098-12-31T23:00:00+00:00")
+    done = await run_cli(settings, "run-job", "tier-review", "--now", "2098-12-31T23:00:00+00:00")
     assert (done.returncode, done.stdout) == (0, "tier-review: 1 at 2098-12-31T23:00:00+00:00\n")
     assert await override_of(ann.id) == (None, None)
     downgraded = await OutboxEvent.get(topic="tier.downgraded")
     assert (downgraded.member_id, downgraded.payload["tier"], downgraded.created_at) == (ann.id, "bronze", LAPSES)
-    done = run_command(settings, "run-job", "tier-review", "--now", "2098-12-31T23:00:00+00:00")
+    done = await run_cli(settings, "run-job", "tier-review", "--now", "2098-12-31T23:00:00+00:00")
     assert (done.returncode, done.stdout) == (0, "tier-review: 0 at 2098-12-31T23:00:00+00:00\n")
 
 
@@ -57,7 +58,7 @@ async def test_set_tier_refuses_what_it_cannot_do_and_changes_nothing(runtime, s
          "error: --until takes a date, e.g. 2027-03-01"),
     ]
     for args, code, message in cases:
-        done = run_command(settings, *args)
+        done = await run_cli(settings, *args)
         assert (done.returncode, done.stdout, done.stderr.splitlines()[0]) == (code, "", message), args
         assert "Traceback" not in done.stderr
     assert await TierState.all().count() == 0

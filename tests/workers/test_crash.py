@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from redis.asyncio import Redis
+from loyalty.redis_client import DeploymentRedis, connect
 
 from loyalty.notifications.models import SENT, Notification
 from loyalty.outbox import OutboxEvent
@@ -27,8 +27,8 @@ MEMBERS = 50
 CONCURRENCY = 8
 
 
-async def _held_by(redis: Redis, worker: Worker) -> int:
-    for consumer in await redis.xinfo_consumers(stream.STREAM, stream.GROUP):
+async def _held_by(redis: DeploymentRedis, worker: Worker) -> int:
+    for consumer in await redis.xinfo_consumers(redis.key(stream.STREAM), stream.GROUP):
         if consumer["name"].endswith(f"-{worker.process.pid}"):
             return int(consumer["pending"])
     return 0
@@ -42,7 +42,7 @@ async def test_killing_a_worker_mid_stream_loses_nothing_and_repeats_carry_the_s
     settings = runtime.settings
     members = [await new_member(f"m{index}@example.com", "nl-NL" if index % 2 else "en") for index in range(MEMBERS)]
     key = await api_key("purchases:write")
-    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = connect(settings)
     env = {"SMTP_URL": "", "MAIL_FROM": "Loyalty <no-reply@loyalty.example>", "NOTIFY_LEASE_SECONDS": "3",
            "WORKER_RECLAIM_SECONDS": "3", "NOTIFY_BACKOFF_SECONDS": "1"}
     with smtp_receiver(delay=0.01) as smtp, running_servers(settings, 1, log_dir=tmp_path) as [server], \

@@ -112,9 +112,9 @@ async def test_a_purchase_reaches_a_dutch_member_by_email_and_push_through_the_s
     task = asyncio.create_task(run_worker(worker_settings, stop, channels=channels))
     try:
         await eventually(_all_sent, timeout=30, what="every notification sent")
-        from redis.asyncio import Redis
+        from loyalty.redis_client import connect
 
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings)
         await eventually(lambda: _none_pending(redis), timeout=10, what="every message acknowledged")
         await redis.aclose()
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from redis.asyncio import Redis
+from loyalty.redis_client import DeploymentRedis, connect
 from tortoise.transactions import in_transaction
 
 from loyalty import events, outbox
@@ -35,8 +35,8 @@ def smtp() -> Iterator[SmtpReceiver]:
 
 
 @pytest.fixture
-async def redis(clean_db: None, settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
+async def redis(clean_db: None, settings: Settings) -> AsyncIterator[DeploymentRedis]:
+    client = connect(settings)
     await stream.ensure_group(client)
     yield client
     await client.aclose()
@@ -44,7 +44,7 @@ async def redis(clean_db: None, settings: Settings) -> AsyncIterator[Redis]:
 
 @requires_redis
 async def test_a_crash_after_adding_to_the_stream_repeats_the_event_and_the_repeat_sends_nothing_twice(
-    redis: Redis, smtp: SmtpReceiver, monkeypatch: pytest.MonkeyPatch,
+    redis: DeploymentRedis, smtp: SmtpReceiver, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     member = await new_member("ann@example.com")
     async with in_transaction():
@@ -62,7 +62,7 @@ async def test_a_crash_after_adding_to_the_stream_repeats_the_event_and_the_repe
     assert await OutboxEvent.filter(published_at__isnull=True).count() == 1  # not marked: it goes again
     assert await relay.relay_once(redis) == 1
     assert await relay.relay_once(redis) == 0
-    assert await redis.xlen(relay.STREAM) == 2
+    assert await redis.xlen(redis.key(relay.STREAM)) == 2
 
     channels = Channels(public_url="https://wallet.example",
                         email=SmtpChannel(smtp.url, "Loyalty <no-reply@loyalty.example>"))
@@ -84,7 +84,7 @@ async def test_a_crash_after_adding_to_the_stream_repeats_the_event_and_the_repe
 
 @requires_redis
 async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_time(
-    redis: Redis, smtp: SmtpReceiver,
+    redis: DeploymentRedis, smtp: SmtpReceiver,
 ) -> None:
     await _held_by_a_consumer_that_died(redis, "dead")
     assert await stream.pending(redis) == 1
@@ -99,7 +99,7 @@ async def test_a_message_a_dead_consumer_held_is_taken_over_after_the_reclaim_ti
     assert await stream.pending(redis) == 0
 
 
-async def _held_by_a_consumer_that_died(redis: Redis, consumer: str) -> None:
+async def _held_by_a_consumer_that_died(redis: DeploymentRedis, consumer: str) -> None:
     """One event relayed to the stream and read by `consumer`, which died handling it."""
     member = await new_member("ann@example.com")
     async with in_transaction():
@@ -113,18 +113,18 @@ async def _held_by_a_consumer_that_died(redis: Redis, consumer: str) -> None:
         await stream.read(redis, consumer, dies, block_ms=10)
 
 
-async def _consumers(redis: Redis) -> dict[str, int]:
-    return {c["name"]: int(c["pending"]) for c in await redis.xinfo_consumers(stream.STREAM, stream.GROUP)}
+async def _consumers(redis: DeploymentRedis) -> dict[str, int]:
+    return {c["name"]: int(c["pending"]) for c in await redis.xinfo_consumers(redis.key(stream.STREAM), stream.GROUP)}
 
 
 @requires_redis
-async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(redis: Redis) -> None:
+async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(redis: DeploymentRedis) -> None:
     async def handler(*_: object) -> None:
         return None
 
     await _held_by_a_consumer_that_died(redis, "dead")
-    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "idle")
-    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "running")
+    await redis.xgroup_createconsumer(redis.key(stream.STREAM), stream.GROUP, "idle")
+    await redis.xgroup_createconsumer(redis.key(stream.STREAM), stream.GROUP, "running")
     await stream.heartbeat(redis, "running", 60)
     assert await _consumers(redis) == {"dead": 1, "idle": 0, "running": 0}
     # One holding a message stays until its message is taken over; a running one (its
@@ -135,13 +135,13 @@ async def test_consumers_that_hold_nothing_and_stopped_reading_leave_the_group(r
     assert await _consumers(redis) == {"alive": 0, "running": 0}
     assert await stream.forget_idle_consumers(redis, "other", idle_seconds=3600) == []
     await stream.leave(redis, "running")
-    assert await redis.exists("loyalty:worker-alive:running") == 0
+    assert await redis.exists(redis.key("worker-alive:running")) == 0
 
 
 @requires_redis
-async def test_a_stopping_worker_leaves_the_group_unless_it_holds_messages(redis: Redis) -> None:
+async def test_a_stopping_worker_leaves_the_group_unless_it_holds_messages(redis: DeploymentRedis) -> None:
     await _held_by_a_consumer_that_died(redis, "holding")
-    await redis.xgroup_createconsumer(stream.STREAM, stream.GROUP, "done")
+    await redis.xgroup_createconsumer(redis.key(stream.STREAM), stream.GROUP, "done")
     assert await stream.leave(redis, "holding") is False
     assert await stream.leave(redis, "done") is True
     assert await _consumers(redis) == {"holding": 1}

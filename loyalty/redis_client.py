@@ -1,0 +1,32 @@
+"""The Redis client of a deployment: every key, stream and channel the platform uses is
+named under the deployment's prefix (REDIS_PREFIX, by default the database's name), so two
+deployments sharing one Redis never read each other's keys nor hear each other's messages.
+Database numbers alone would not do: pub/sub channels are shared by every database."""
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+
+from loyalty.settings import Settings
+
+
+class DeploymentRedis(Redis):
+    """A `redis.asyncio.Redis` that knows its deployment's prefix."""
+
+    prefix: str = "loyalty"
+
+    def key(self, name: str) -> str:
+        """`name` (a key, stream or channel) in this deployment's namespace."""
+        return f"{self.prefix}:{name}"
+
+
+def connect(settings: Settings, **options: Any) -> DeploymentRedis:
+    """A client for settings.redis_url (decoding answers to str) with the deployment's prefix."""
+    if settings.redis_url is None:
+        raise ValueError("REDIS_URL is not set")
+    options.setdefault("decode_responses", True)
+    client = DeploymentRedis.from_url(settings.redis_url, **options)
+    assert isinstance(client, DeploymentRedis)  # from_url makes an instance of the class it is called on
+    client.prefix = settings.redis_namespace
+    return client
