@@ -1,6 +1,7 @@
 """The database: Tortoise configuration, start-up and migrations."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -27,10 +28,26 @@ MODEL_MODULES = [
 ]
 
 
+def connection_config(settings: Settings) -> str | dict[str, Any]:
+    """The database URL; on PostgreSQL with the deadlines of the settings (asyncpg's connect
+    timeout and command timeout), unless the URL gives its own."""
+    url = settings.database_url
+    if not url.startswith(("postgres://", "postgresql://")):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    credentials.setdefault("timeout", settings.database_connect_timeout_seconds)
+    credentials["command_timeout"] = float(credentials.get("command_timeout")
+                                           or settings.database_statement_timeout_seconds)
+    return config
+
+
 def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     return {
-        "connections": {"default": settings.database_url},
+        "connections": {"default": connection_config(settings)},
         "apps": {
             APP: {
                 "models": list(MODEL_MODULES),
@@ -70,9 +87,10 @@ def dialect() -> str:
     return connections.get("default").capabilities.dialect
 
 
-async def ping() -> bool:
+async def ping(timeout_seconds: float = 2.0) -> bool:
+    """Whether the database answers within `timeout_seconds`."""
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=timeout_seconds)
     except Exception:  # noqa: BLE001 - readiness only reports
         return False
     return True

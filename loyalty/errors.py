@@ -27,6 +27,7 @@ class ErrorCode(str, Enum):
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
     REFUND_EXCEEDS_PURCHASE = "REFUND_EXCEEDS_PURCHASE"
     BONUS_DAY_ALREADY_CHOSEN = "BONUS_DAY_ALREADY_CHOSEN"
+    UNAVAILABLE = "UNAVAILABLE"  # a dependency is down or slow: retry later (loyalty.faults)
 
 
 class LoyaltyError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from loyalty import changes
+from loyalty import changes, faults
 from loyalty.auth.keys import load_signing_key
 from loyalty.auth.login import MemberAuth
 from loyalty.auth.passwords import Passwords
@@ -60,9 +60,7 @@ async def build_runtime(settings: Settings) -> Runtime:
     redis = None
     limiter: RateLimiter = MemoryRateLimiter()
     if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = faults.redis_client(settings)
         limiter = RedisRateLimiter(redis)
     passwords = Passwords(
         memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
@@ -77,6 +75,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         attempts_per_address=settings.login_attempts_per_address,
         window_seconds=settings.login_window_seconds,
     )
+    changes.set_deadline(settings.after_commit_timeout_seconds)
     program = await load_program(settings)
     cache = build_cache(settings, redis)
     live = LiveUpdates(redis)

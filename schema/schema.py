@@ -25,7 +25,7 @@ from schema.charity.types import Charity, Donation
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import LoggedSchema, MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
@@ -73,7 +73,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return LoggedSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

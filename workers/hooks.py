@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from loyalty import changes
+from loyalty import changes, faults
 from loyalty.cache import build_cache
 from loyalty.live import LiveUpdates
 from loyalty.settings import Settings
@@ -16,14 +16,13 @@ from loyalty.settings import Settings
 
 @contextlib.asynccontextmanager
 async def installed_hooks(settings: Settings) -> AsyncIterator[None]:
+    changes.set_deadline(settings.after_commit_timeout_seconds)
     if changes.has_hooks():
         yield
         return
     redis = None
     if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = faults.redis_client(settings)
     cache = build_cache(settings, redis)
     live = LiveUpdates(redis)
     hooks = [h for h in (cache.hook if cache else None, live.hook) if h is not None]

@@ -38,9 +38,10 @@ class Leadership(Protocol):
 
 
 class AdvisoryLock:
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, connect_timeout_seconds: float = 5.0):
         parts = urlsplit(database_url)
         self._dsn = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        self._timeout = connect_timeout_seconds
         self._conn = None
 
     async def acquire(self) -> bool:
@@ -48,7 +49,7 @@ class AdvisoryLock:
 
         if self._conn is not None:
             return await self.held()
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(self._dsn, timeout=self._timeout)
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY):
             self._conn = conn
             return True
@@ -97,10 +98,11 @@ return 0
 class RedisLease:
     """Renewed in the background every third of its length, also while a job runs."""
 
-    def __init__(self, redis_url: str, seconds: int):
+    def __init__(self, redis_url: str, seconds: int, timeout_seconds: float = 2.0):
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(redis_url, decode_responses=True)
+        self._redis = Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=timeout_seconds,
+                                     socket_timeout=timeout_seconds)
         self._key = f"lease:{LOCK_NAME}"
         self._token = secrets.token_hex(16)
         self._ms = seconds * 1000
@@ -176,7 +178,7 @@ class FileLock:
 
 def leadership_for(settings: Settings) -> Leadership:
     if settings.database_url.startswith(("postgres://", "postgresql://")):
-        return AdvisoryLock(settings.database_url)
+        return AdvisoryLock(settings.database_url, settings.database_connect_timeout_seconds)
     if settings.redis_url:
-        return RedisLease(settings.redis_url, settings.scheduler_lease_seconds)
+        return RedisLease(settings.redis_url, settings.scheduler_lease_seconds, settings.redis_timeout_seconds)
     return FileLock(Path(settings.data_dir) / "scheduler.lock")
