@@ -23,6 +23,7 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
+from loyalty import faults
 from loyalty.settings import Settings
 
 # The fields of the request being served; a dict shared by every task of the request.
@@ -47,10 +48,23 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return found
 
 
+def _as_fault(record: logging.LogRecord) -> logging.LogRecord:
+    """A warning about a dependency's fault (Redis or the database away) as one line: the
+    fault named after the message, without the traceback, which only bugs get."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None or record.levelno >= logging.ERROR or not faults.is_unavailable(exc):
+        return record
+    line = logging.makeLogRecord(record.__dict__)
+    line.msg, line.args = f"{record.getMessage()}: {faults.describe(exc)}", None
+    line.exc_info, line.exc_text = None, None
+    return line
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        record = _as_fault(record)
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -69,6 +83,9 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(_as_fault(record))
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         line = super().formatMessage(record)
