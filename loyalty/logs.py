@@ -30,7 +30,6 @@ from loyalty.settings import Settings
 request_fields: ContextVar[dict[str, Any] | None] = ContextVar("log_request_fields", default=None)
 
 FIELDS = ("request_id", "operation", "member_id", "api_key_id", "method", "path", "status", "duration_ms")
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def set_request_field(name: str, value: Any) -> None:
@@ -42,8 +41,9 @@ def set_request_field(name: str, value: Any) -> None:
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     found: dict[str, Any] = dict(request_fields.get() or {})
-    for name, value in record.__dict__.items():
-        if name not in _STANDARD and not name.startswith("_") and value is not None:
+    for name in FIELDS:
+        value = record.__dict__.get(name)
+        if value is not None:
             found[name] = value
     return found
 

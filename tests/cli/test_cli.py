@@ -185,4 +185,4 @@ def test_serve_migrates_and_answers_on_the_given_host_and_port(tmp_path):
         _, log = server.communicate(timeout=30)
     # uvicorn shuts down cleanly, then exits by the signal it was sent.
     assert server.returncode == -signal.SIGTERM
-    assert log.splitlines()[-1] == f"INFO:     Finished server process [{server.pid}]"
+    assert log.splitlines()[-1].split(" ", 2)[2] == f"INFO uvicorn.error: Finished server process [{server.pid}]"
