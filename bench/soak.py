@@ -37,7 +37,8 @@ from tests.support.receivers import SmtpReceiver, smtp_receiver
 LOYALTY = Path(sys.executable).with_name("loyalty")
 SECONDS = float(os.environ.get("SOAK_SECONDS", "150"))
 MEMBERS = 40
-CLIENTS = 8
+CLIENTS = 6
+PAUSE_SECONDS = 0.3  # between a client's operations: a load the two workers keep up with
 RETRY_FOR_SECONDS = 90.0
 SENDER = "Loyalty <no-reply@soak.example>"
 
@@ -153,7 +154,6 @@ class Workload:
         self.counts = Counts()
         self.orders: dict[str, tuple[str, int, int]] = {}  # order id -> (purchase id, awarded, spent)
         self.order_numbers = iter(range(1, 10**9))
-        self.first_success_after: dict[str, float] = {}
         self.rng = random.Random(11)
         self._amounts: dict[str, int] = {}
         self._spends: dict[str, int] = {}
@@ -180,8 +180,6 @@ class Workload:
                         self.counts.anomalies.append(f"503 with codes {codes}")
                 elif response.status_code == 200 and (response.json().get("data") or {}).get("recordPurchase"):
                     self.counts.requests["200"] += 1
-                    for name in list(self.first_success_after):
-                        self.first_success_after[name] = self.first_success_after[name] or time.monotonic()
                     return response.json()["data"]["recordPurchase"]
                 else:
                     self.counts.requests[f"{response.status_code} other"] += 1
@@ -215,7 +213,7 @@ class Workload:
         return {"input": values}
 
     async def client(self, http: httpx.AsyncClient, index: int, until: float) -> None:
-        mine = self.members[index::CLIENTS]  # each member has one client: the model stays exact
+        mine = self.members[:-1][index::CLIENTS]  # each member has one client: the model stays exact
         attempt = index
         while time.monotonic() < until:
             member = self.rng.choice(mine)
@@ -238,22 +236,36 @@ class Workload:
                     self._record("repeat", owner, old, await self._post(http, attempt, variables))
             elif member.points >= 20:  # two payments with points at once, each 70% of the balance
                 spend = member.points * 7 // 10
+                # An order just worth the points (1 point = EUR 0.01): what it earns back is
+                # too little to pay for the second payment too.
+                price = spend // 100 + 1
                 first, second = f"{order}-a", f"S-{next(self.order_numbers)}-b"
                 answers = await asyncio.gather(
-                    self._post(http, attempt, self._input(member, first, 80, spend)),
-                    self._post(http, attempt + 1, self._input(member, second, 80, spend)),
+                    self._post(http, attempt, self._input(member, first, price, spend)),
+                    self._post(http, attempt + 1, self._input(member, second, price, spend)),
                 )
-                self._amounts[first] = self._amounts[second] = 80
+                self._amounts[first] = self._amounts[second] = price
                 self._spends[first] = self._spends[second] = spend
                 self._owners[first] = self._owners[second] = member.id
                 won = [self._record("overspend race", member, o, a) for o, a in zip((first, second), answers)]
                 if all(won):
                     self.counts.anomalies.append(f"both payments of {spend} points by member {member.id} went through")
+                await asyncio.sleep(PAUSE_SECONDS)
                 continue
             self._amounts[order] = amount
             self._owners[order] = member.id
             attempt += 1
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(PAUSE_SECONDS)
+
+    async def probe(self) -> float:
+        """One purchase, retried until answered; returns the moment of its answer."""
+        member = self.members[-1]  # the probes' own member
+        order = f"probe-{next(self.order_numbers)}"
+        async with httpx.AsyncClient(timeout=30) as http:
+            answer = await self._post(http, 0, self._input(member, order, 10))
+        self._record("probe", member, order, answer)
+        self._amounts[order], self._owners[order] = 10, member.id
+        return time.monotonic()
 
     def _owner(self, order: str) -> int:
         return self._owners[order]
@@ -300,7 +312,7 @@ async def soak() -> int:
                 recoveries = await _faults(started, apis, workers, scheduler, redis, pg, urls, workload, database_url)
                 await asyncio.gather(*clients)
                 log(f"workload done after {time.monotonic() - started:.0f} s; draining the queue")
-                drain = await wait_until(lambda: _all_delivered(database_url), 180, "every event delivered")
+                drain = await wait_until(lambda: _all_delivered(database_url), 300, "every event delivered")
                 wallets = await _wallets(http, urls[0], key, members)
             ledger = run(env, "verify-ledger")
         finally:
@@ -322,7 +334,7 @@ async def soak() -> int:
 
 async def _sign_up(http: httpx.AsyncClient, url: str, key: str) -> list[Member]:
     members = []
-    for number in range(MEMBERS):
+    for number in range(MEMBERS + 1):
         variables = {"input": {"email": f"soak{number}@example.com", "password": "correct horse battery",
                                "displayName": f"Member {number}"}}
         answer = (await http.post(f"{url}/graphql", json={"query": SIGN_UP, "variables": variables})).json()
@@ -388,7 +400,7 @@ async def _faults(started: float, apis: list[Process], workers: list[Process], s
     restarted = time.monotonic()
     await wait_until(lambda: _both_ready(urls), 60, "APIs ready after the Redis restart")
     back = time.monotonic() - restarted
-    await wait_until(lambda: _delivered_up_to(database_url, before), 120, "events from before the Redis restart")
+    await wait_until(lambda: _delivered_up_to(database_url, before), 240, "events from before the Redis restart")
     recoveries["Redis restart (no persistence)"] = (
         f"{back:.1f} s until both APIs were ready; {time.monotonic() - restarted:.1f} s until every event "
         "committed before it was delivered (relayed again after RELAY_RECHECK_SECONDS=5)")
@@ -397,22 +409,17 @@ async def _faults(started: float, apis: list[Process], workers: list[Process], s
     log("restarting PostgreSQL (immediate: a crash)")
     stopped = time.monotonic()
     await asyncio.to_thread(pg.stop, "immediate")
-    workload.first_success_after["pg"] = 0.0
+    probe = asyncio.create_task(workload.probe())  # a purchase sent while the database is down
     await asyncio.sleep(2)
     await asyncio.to_thread(pg.start)
     up = time.monotonic() - stopped
     await wait_until(lambda: _both_ready(urls), 60, "APIs ready after the PostgreSQL restart")
     ready_after = time.monotonic() - stopped
-    await wait_until(lambda: _succeeded(workload), 60, "a purchase after the PostgreSQL restart")
-    first = workload.first_success_after.pop("pg") - stopped
+    answered = await probe - stopped
     recoveries["PostgreSQL restart (crash, 2 s down)"] = (
         f"server up again after {up:.1f} s; both APIs ready after {ready_after:.1f} s; "
-        f"first purchase answered {first:.1f} s after the stop")
+        f"a purchase sent during the outage and retried was answered {answered:.1f} s after the stop")
     return recoveries
-
-
-async def _succeeded(workload: Workload) -> bool:
-    return bool(workload.first_success_after.get("pg"))
 
 
 async def _says(process: Process, text: str, times: int) -> bool:
