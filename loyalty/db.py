@@ -28,9 +28,10 @@ MODEL_MODULES = [
 ]
 
 
-def connection_config(settings: Settings) -> str | dict[str, Any]:
+def connection_config(settings: Settings, *, statement_timeout: bool = True) -> str | dict[str, Any]:
     """The database URL; on PostgreSQL with the deadlines of the settings (asyncpg's connect
-    timeout and command timeout), unless the URL gives its own."""
+    timeout and, unless `statement_timeout` is off, its command timeout), where the URL does
+    not give its own."""
     url = settings.database_url
     if not url.startswith(("postgres://", "postgresql://")):
         return url
@@ -39,15 +40,16 @@ def connection_config(settings: Settings) -> str | dict[str, Any]:
     config = expand_db_url(url)
     credentials = config["credentials"]
     credentials.setdefault("timeout", settings.database_connect_timeout_seconds)
-    credentials["command_timeout"] = float(credentials.get("command_timeout")
-                                           or settings.database_statement_timeout_seconds)
+    given = credentials.get("command_timeout")
+    if given or statement_timeout:
+        credentials["command_timeout"] = float(given or settings.database_statement_timeout_seconds)
     return config
 
 
-def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
+def tortoise_config(settings: Settings | None = None, *, statement_timeout: bool = True) -> dict[str, Any]:
     settings = settings or get_settings()
     return {
-        "connections": {"default": connection_config(settings)},
+        "connections": {"default": connection_config(settings, statement_timeout=statement_timeout)},
         "apps": {
             APP: {
                 "models": list(MODEL_MODULES),
@@ -75,7 +77,8 @@ async def init(settings: Settings | None = None) -> None:
 
 async def migrate(settings: Settings | None = None) -> None:
     """Bring the database schema up to date (idempotent)."""
-    await run_migrations(config=tortoise_config(settings))
+    # A migration may rewrite a large table: no statement timeout.
+    await run_migrations(config=tortoise_config(settings, statement_timeout=False))
 
 
 async def close() -> None:

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # Retry-After) within these, instead of making callers wait (docs/faults.md).
     request_timeout_seconds: float = Field(10.0, alias="REQUEST_TIMEOUT_SECONDS", gt=0)
     database_connect_timeout_seconds: float = Field(5.0, alias="DATABASE_CONNECT_TIMEOUT_SECONDS", gt=0)
-    database_statement_timeout_seconds: float = Field(60.0, alias="DATABASE_STATEMENT_TIMEOUT_SECONDS", gt=0)
+    database_statement_timeout_seconds: float = Field(300.0, alias="DATABASE_STATEMENT_TIMEOUT_SECONDS", gt=0)
     redis_timeout_seconds: float = Field(2.0, alias="REDIS_TIMEOUT_SECONDS", gt=0)
     after_commit_timeout_seconds: float = Field(2.0, alias="AFTER_COMMIT_TIMEOUT_SECONDS", gt=0)
     ready_timeout_seconds: float = Field(2.0, alias="READY_TIMEOUT_SECONDS", gt=0)
