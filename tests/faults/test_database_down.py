@@ -130,7 +130,7 @@ async def test_database_stopped_mid_request_answers_unavailable_nothing_half_wri
     stopped = time.monotonic()
     await asyncio.to_thread(shop.pg.stop, "fast")  # every session ends; their transactions roll back
     response = await request
-    assert time.monotonic() - stopped < REQUEST_TIMEOUT_SECONDS
+    assert time.monotonic() - stopped < REQUEST_TIMEOUT_SECONDS + 2
     assert (response.status_code, response.headers["retry-after"], _codes(response)) == (503, "7", ["UNAVAILABLE"])
     assert response.json()["errors"][0]["extensions"]["requestId"] == response.headers["x-request-id"]
     with_key = await shop.purchase("D-2")
@@ -169,7 +169,7 @@ async def test_a_hung_database_answers_unavailable_within_the_deadline_and_the_r
     finally:
         await locker.execute("ROLLBACK")
         await locker.close()
-    assert REQUEST_TIMEOUT_SECONDS <= elapsed < REQUEST_TIMEOUT_SECONDS + 2
+    assert REQUEST_TIMEOUT_SECONDS <= elapsed < REQUEST_TIMEOUT_SECONDS + 3
     assert (response.status_code, response.headers["retry-after"], _codes(response)) == (503, "7", ["UNAVAILABLE"])
     await asyncio.sleep(0.5)
     assert await _written(shop, "H-1") == (0, transfers_before)  # the cancelled request rolled back
