@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api.access_log import AccessLogMiddleware
+from api.faults import FaultsMiddleware
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -89,7 +91,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(AccessLogMiddleware),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(FaultsMiddleware, timeout_seconds=settings.request_timeout_seconds,
+                       retry_after_seconds=settings.retry_after_seconds),
         ],
         lifespan=lifespan,
         exception_handlers={Exception: internal_error},

@@ -243,9 +243,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from api.demo import seed_demo_data
 
         asyncio.run(seed_demo_data(settings))
+    from loyalty import logs
+
+    # uvicorn applies log_config in each of its worker processes too; loyalty.access logs
+    # the requests, with their fields, in place of uvicorn's access log.
+    level = (args.log_level or settings.log_level).lower()
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, proxy_headers=False, log_level=args.log_level,
+        workers=args.workers, proxy_headers=False, log_level=level, access_log=False,
+        log_config=logs.config(settings, level),
     )
     return 0
 
@@ -276,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default=None, help="debug, info, warning or error (default: LOG_LEVEL, info)")
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate before serving")
     serve.add_argument("--demo-data", action="store_true",
                        help="create a demo member and API key on first start (development only)")
@@ -336,8 +342,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    from pydantic import ValidationError
+
+    from loyalty import logs
+
+    try:
+        logs.configure(get_settings())
+    except ValidationError:  # the command reports the bad settings itself
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     args = build_parser().parse_args(argv)
     if hasattr(args, "sync"):
         return args.sync(args)

@@ -17,6 +17,8 @@ from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
 from api.websocket import MemberTransportWSHandler
+from loyalty.errors import ErrorCode
+from loyalty.logs import set_request_field
 from loyalty.runtime import Runtime
 from schema.context import Context
 from schema.schema import build_schema
@@ -24,6 +26,7 @@ from schema.schema import build_schema
 # graphql-core suggests enum values, input fields and type names even when strawberry's
 # disable_field_suggestions is on; in production they would give away what introspection hides.
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})", re.MULTILINE)
 
 
 def is_subscription(query: str | None, operation_name: str | None) -> bool:
@@ -34,6 +37,21 @@ def is_subscription(query: str | None, operation_name: str | None) -> bool:
     except GraphQLError:
         return False  # execution reports the syntax error
     return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
+
+def _operation_name(query: str | None, operation_name: str | None) -> str | None:
+    """The operation's name as the client gave it, else the name in the document."""
+    if operation_name or not query:
+        return operation_name[:100] if operation_name else None
+    match = _OPERATION.search(query)
+    return match.group(1) if match else None
+
+
+def _unavailable(response_data: object) -> bool:
+    """Whether the answer (or one answer of a batch) holds an UNAVAILABLE error."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    return any((error.get("extensions") or {}).get("code") == ErrorCode.UNAVAILABLE.value
+               for answer in answers if isinstance(answer, dict) for error in answer.get("errors") or [])
 
 
 class LoyaltyGraphQL(GraphQL):
@@ -63,6 +81,7 @@ class LoyaltyGraphQL(GraphQL):
     async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
         # Over HTTP a subscription would resolve to nothing; it is served over WebSocket only.
         for data in request_data if isinstance(request_data, list) else [request_data]:
+            set_request_field("operation", _operation_name(data.query, data.operation_name))
             if is_subscription(data.query, data.operation_name):
                 raise HTTPException(400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql")
         return await super().execute_operation(
@@ -76,12 +95,21 @@ class LoyaltyGraphQL(GraphQL):
                 error["message"] = _SUGGESTION.sub("", error["message"])
         return response
 
+    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+        response = super().create_response(response_data, sub_response)
+        if _unavailable(response_data):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(self.runtime.settings.retry_after_seconds)
+        return response
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         settings = self.runtime.settings
         await self.runtime.program.reload_if_due()
         principal, refused = await principal_from_header(
             request.headers.get("authorization"), self.runtime.tokens
         )
+        set_request_field("member_id", getattr(principal, "member_id", None))
+        set_request_field("api_key_id", getattr(principal, "api_key_id", None))
         address = client_address(
             request.client, request.headers.get("x-forwarded-for"), settings.trusted_proxy_hops
         )

@@ -15,6 +15,7 @@ committed by other processes.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -22,6 +23,7 @@ from contextvars import ContextVar
 
 from tortoise.transactions import in_transaction
 
+from loyalty import faults
 from loyalty.ledger import book
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ AfterCommit = Callable[[frozenset[int]], Awaitable[None]]
 _touched: ContextVar[set[int] | None] = ContextVar("touched_members", default=None)
 _collected: ContextVar[set[int] | None] = ContextVar("collected_members", default=None)
 _hooks: list[AfterCommit] = []
+_running: set[asyncio.Future[None]] = set()
+_deadline_seconds = 2.0
 
 
 def after_commit(hook: AfterCommit) -> AfterCommit:
@@ -77,15 +81,39 @@ async def member_change() -> AsyncIterator[None]:
         await committed(touched)
 
 
-async def committed(member_ids: Iterable[int]) -> None:
-    """Runs the after-commit hooks for `member_ids` (also called by the outbox relay for
-    changes made elsewhere)."""
-    ids = frozenset(member_ids)
-    for hook in list(_hooks):
+def set_deadline(seconds: float) -> None:
+    """The most that the after-commit hooks of one change may keep its caller waiting."""
+    global _deadline_seconds
+    _deadline_seconds = seconds
+
+
+async def _run_hooks(ids: frozenset[int], hooks: list[AfterCommit]) -> None:
+    for hook in hooks:
         try:
             await hook(ids)
-        except Exception:  # noqa: BLE001 - the change is committed; a hook must not undo it
-            log.exception("after-commit hook %r failed", hook)
+        except Exception as exc:  # noqa: BLE001 - the change is committed; a hook must not undo it
+            if faults.is_unavailable(exc):
+                log.warning("after-commit hook %r failed: %s", hook, faults.describe(exc))
+            else:
+                log.exception("after-commit hook %r failed", hook)
+
+
+async def committed(member_ids: Iterable[int]) -> None:
+    """Runs the after-commit hooks for `member_ids` (also called by the outbox relay for
+    changes made elsewhere). They get the deadline of `set_deadline` in all: hooks still
+    running then (a hung Redis) go on in the background, and the caller, whose change is
+    committed, is not kept waiting."""
+    ids = frozenset(member_ids)
+    if not _hooks:
+        return
+    task = asyncio.ensure_future(_run_hooks(ids, list(_hooks)))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=_deadline_seconds)
+    except asyncio.TimeoutError:
+        log.warning("after-commit hooks for %d member(s) passed their %ss deadline; they go on in the background",
+                    len(ids), _deadline_seconds)
 
 
 @contextlib.asynccontextmanager

@@ -1,6 +1,7 @@
 """The database: Tortoise configuration, start-up and migrations."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -27,10 +28,28 @@ MODEL_MODULES = [
 ]
 
 
-def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
+def connection_config(settings: Settings, *, statement_timeout: bool = True) -> str | dict[str, Any]:
+    """The database URL; on PostgreSQL with the deadlines of the settings (asyncpg's connect
+    timeout and, unless `statement_timeout` is off, its command timeout), where the URL does
+    not give its own."""
+    url = settings.database_url
+    if not url.startswith(("postgres://", "postgresql://")):
+        return url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    credentials.setdefault("timeout", settings.database_connect_timeout_seconds)
+    given = credentials.get("command_timeout")
+    if given or statement_timeout:
+        credentials["command_timeout"] = float(given or settings.database_statement_timeout_seconds)
+    return config
+
+
+def tortoise_config(settings: Settings | None = None, *, statement_timeout: bool = True) -> dict[str, Any]:
     settings = settings or get_settings()
     return {
-        "connections": {"default": settings.database_url},
+        "connections": {"default": connection_config(settings, statement_timeout=statement_timeout)},
         "apps": {
             APP: {
                 "models": list(MODEL_MODULES),
@@ -58,7 +77,8 @@ async def init(settings: Settings | None = None) -> None:
 
 async def migrate(settings: Settings | None = None) -> None:
     """Bring the database schema up to date (idempotent)."""
-    await run_migrations(config=tortoise_config(settings))
+    # A migration may rewrite a large table: no statement timeout.
+    await run_migrations(config=tortoise_config(settings, statement_timeout=False))
 
 
 async def close() -> None:
@@ -70,9 +90,10 @@ def dialect() -> str:
     return str(connections.get("default").capabilities.dialect)
 
 
-async def ping() -> bool:
+async def ping(timeout_seconds: float = 2.0) -> bool:
+    """Whether the database answers within `timeout_seconds`."""
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=timeout_seconds)
     except Exception:  # noqa: BLE001 - readiness only reports
         return False
     return True

@@ -28,6 +28,7 @@ class ErrorCode(str, Enum):
     REFUND_EXCEEDS_PURCHASE = "REFUND_EXCEEDS_PURCHASE"
     BONUS_DAY_ALREADY_CHOSEN = "BONUS_DAY_ALREADY_CHOSEN"
     INVALID_TOKEN = "INVALID_TOKEN"
+    UNAVAILABLE = "UNAVAILABLE"  # a dependency is down or slow: retry later (loyalty.faults)
 
 
 class LoyaltyError(Exception):

@@ -1,5 +1,11 @@
 """The transactional outbox: events written in the same transaction as the change they
-describe, delivered after commit (at least once) by the relay; consumers deduplicate by id."""
+describe, delivered after commit (at least once); consumers deduplicate by id.
+
+An event goes through two marks. `published_at` is set when the relay adds it to the Redis
+stream (`stream_id` is the message's id there); `delivered_at` when a consumer has handled
+it: its notifications made and tried (see docs/queue.md). Only `delivered_at` means done: an
+event relayed to a stream that lost it (Redis restarted without persistence, or the message
+trimmed unread) is relayed again."""
 from __future__ import annotations
 
 import uuid
@@ -21,11 +27,13 @@ class OutboxEvent(Model):
     member_id = fields.BigIntField(null=True)
     payload = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
-    published_at = fields.DatetimeField(null=True)
+    published_at = fields.DatetimeField(null=True)  # last added to (or seen in) the stream
+    stream_id = fields.CharField(max_length=64, null=True)  # the stream message's id
+    delivered_at = fields.DatetimeField(null=True)  # handled by a consumer: done
 
     class Meta:
         table = "outbox_events"
-        indexes = (Index(fields=("published_at", "created_at")),)
+        indexes = (Index(fields=("published_at", "created_at")), Index(fields=("delivered_at", "published_at")))
 
 
 async def emit(topic: str, member_id: int | None, payload: dict[str, Any]) -> OutboxEvent:
@@ -52,3 +60,12 @@ async def emit_per_row(topic: str, now: datetime, member: str, fields: dict[str,
     )
     changes.touch(r["member_id"] for r in written if r["member_id"] is not None)
     return len(written)
+
+
+async def is_delivered(event_id: uuid.UUID | str) -> bool:
+    return await OutboxEvent.filter(id=event_id, delivered_at__isnull=False).exists()
+
+
+async def mark_delivered(event_id: uuid.UUID | str) -> None:
+    """Called by the consumer once the event's notifications are made and tried."""
+    await OutboxEvent.filter(id=event_id, delivered_at__isnull=True).update(delivered_at=clock.now())

@@ -22,10 +22,15 @@ class DeploymentRedis(Redis):
 
 
 def connect(settings: Settings, **options: Any) -> DeploymentRedis:
-    """A client for settings.redis_url (decoding answers to str) with the deployment's prefix."""
+    """A client for settings.redis_url (decoding answers to str) with the deployment's prefix and
+    the deadlines of the settings: a connection or an answer that takes longer than
+    REDIS_TIMEOUT_SECONDS fails (a hung Redis) instead of waiting (docs/faults.md)."""
     if settings.redis_url is None:
         raise ValueError("REDIS_URL is not set")
     options.setdefault("decode_responses", True)
+    options.setdefault("socket_connect_timeout", settings.redis_timeout_seconds)
+    options.setdefault("socket_timeout", settings.redis_timeout_seconds)
+    options.setdefault("health_check_interval", 30)
     client = DeploymentRedis.from_url(settings.redis_url, **options)
     assert isinstance(client, DeploymentRedis)  # from_url makes an instance of the class it is called on
     client.prefix = settings.redis_namespace

@@ -79,6 +79,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         verification_ttl_seconds=settings.email_verification_ttl_seconds,
         reset_ttl_seconds=settings.password_reset_ttl_seconds,
     )
+    changes.set_deadline(settings.after_commit_timeout_seconds)
     program = await load_program(settings)
     await ensure_program_accounts(charity.code for charity in program.program.charities)
     cache = build_cache(settings, redis)

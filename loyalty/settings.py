@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     notify_backoff_max_seconds: float = Field(6 * 3600.0, alias="NOTIFY_BACKOFF_MAX_SECONDS", gt=0)
     notify_lease_seconds: float = Field(60.0, alias="NOTIFY_LEASE_SECONDS", gt=0)
     worker_reclaim_seconds: float = Field(60.0, alias="WORKER_RECLAIM_SECONDS", gt=0)
+    # An event relayed this long ago and not delivered yet is looked up in the stream, and
+    # relayed again if the stream lost it (docs/queue.md).
+    relay_recheck_seconds: float = Field(30.0, alias="RELAY_RECHECK_SECONDS", gt=0)
 
     # The scheduler: daily job times in the program's time zone, HH:MM.
     schedule_daily_at: str = Field("03:00", alias="SCHEDULE_DAILY_AT")
@@ -100,7 +103,20 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(300, alias="CACHE_TTL_SECONDS", gt=0)
     cache_max_entries: int = Field(10000, alias="CACHE_MAX_ENTRIES", gt=0)
 
-    @field_validator("redis_url", "redis_prefix", "jwt_private_key", "jwt_secret", mode="before")
+    # Deadlines: a dependency that is down or hung answers UNAVAILABLE (HTTP 503 with
+    # Retry-After) within these, instead of making callers wait (docs/faults.md).
+    request_timeout_seconds: float = Field(10.0, alias="REQUEST_TIMEOUT_SECONDS", gt=0)
+    database_connect_timeout_seconds: float = Field(5.0, alias="DATABASE_CONNECT_TIMEOUT_SECONDS", gt=0)
+    database_statement_timeout_seconds: float = Field(300.0, alias="DATABASE_STATEMENT_TIMEOUT_SECONDS", gt=0)
+    redis_timeout_seconds: float = Field(2.0, alias="REDIS_TIMEOUT_SECONDS", gt=0)
+    after_commit_timeout_seconds: float = Field(2.0, alias="AFTER_COMMIT_TIMEOUT_SECONDS", gt=0)
+    ready_timeout_seconds: float = Field(2.0, alias="READY_TIMEOUT_SECONDS", gt=0)
+    retry_after_seconds: int = Field(5, alias="RETRY_AFTER_SECONDS", ge=1)
+    # Logs: "json" (one object a line) or "text"; by default JSON in production, text otherwise.
+    log_format: str | None = Field(None, alias="LOG_FORMAT", pattern="^(json|text)$")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    @field_validator("redis_url", "redis_prefix", "jwt_private_key", "jwt_secret", "log_format", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

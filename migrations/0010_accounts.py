@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
     """Accounts: one account per mailbox, verified addresses, single-use email tokens,
     idempotent sign-up, devices tied to the session that registered them."""
 
-    dependencies = [('loyalty', '0007_scheduler_runs')]
+    dependencies = [('loyalty', '0009_outbox_delivered')]
 
     operations = [
         ops.CreateModel(

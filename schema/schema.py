@@ -26,7 +26,7 @@ from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
 from schema.errors import DomainErrors
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import LoggedSchema, MaskUnexpectedErrors
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
@@ -75,7 +75,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return LoggedSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

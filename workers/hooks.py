@@ -16,6 +16,7 @@ from loyalty.settings import Settings
 
 @contextlib.asynccontextmanager
 async def installed_hooks(settings: Settings) -> AsyncIterator[None]:
+    changes.set_deadline(settings.after_commit_timeout_seconds)
     if changes.has_hooks():
         yield
         return

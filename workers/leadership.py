@@ -38,9 +38,10 @@ class Leadership(Protocol):
 
 
 class AdvisoryLock:
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, connect_timeout_seconds: float = 5.0):
         parts = urlsplit(database_url)
         self._dsn = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        self._timeout = connect_timeout_seconds
         self._conn = None
 
     async def acquire(self) -> bool:
@@ -48,7 +49,7 @@ class AdvisoryLock:
 
         if self._conn is not None:
             return await self.held()
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(self._dsn, timeout=self._timeout)
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY):
             self._conn = conn
             return True
@@ -176,7 +177,7 @@ class FileLock:
 
 def leadership_for(settings: Settings) -> Leadership:
     if settings.database_url.startswith(("postgres://", "postgresql://")):
-        return AdvisoryLock(settings.database_url)
+        return AdvisoryLock(settings.database_url, settings.database_connect_timeout_seconds)
     if settings.redis_url:
         return RedisLease(settings, settings.scheduler_lease_seconds)
     return FileLock(Path(settings.data_dir) / "scheduler.lock")

@@ -11,6 +11,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from redis.exceptions import ResponseError
+
+from loyalty import faults
 from loyalty.notifications import delivery
 from loyalty.notifications.channels.configured import Channels, from_settings
 from loyalty.notifications.consumer import handle_event
@@ -32,8 +35,11 @@ async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int
             busy = await step()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a worker outlives a failed step and tries again
-            log.exception("%s failed; trying again", name)
+        except Exception as exc:  # noqa: BLE001 - a worker outlives a failed step and tries again
+            if faults.is_unavailable(exc):
+                log.warning("%s: %s; trying again in %ss", name, faults.describe(exc), ERROR_PAUSE_SECONDS)
+            else:
+                log.exception("%s failed; trying again", name)
             busy, idle_for = 0, ERROR_PAUSE_SECONDS
         else:
             idle_for = idle
@@ -67,19 +73,32 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
         consumer = stream.consumer_name()
 
         async def consume() -> int:
-            reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
-            if reclaimed:
-                log.info("took over %d message(s) that another worker held", reclaimed)
-            return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
+            try:
+                reclaimed = await stream.reclaim(redis, consumer, handler, settings.worker_reclaim_seconds)
+                if reclaimed:
+                    log.info("took over %d message(s) that another worker held", reclaimed)
+                return reclaimed + await stream.read(redis, consumer, handler, block_ms=500)
+            except ResponseError as exc:
+                if not stream.lost_group(exc):
+                    raise
+                await stream.recreate_group(redis)
+                return 0
 
         gone_after = FORGET_AFTER_RECLAIMS * settings.worker_reclaim_seconds
 
         async def tidy() -> int:
             await stream.heartbeat(redis, consumer, gone_after)
-            await stream.forget_idle_consumers(redis, consumer, gone_after)
+            try:
+                await stream.forget_idle_consumers(redis, consumer, gone_after)
+            except ResponseError as exc:
+                if not stream.lost_group(exc):
+                    raise
             return 0
 
-        loops.append(_loop("relay", stop, lambda: relay.relay_once(redis), idle=0.2))
+        async def relay_events() -> int:
+            return await relay.relay_once(redis, recheck_seconds=settings.relay_recheck_seconds)
+
+        loops.append(_loop("relay", stop, relay_events, idle=0.2))
         loops.append(_loop("consume", stop, consume, idle=0))
         loops.append(_loop("tidy", stop, tidy, idle=settings.worker_reclaim_seconds))
         log.info("worker %s: relaying the outbox to the stream %r and consuming it as group %r",

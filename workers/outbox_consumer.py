@@ -1,6 +1,6 @@
 """Without Redis: the consumer reads the outbox table itself, in the API process (or a
-worker). An event is marked relayed after it was handled, so a crash repeats it, never
-loses it."""
+worker). The handler marks an event delivered after it was handled, so a crash repeats it,
+never loses it."""
 from __future__ import annotations
 
 from loyalty import clock
@@ -10,8 +10,8 @@ from workers.stream import Handler
 
 
 async def consume_once(handler: Handler, batch: int = 50) -> int:
-    events = await OutboxEvent.filter(published_at__isnull=True).order_by("created_at").limit(batch)
+    events = await OutboxEvent.filter(delivered_at__isnull=True).order_by("created_at").limit(batch)
     for event in events:
         await handler(str(event.id), event.topic, event.member_id, event.payload)
-        await OutboxEvent.filter(id=event.id).update(published_at=clock.now())
+        await OutboxEvent.filter(id=event.id).update(published_at=clock.now(), delivered_at=clock.now())
     return len(events)

@@ -2,7 +2,8 @@
 
 Each message is acknowledged (XACK) only after its notifications were made and tried, so a
 worker killed in the middle leaves it pending in the group; after WORKER_RECLAIM_SECONDS
-another worker takes it over (XAUTOCLAIM) and handles it again."""
+another worker takes it over (XAUTOCLAIM) and handles it again. A group (or stream) that
+Redis lost is made again, from the start of whatever the stream holds now."""
 from __future__ import annotations
 
 import logging
@@ -31,6 +32,18 @@ async def ensure_group(redis) -> None:  # noqa: ANN001 - redis.asyncio.Redis
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+def lost_group(exc: ResponseError) -> bool:
+    """Whether Redis answered that the stream or the group does not exist (NOGROUP, or no
+    such key: Redis restarted without its data, or someone deleted them)."""
+    text = str(exc)
+    return text.startswith("NOGROUP") or "no such key" in text.lower()
+
+
+async def recreate_group(redis) -> None:  # noqa: ANN001
+    log.warning("the consumer group %r of %r is gone (Redis lost its data?); creating it again", GROUP, STREAM)
+    await ensure_group(redis)
 
 
 async def _handle(redis, messages, handler: Handler) -> int:  # noqa: ANN001

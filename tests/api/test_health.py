@@ -1,4 +1,4 @@
-"""/healthz says the process is up; /readyz says the database answers."""
+"""/healthz says the process is up; /readyz reports each dependency and fails when one is down."""
 from __future__ import annotations
 
 import httpx
@@ -12,6 +12,11 @@ async def refuse(*args: object, **kwargs: object) -> None:
     raise ConnectionRefusedError("connection refused")
 
 
+def states(body: dict) -> dict:
+    """The status of each check, without the latencies."""
+    return {"status": body["status"], **{name: check["status"] for name, check in body["checks"].items()}}
+
+
 @pytest.fixture
 def database_down(monkeypatch):
     monkeypatch.setattr(connections.get("default"), "execute_query", refuse)
@@ -22,14 +27,20 @@ async def test_healthz_answers_ok(client):
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-async def test_readyz_answers_ready_when_the_database_answers(client):
+async def test_readyz_answers_ready_when_the_database_answers(client, settings):
     response = await client.get("/readyz")
-    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+    redis = "up" if settings.redis_url else "not configured"
+    assert (response.status_code, states(response.json())) == (200, {"status": "ready", "database": "up", "redis": redis})
+    assert response.json()["checks"]["database"]["latencyMs"] >= 0
 
 
-async def test_readyz_is_503_when_the_database_does_not_answer(client, database_down):
+async def test_readyz_is_503_when_the_database_does_not_answer(client, database_down, settings):
     response = await client.get("/readyz")
-    assert (response.status_code, response.json()) == (503, {"status": "unavailable", "database": "not answering"})
+    redis = "up" if settings.redis_url else "not configured"
+    assert (response.status_code, states(response.json())) == (
+        503, {"status": "unavailable", "database": "down", "redis": redis})
+    assert response.json()["checks"]["database"]["error"] == "no answer"
+    assert response.headers["retry-after"] == "5"
 
 
 async def test_healthz_stays_ok_when_the_database_does_not_answer(client, database_down):

@@ -1,0 +1,69 @@
+"""Faults of the dependencies (the database, Redis), told apart from bugs.
+
+A database or Redis that is down, restarting, refusing connections or too slow to answer
+within its deadline is not a bug of ours: callers answer it with the stable, retryable
+UNAVAILABLE code (HTTP 503 with Retry-After) and log it as one line, without a traceback.
+Everything else that escapes is still a bug and is reported as such."""
+from __future__ import annotations
+
+import socket
+
+
+_CHAIN_DEPTH = 10
+_CLOSED = ("connection is closed", "connection was closed", "database is locked", "underlying connection is closed")
+
+
+class Unavailable(Exception):
+    """A dependency did not answer within its deadline."""
+
+
+def _is_fault(exc: BaseException) -> bool:
+    if isinstance(exc, (Unavailable, ConnectionError, TimeoutError, socket.gaierror)):
+        return True
+    try:
+        import redis.exceptions as redis_errors
+    except ImportError:  # pragma: no cover - redis is a dependency
+        redis_errors = None
+    if redis_errors is not None:
+        if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)):
+            return True
+        if isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(("LOADING", "MISCONF", "BUSY ")):
+            return True
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg comes with tortoise-orm[asyncpg]
+        asyncpg = None
+    if asyncpg is not None and isinstance(exc, (
+            asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.InsufficientResourcesError)):
+        return True
+    from tortoise.exceptions import DBConnectionError
+
+    if isinstance(exc, DBConnectionError):
+        return True
+    return any(text in str(exc).lower() for text in _CLOSED)
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a dependency's fault."""
+    seen = 0
+    while exc is not None and seen < _CHAIN_DEPTH:
+        if _is_fault(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """One line naming the fault, for the log."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < _CHAIN_DEPTH:
+        if _is_fault(current):
+            text = str(current).strip().splitlines()[0] if str(current).strip() else ""
+            return f"{type(current).__name__}: {text}" if text else type(current).__name__
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return type(exc).__name__
+
