@@ -19,11 +19,13 @@ from api.credentials import client_address, principal_from_header
 from api.websocket import MemberTransportWSHandler
 from loyalty.runtime import Runtime
 from schema.context import Context
+from schema.query_cost import QUERY_TOO_COMPLEX
 from schema.schema import build_schema
 
 # graphql-core suggests enum values, input fields and type names even when strawberry's
 # disable_field_suggestions is on; in production they would give away what introspection hides.
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+_TOO_MANY_TOKENS = re.compile(r"Syntax Error: Document contains more than \d+ tokens\.")
 
 
 def is_subscription(query: str | None, operation_name: str | None) -> bool:
@@ -71,8 +73,10 @@ class LoyaltyGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if self.runtime.settings.production:
-            for error in response.get("errors") or []:
+        for error in response.get("errors") or []:
+            if _TOO_MANY_TOKENS.match(error["message"]):
+                error["extensions"] = {"code": QUERY_TOO_COMPLEX}
+            if self.runtime.settings.production:
                 error["message"] = _SUGGESTION.sub("", error["message"])
         return response
 

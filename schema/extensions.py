@@ -1,11 +1,18 @@
-"""Schema extensions of our own: masking unexpected errors with a request id."""
+"""Schema extensions of our own: masking unexpected errors with a request id, and validation
+within the query budget and a deadline."""
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from graphql import DocumentNode, GraphQLError
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from schema.query_cost import Budget, budget_errors, too_complex
 
 log = logging.getLogger("loyalty.errors")
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
@@ -28,3 +35,57 @@ class MaskUnexpectedErrors(MaskErrors):
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": rid}
         return masked
+
+
+class ValidateWithinBudget(SchemaExtension):
+    """Measures the document against the query budget, then runs graphql-core's validation in
+    a worker thread under a deadline: a costly document is refused without the event loop
+    waiting on it. Results are cached by query text and rules (the rules differ by settings)."""
+
+    def __init__(self, budget: Budget, deadline_seconds: float, cache: ValidationResults) -> None:
+        super().__init__()
+        self.budget = budget
+        self.deadline_seconds = deadline_seconds
+        self.cache = cache
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        key = (context.query, context.validation_rules)
+        errors = self.cache.get(key) if context.query else None
+        if errors is None:
+            errors = budget_errors(document, self.budget) or await self._validate(context, document)
+            if context.query:
+                self.cache.put(key, errors)
+        context.pre_execution_errors = errors
+        yield
+
+    async def _validate(self, context, document: DocumentNode) -> list[GraphQLError]:
+        work = asyncio.to_thread(validate_document, context.schema._schema, document, context.validation_rules)
+        try:
+            return await asyncio.wait_for(work, self.deadline_seconds)
+        except TimeoutError:
+            return [too_complex("The query took too long to validate.")]
+
+
+class ValidationResults:
+    """The validation errors of recent documents, least recently used dropped first: one per
+    schema, as the same text can be valid for one schema and not another."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self.items: OrderedDict[object, list[GraphQLError]] = OrderedDict()
+
+    def get(self, key: object) -> list[GraphQLError] | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: object, value: list[GraphQLError]) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.maxsize:
+            self.items.popitem(last=False)
+

@@ -2,15 +2,7 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -25,11 +17,12 @@ from schema.charity.types import Charity, Donation
 from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import MaskUnexpectedErrors, ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
 from schema.program.queries import ProgramQueries
+from schema.query_cost import Budget
 from schema.program.types import PROGRAM_NODE_TYPES
 from schema.purchases import nodes as purchase_nodes
 from schema.purchases.mutations import PurchaseMutations
@@ -57,18 +50,15 @@ _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    # Factories: strawberry builds fresh extension instances per request. The limits' rule
-    # classes are made once: the validation cache keys on them, and a class made anew for
-    # each request would never hit.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    # Factories: strawberry builds fresh extension instances per request.
+    budget = Budget(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+                    max_fragments=settings.max_fragments, max_fields=settings.max_query_fields,
+                    max_repeats=settings.max_field_repeats)
+    validated = ValidationResults()
     extensions = [
         lambda: ParserCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: ValidateWithinBudget(budget, settings.validation_timeout_seconds, validated),
         MaskUnexpectedErrors,
     ]
     if settings.production:

@@ -6,43 +6,20 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 import api.graphql
-from api.app import create_app
 from loyalty.auth.api_keys import create_api_key
 from loyalty.members import service
-from loyalty.runtime import build_runtime
-from tests.conftest import make_settings
 from tests.members import row_counts
 from tests.support.gql import PASSWORD
 
 PRODUCTION = {"LOYALTY_ENV": "production", "JWT_SECRET": "x" * 32}
 DEVELOPMENT = {"LOYALTY_ENV": "development"}
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
-Opener = Callable[..., Awaitable[httpx.AsyncClient]]
-
-
-@pytest.fixture
-async def open_app(clean_db, workdir) -> AsyncIterator[Opener]:
-    """open_app(**settings) -> a client of an app built like the `client` fixture's."""
-    opened = []
-
-    async def open_(*, raise_app_exceptions: bool = True, **overrides: object) -> httpx.AsyncClient:
-        runtime = await build_runtime(make_settings(workdir, **overrides))
-        transport = httpx.ASGITransport(app=create_app(runtime=runtime), client=("203.0.113.7", 50000),
-                                        raise_app_exceptions=raise_app_exceptions)
-        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        opened.append((runtime, client))
-        return client
-
-    yield open_
-    for runtime, client in opened:
-        await client.aclose()
-        await runtime.close()
 
 
 async def post(client: httpx.AsyncClient, query: str, token: str | None = None, **extra: object) -> dict:
@@ -186,11 +163,9 @@ async def test_over_deep_queries_are_refused(open_app):
 
 async def test_the_default_depth_limit_is_twelve(open_app):
     client = await open_app(**PRODUCTION)
-    # No path in the schema is this deep yet: the limit is checked with the other rules.
+    # No path in the schema is this deep yet: the limit is checked before the other rules.
     deep = "{ me " + "{ wallet " * 12 + "{ points }" + " }" * 12 + " }"
-    assert messages(await post(client, deep)) == [
-        "'anonymous' exceeds maximum operation depth of 12", "Cannot query field 'wallet' on type 'Wallet'.",
-    ]
+    assert messages(await post(client, deep)) == ["'anonymous' exceeds maximum operation depth of 12"]
 
 
 @pytest.mark.parametrize(("aliases", "expected"), [(30, None), (31, ["31 aliases found. Allowed: 30"])])
@@ -210,7 +185,7 @@ def fragments(count: int) -> str:
 
 
 async def test_more_than_two_thousand_tokens_are_refused(open_app):
-    client = await open_app(**PRODUCTION)
+    client = await open_app(**PRODUCTION, MAX_FRAGMENTS=300, MAX_FIELD_REPEATS=300)
     assert await post(client, fragments(222)) == {"data": {"__typename": "Query"}}  # 2000 tokens
     body = await post(client, fragments(223))
     assert (body["data"], messages(body)) == (
