@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     max_fragments: int = Field(50, alias="MAX_FRAGMENTS", ge=0)
     max_query_fields: int = Field(500, alias="MAX_QUERY_FIELDS", gt=0)
     max_field_repeats: int = Field(8, alias="MAX_FIELD_REPEATS", gt=0)
-    validation_timeout_seconds: float = Field(0.5, alias="VALIDATION_TIMEOUT_SECONDS", gt=0)
+    validation_timeout_seconds: float = Field(1.0, alias="VALIDATION_TIMEOUT_SECONDS", gt=0)
     login_attempts_per_email: int = Field(10, alias="LOGIN_ATTEMPTS_PER_EMAIL", gt=0)
     login_attempts_per_address: int = Field(50, alias="LOGIN_ATTEMPTS_PER_ADDRESS", gt=0)
     login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)

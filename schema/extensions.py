@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -39,8 +41,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
 class ValidateWithinBudget(SchemaExtension):
     """Measures the document against the query budget, then runs graphql-core's validation in
-    a worker thread under a deadline: a costly document is refused without the event loop
-    waiting on it. Results are cached by query text and rules (the rules differ by settings)."""
+    a worker thread with a deadline on the CPU time that thread spends: a costly document is
+    refused without the event loop waiting on it, and a loaded machine (time spent waiting
+    for a core) does not count against a document. Results are cached by query text and rules."""
 
     def __init__(self, budget: Budget, deadline_seconds: float, cache: ValidationResults) -> None:
         super().__init__()
@@ -55,18 +58,38 @@ class ValidateWithinBudget(SchemaExtension):
         key = (context.query, context.validation_rules)
         errors = self.cache.get(key) if context.query else None
         if errors is None:
-            errors = budget_errors(document, self.budget) or await self._validate(context, document)
+            errors = budget_errors(document, self.budget)
+            if not errors:
+                loop = asyncio.get_running_loop()
+                errors = await loop.run_in_executor(
+                    _validation_threads, _validate_by_deadline,
+                    context.schema._schema, document, context.validation_rules, self.deadline_seconds,
+                )
             if context.query:
                 self.cache.put(key, errors)
         context.pre_execution_errors = errors
         yield
 
-    async def _validate(self, context, document: DocumentNode) -> list[GraphQLError]:
-        work = asyncio.to_thread(validate_document, context.schema._schema, document, context.validation_rules)
-        try:
-            return await asyncio.wait_for(work, self.deadline_seconds)
-        except TimeoutError:
-            return [too_complex("The query took too long to validate.")]
+
+class _PastDeadline(Exception):
+    pass
+
+
+def _validate_by_deadline(schema: GraphQLSchema, document: DocumentNode, rules: tuple, seconds: float) -> list:
+    deadline = time.thread_time() + seconds
+
+    class Deadline(ValidationRule):
+        def enter(self, *_args: object) -> None:
+            if time.thread_time() > deadline:
+                raise _PastDeadline()
+
+    try:
+        return validate_document(schema, document, (Deadline, *rules))
+    except _PastDeadline:
+        return [too_complex("The query took too long to validate.")]
+
+
+_validation_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="graphql-validation")
 
 
 class ValidationResults:

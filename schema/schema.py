@@ -23,6 +23,7 @@ from schema.members.queries import MemberQueries
 from schema.members.types import Member
 from schema.program.queries import ProgramQueries
 from schema.query_cost import Budget
+from schema.permissions import refuse_rejected_credentials
 from schema.program.types import PROGRAM_NODE_TYPES
 from schema.purchases import nodes as purchase_nodes
 from schema.purchases.mutations import PurchaseMutations
@@ -35,8 +36,12 @@ from schema.rewards.types import IssuedReward, Reward
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field
+    @strawberry.field(description=(
+        "The object with this global id, or null when it does not exist or the caller may not see it; "
+        "an UNAUTHENTICATED error when the request carries an expired or invalid token."
+    ))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        refuse_rejected_credentials(info)
         return await resolve_node(info, id)
 
 
