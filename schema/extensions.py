@@ -14,6 +14,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from schema.input_text import control_character_errors
 from schema.query_cost import Budget, budget_errors, too_complex
 
 log = logging.getLogger("loyalty.errors")
@@ -55,6 +56,11 @@ class ValidateWithinBudget(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
+        refused = control_character_errors(document, context.variables)
+        if refused:
+            context.pre_execution_errors = refused
+            yield
+            return
         key = (context.query, context.validation_rules)
         errors = self.cache.get(key) if context.query else None
         if errors is None:

@@ -32,6 +32,7 @@ from schema.relay import Node, resolve_node
 from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
+from schema.scalars import SCALARS
 
 
 @strawberry.type
@@ -74,7 +75,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=settings.production),
+        config=StrawberryConfig(disable_field_suggestions=settings.production, scalar_map=SCALARS),
     )
 
 
