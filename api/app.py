@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.notifier import start_notifier
 from api.referral_links import referral_link
 from loyalty import db
@@ -45,6 +46,17 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     body = {"errors": [{"message": "Unexpected error.",
                         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": rid}}]}
     return JSONResponse(body, status_code=500, headers={"x-request-id": rid})
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """Cross-origin calls from the configured origins only; none when CORS_ORIGINS is unset."""
+    if not settings.cors_origin_list:
+        return []
+    return [Middleware(
+        CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id", "retry-after"],
+        allow_credentials=settings.cors_allow_credentials, max_age=settings.cors_max_age_seconds,
+    )]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
@@ -89,6 +101,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            *cors_middleware(settings),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,

@@ -245,7 +245,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         asyncio.run(seed_demo_data(settings))
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, proxy_headers=False, log_level=args.log_level,
+        workers=args.workers, proxy_headers=False, log_level=args.log_level, server_header=False,
     )
     return 0
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(50, alias="LOGIN_ATTEMPTS_PER_ADDRESS", gt=0)
     login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)
     trusted_proxy_hops: int = Field(0, alias="TRUSTED_PROXY_HOPS", ge=0)
+    # Origins (scheme://host[:port], comma-separated) whose pages may call the API; none when unset.
+    cors_origins: str = Field("", alias="CORS_ORIGINS")
+    cors_allow_credentials: bool = Field(False, alias="CORS_ALLOW_CREDENTIALS")
+    cors_max_age_seconds: int = Field(600, alias="CORS_MAX_AGE_SECONDS", ge=0)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
     password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)
@@ -91,6 +95,10 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_channel_setting_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def production(self) -> bool:

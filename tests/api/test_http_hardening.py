@@ -17,7 +17,7 @@ from loyalty.members import service
 from tests.members import row_counts
 from tests.support.gql import PASSWORD
 
-PRODUCTION = {"LOYALTY_ENV": "production", "JWT_SECRET": "x" * 32}
+PRODUCTION = {"LOYALTY_ENV": "production", "JWT_SECRET": "q7Vf2LmX9tRz4KbN8sWc1YhJ6pDg3EaU"}
 DEVELOPMENT = {"LOYALTY_ENV": "development"}
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
