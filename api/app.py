@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -14,7 +15,14 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from api.middleware import (
+    BodyDeadlineMiddleware,
+    BodySizeLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    transport_error,
+)
 from api.notifier import start_notifier
 from api.referral_links import referral_link
 from loyalty import db
@@ -33,7 +41,9 @@ class _GraphQLEndpoint:
 
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
-            await Response("Starting up", status_code=503)(scope, receive, send)
+            await transport_error(503, "Starting up", code="UNAVAILABLE", headers={"retry-after": "1"})(
+                scope, receive, send
+            )
             return
         await self.app(scope, receive, send)
 
@@ -46,6 +56,12 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     body = {"errors": [{"message": "Unexpected error.",
                         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": rid}}]}
     return JSONResponse(body, status_code=500, headers={"x-request-id": rid})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) as GraphQL JSON."""
+    assert isinstance(exc, HTTPException)
+    return transport_error(exc.status_code, exc.detail, headers=exc.headers)
 
 
 def cors_middleware(settings: Settings) -> list[Middleware]:
@@ -103,10 +119,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware),
             *cors_middleware(settings),
+            Middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
+            Middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
-        exception_handlers={Exception: internal_error},
+        exception_handlers={Exception: internal_error, HTTPException: http_error},
     )
     if runtime is not None:
         app.state.runtime = runtime  # routes outside GraphQL read it, with or without the lifespan

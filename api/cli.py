@@ -243,9 +243,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from api.demo import seed_demo_data
 
         asyncio.run(seed_demo_data(settings))
+    from api.connections import GuardedHttpToolsProtocol, raise_open_files_limit
+
+    raise_open_files_limit(settings.max_connections)
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, proxy_headers=False, log_level=args.log_level, server_header=False,
+        http=GuardedHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
+        backlog=4096,
     )
     return 0
 

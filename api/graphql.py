@@ -16,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
+from api.middleware import transport_error
 from api.websocket import MemberTransportWSHandler
 from loyalty.runtime import Runtime
 from schema.context import Context
@@ -50,6 +51,16 @@ class LoyaltyGraphQL(GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.runtime = runtime
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        # As strawberry's own, but its refusals are GraphQL JSON rather than plain text.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = transport_error(e.status_code, e.reason)
+        await response(scope, receive, send)
 
     def parse_json(self, data: str | bytes) -> Any:
         # Strawberry answers 500 to a body that is valid JSON but not an object (it calls

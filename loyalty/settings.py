@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     refresh_reuse_grace_seconds: int = Field(30, alias="REFRESH_REUSE_GRACE_SECONDS", ge=0)
 
     max_body_bytes: int = Field(256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    # Slow clients: each request's headers and body must arrive within these deadlines;
+    # connections and requests in flight are capped per process.
+    header_timeout_seconds: float = Field(10.0, alias="HEADER_TIMEOUT_SECONDS", gt=0)
+    body_timeout_seconds: float = Field(30.0, alias="BODY_TIMEOUT_SECONDS", gt=0)
+    keep_alive_seconds: int = Field(5, alias="KEEP_ALIVE_SECONDS", gt=0)
+    max_connections: int = Field(25000, alias="MAX_CONNECTIONS", gt=0)
+    max_concurrent_requests: int = Field(2000, alias="MAX_CONCURRENT_REQUESTS", gt=0)
     max_query_depth: int = Field(12, alias="MAX_QUERY_DEPTH", gt=0)
     max_aliases: int = Field(30, alias="MAX_ALIASES", gt=0)
     max_tokens: int = Field(2000, alias="MAX_TOKENS", gt=0)
