@@ -23,10 +23,32 @@ from schema.context import Context
 from schema.query_cost import QUERY_TOO_COMPLEX
 from schema.schema import build_schema
 
-# graphql-core suggests enum values, input fields and type names even when strawberry's
-# disable_field_suggestions is on; in production they would give away what introspection hides.
-_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _TOO_MANY_TOKENS = re.compile(r"Syntax Error: Document contains more than \d+ tokens\.")
+
+
+_VARIABLE = re.compile(r"^Variable '\$(\w+)'(?: has invalid value at ([.\w\[\]]+):)?")
+_OUR_REASON = re.compile(r": ((?:Date|DateTime|Decimal|Long) values [^\n]*)$")
+_SHOWN = ("Syntax Error:", "GraphQL introspection has been disabled")
+
+
+def generic_in_production(error: dict[str, Any]) -> None:
+    """Production refuses an invalid document without describing the schema: no type names,
+    no input fields it expected, no suggestions. Errors with a code of ours, syntax errors and
+    errors of execution (they have a path) are left as they are."""
+    message = error["message"]
+    if "path" in error or (error.get("extensions") or {}).get("code") or message.startswith(_SHOWN):
+        return
+    variable = _VARIABLE.match(message)
+    if variable:
+        name, at = variable.groups()
+        reason = _OUR_REASON.search(message)
+        message = f"Variable '${name}' has an invalid value" + (f" at {at}" if at else "") + "."
+        if reason:
+            message += " " + reason.group(1)
+    else:
+        message = "The document is not valid for this API."
+    error["message"] = message
+    error["extensions"] = {"code": "BAD_REQUEST"}
 
 
 def is_subscription(query: str | None, operation_name: str | None) -> bool:
@@ -88,7 +110,7 @@ class LoyaltyGraphQL(GraphQL):
             if _TOO_MANY_TOKENS.match(error["message"]):
                 error["extensions"] = {"code": QUERY_TOO_COMPLEX}
             if self.runtime.settings.production:
-                error["message"] = _SUGGESTION.sub("", error["message"])
+                generic_in_production(error)
         return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:

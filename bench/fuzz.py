@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import tempfile
 import time
 from collections import Counter
@@ -138,6 +139,7 @@ async def _main(total: int, seed_value: int) -> int:
     from loyalty.runtime import build_runtime
     from loyalty.settings import Settings
 
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)  # every client error, with a traceback
     folder = Path(tempfile.mkdtemp(prefix="loyalty-fuzz-"))
     config = Settings(
         _env_file=None, LOYALTY_ENV="production", JWT_SECRET="fz8Q2vKp7LxW3nRb5TcY9mJd4HsA6gEu",

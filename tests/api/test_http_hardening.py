@@ -57,27 +57,38 @@ async def test_introspection_is_off_in_production_and_on_in_development(open_app
 
 UNKNOWN_INPUT_FIELD = (
     "Variable '$i' has invalid value: Expected value of type 'UpdateProfileInput' not to include unknown "
-    "field 'displayNam'.{} Found: {{'displayNam': 'x'}}."
+    "field 'displayNam'. Did you mean 'displayName'? Found: {'displayNam': 'x'}."
 )
+GENERIC = "The document is not valid for this API."
 
 
 @pytest.mark.parametrize(("query", "variables", "production_message", "development_message"), [
-    ("{ mee { id } }", None,
-     "Cannot query field 'mee' on type 'Query'.", "Cannot query field 'mee' on type 'Query'. Did you mean 'me'?"),
-    ("{ program { nme } }", None, "Cannot query field 'nme' on type 'Program'.",
-     "Cannot query field 'nme' on type 'Program'. Did you mean 'name'?"),
-    ('mutation { registerDevice(input: {platform: IO, token: "x"}) { ok } }', None,
-     "Value 'IO' does not exist in 'DevicePlatform' enum.",
+    ("{ mee { id } }", None, GENERIC, "Cannot query field 'mee' on type 'Query'. Did you mean 'me'?"),
+    ("{ program { nme } }", None, GENERIC, "Cannot query field 'nme' on type 'Program'. Did you mean 'name'?"),
+    ('mutation { registerDevice(input: {platform: IO, token: "x"}) { ok } }', None, GENERIC,
      "Value 'IO' does not exist in 'DevicePlatform' enum. Did you mean the enum value 'IOS'?"),
     ("mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { errors { code } } }", {"i": {"displayNam": "x"}},
-     UNKNOWN_INPUT_FIELD.format(""), UNKNOWN_INPUT_FIELD.format(" Did you mean 'displayName'?")),
-    ("fragment F on Membr { id } query { ...F }", None,
-     "Unknown type 'Membr'.", "Unknown type 'Membr'. Did you mean 'Member'?"),
+     "Variable '$i' has an invalid value.", UNKNOWN_INPUT_FIELD),
+    ("fragment F on Membr { id } query { ...F }", None, GENERIC, "Unknown type 'Membr'. Did you mean 'Member'?"),
+    ('mutation { signUp(input: {email: "a@example.com"}) { accessToken } }', None, GENERIC,
+     "Expected value of type 'SignUpInput' to include required field 'password', found: { email: \"a@example.com\" }."),
 ])
-async def test_production_suggests_nothing(open_app, query, variables, production_message, development_message):
+async def test_production_names_no_type_field_or_suggestion(open_app, query, variables, production_message,
+                                                            development_message):
     production, development = await open_app(**PRODUCTION), await open_app(**DEVELOPMENT)
-    assert messages(await post(production, query, variables=variables))[0] == production_message
+    errors = (await post(production, query, variables=variables))["errors"]
+    assert {(e["message"], e["extensions"]["code"]) for e in errors} == {(production_message, "BAD_REQUEST")}
     assert messages(await post(development, query, variables=variables))[0] == development_message
+
+
+async def test_production_keeps_the_reason_a_scalar_gave(open_app):
+    production = await open_app(**PRODUCTION)
+    body = await post(production, "mutation($i: ChooseBonusDayInput!) { chooseBonusDay(input: $i) { bonusDay } }",
+                      variables={"i": {"day": "9999-12-31"}})
+    assert body["errors"] == [{
+        "message": "Variable '$i' has an invalid value at .day. Date values must fall between the years 1000 and 8999.",
+        "locations": [{"line": 1, "column": 10}], "extensions": {"code": "BAD_REQUEST"},
+    }]
 
 
 async def test_graphiql_is_served_in_development_only(open_app):

@@ -69,7 +69,7 @@ async def test_each_budget_limit_is_a_setting(open_app, overrides, query, messag
 
 
 async def test_a_fragment_cycle_is_reported_by_validation(open_app):
-    client = await open_app(**PRODUCTION)
+    client = await open_app(LOYALTY_ENV="development")
     body = await post(client, "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }")
     assert [e["message"] for e in body["errors"]] == [
         "Cannot spread fragment 'A' within itself via 'B'.",
