@@ -6,7 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -15,7 +17,14 @@ from api.access_log import AccessLogMiddleware
 from api.faults import FaultsMiddleware
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.middleware import (
+    BodyDeadlineMiddleware,
+    BodySizeLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    transport_error,
+)
 from api.notifier import start_notifier
 from api.referral_links import referral_link
 from loyalty import db
@@ -34,7 +43,9 @@ class _GraphQLEndpoint:
 
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
-            await Response("Starting up", status_code=503)(scope, receive, send)
+            await transport_error(503, "Starting up", code="UNAVAILABLE", headers={"retry-after": "1"})(
+                scope, receive, send
+            )
             return
         await self.app(scope, receive, send)
 
@@ -47,6 +58,23 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     body = {"errors": [{"message": "Unexpected error.",
                         "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": rid}}]}
     return JSONResponse(body, status_code=500, headers={"x-request-id": rid})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) as GraphQL JSON."""
+    assert isinstance(exc, HTTPException)
+    return transport_error(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """Cross-origin calls from the configured origins only; none when CORS_ORIGINS is unset."""
+    if not settings.cors_origin_list:
+        return []
+    return [Middleware(
+        CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+        allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id", "retry-after"],
+        allow_credentials=settings.cors_allow_credentials, max_age=settings.cors_max_age_seconds,
+    )]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
@@ -92,12 +120,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            *cors_middleware(settings),
+            Middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
+            Middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(FaultsMiddleware, timeout_seconds=settings.request_timeout_seconds,
                        retry_after_seconds=settings.retry_after_seconds),
         ],
         lifespan=lifespan,
-        exception_handlers={Exception: internal_error},
+        exception_handlers={Exception: internal_error, HTTPException: http_error},
     )
     if runtime is not None:
         app.state.runtime = runtime  # routes outside GraphQL read it, with or without the lifespan

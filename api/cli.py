@@ -243,15 +243,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from api.demo import seed_demo_data
 
         asyncio.run(seed_demo_data(settings))
+    from api.connections import GuardedHttpToolsProtocol, raise_open_files_limit
     from loyalty import logs
 
+    raise_open_files_limit(settings.max_connections)
     # uvicorn applies log_config in each of its worker processes too; loyalty.access logs
     # the requests, with their fields, in place of uvicorn's access log.
     level = (args.log_level or settings.log_level).lower()
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, proxy_headers=False, log_level=level, access_log=False,
-        log_config=logs.config(settings, level),
+        log_config=logs.config(settings, level), server_header=False,
+        http=GuardedHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
+        backlog=4096,
     )
     return 0
 

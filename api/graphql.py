@@ -16,17 +16,42 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.credentials import client_address, principal_from_header
+from api.middleware import transport_error
 from api.websocket import MemberTransportWSHandler
 from loyalty.errors import ErrorCode
 from loyalty.logs import set_request_field
 from loyalty.runtime import Runtime
 from schema.context import Context
+from schema.query_cost import QUERY_TOO_COMPLEX
 from schema.schema import build_schema
 
-# graphql-core suggests enum values, input fields and type names even when strawberry's
-# disable_field_suggestions is on; in production they would give away what introspection hides.
-_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 _OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})", re.MULTILINE)
+_TOO_MANY_TOKENS = re.compile(r"Syntax Error: Document contains more than \d+ tokens\.")
+
+
+_VARIABLE = re.compile(r"^Variable '\$(\w+)'(?: has invalid value at ([.\w\[\]]+):)?")
+_OUR_REASON = re.compile(r": ((?:Date|DateTime|Decimal|Long) values [^\n]*)$")
+_SHOWN = ("Syntax Error:", "GraphQL introspection has been disabled")
+
+
+def generic_in_production(error: dict[str, Any]) -> None:
+    """Production refuses an invalid document without describing the schema: no type names,
+    no input fields it expected, no suggestions. Errors with a code of ours, syntax errors and
+    errors of execution (they have a path) are left as they are."""
+    message = error["message"]
+    if "path" in error or (error.get("extensions") or {}).get("code") or message.startswith(_SHOWN):
+        return
+    variable = _VARIABLE.match(message)
+    if variable:
+        name, at = variable.groups()
+        reason = _OUR_REASON.search(message)
+        message = f"Variable '${name}' has an invalid value" + (f" at {at}" if at else "") + "."
+        if reason:
+            message += " " + reason.group(1)
+    else:
+        message = "The document is not valid for this API."
+    error["message"] = message
+    error["extensions"] = {"code": "BAD_REQUEST"}
 
 
 def is_subscription(query: str | None, operation_name: str | None) -> bool:
@@ -67,6 +92,16 @@ class LoyaltyGraphQL(GraphQL):
         )
         self.runtime = runtime
 
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        # As strawberry's own, but its refusals are GraphQL JSON rather than plain text.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = transport_error(e.status_code, e.reason)
+        await response(scope, receive, send)
+
     def parse_json(self, data: str | bytes) -> Any:
         # Strawberry answers 500 to a body that is valid JSON but not an object (it calls
         # .get on it), to bytes that are not UTF-8, and to nesting too deep to decode.
@@ -90,9 +125,11 @@ class LoyaltyGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if self.runtime.settings.production:
-            for error in response.get("errors") or []:
-                error["message"] = _SUGGESTION.sub("", error["message"])
+        for error in response.get("errors") or []:
+            if _TOO_MANY_TOKENS.match(error["message"]):
+                error["extensions"] = {"code": QUERY_TOO_COMPLEX}
+            if self.runtime.settings.production:
+                generic_in_production(error)
         return response
 
     def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001

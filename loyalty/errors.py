@@ -29,6 +29,7 @@ class ErrorCode(str, Enum):
     BONUS_DAY_ALREADY_CHOSEN = "BONUS_DAY_ALREADY_CHOSEN"
     INVALID_TOKEN = "INVALID_TOKEN"
     UNAVAILABLE = "UNAVAILABLE"  # a dependency is down or slow: retry later (loyalty.faults)
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
 
 class LoyaltyError(Exception):

@@ -44,13 +44,19 @@ def _is_fault(exc: BaseException) -> bool:
     return any(text in str(exc).lower() for text in _CLOSED)
 
 
+def _raised_from(exc: BaseException) -> BaseException | None:
+    """The exception `exc` was raised from, as a traceback would show it (`raise ... from None`
+    hides the one it was raised during)."""
+    return exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+
+
 def is_unavailable(exc: BaseException | None) -> bool:
     """Whether `exc`, or an exception it was raised from, is a dependency's fault."""
     seen = 0
     while exc is not None and seen < _CHAIN_DEPTH:
         if _is_fault(exc):
             return True
-        exc = exc.__cause__ or exc.__context__
+        exc = _raised_from(exc)
         seen += 1
     return False
 
@@ -63,7 +69,7 @@ def describe(exc: BaseException) -> str:
         if _is_fault(current):
             text = str(current).strip().splitlines()[0] if str(current).strip() else ""
             return f"{type(current).__name__}: {text}" if text else type(current).__name__
-        current = current.__cause__ or current.__context__
+        current = _raised_from(current)
         seen += 1
     return type(exc).__name__
 

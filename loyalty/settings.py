@@ -40,9 +40,20 @@ class Settings(BaseSettings):
     refresh_reuse_grace_seconds: int = Field(30, alias="REFRESH_REUSE_GRACE_SECONDS", ge=0)
 
     max_body_bytes: int = Field(256 * 1024, alias="MAX_BODY_BYTES", gt=0)
+    # Slow clients: each request's headers and body must arrive within these deadlines;
+    # connections and requests in flight are capped per process.
+    header_timeout_seconds: float = Field(10.0, alias="HEADER_TIMEOUT_SECONDS", gt=0)
+    body_timeout_seconds: float = Field(30.0, alias="BODY_TIMEOUT_SECONDS", gt=0)
+    keep_alive_seconds: int = Field(5, alias="KEEP_ALIVE_SECONDS", gt=0)
+    max_connections: int = Field(25000, alias="MAX_CONNECTIONS", gt=0)
+    max_concurrent_requests: int = Field(2000, alias="MAX_CONCURRENT_REQUESTS", gt=0)
     max_query_depth: int = Field(12, alias="MAX_QUERY_DEPTH", gt=0)
     max_aliases: int = Field(30, alias="MAX_ALIASES", gt=0)
     max_tokens: int = Field(2000, alias="MAX_TOKENS", gt=0)
+    max_fragments: int = Field(50, alias="MAX_FRAGMENTS", ge=0)
+    max_query_fields: int = Field(500, alias="MAX_QUERY_FIELDS", gt=0)
+    max_field_repeats: int = Field(8, alias="MAX_FIELD_REPEATS", gt=0)
+    validation_timeout_seconds: float = Field(1.0, alias="VALIDATION_TIMEOUT_SECONDS", gt=0)
     # Sign-in (docs/accounts.md): failures per (email, address) are free up to
     # LOGIN_FREE_ATTEMPTS, then each next try waits twice as long as the one before. From
     # an address the member has not signed in from, failures per email and per address are
@@ -65,6 +76,10 @@ class Settings(BaseSettings):
     password_reset_ttl_seconds: int = Field(1800, alias="PASSWORD_RESET_TTL_SECONDS", gt=0)
     email_verification_ttl_seconds: int = Field(48 * 3600, alias="EMAIL_VERIFICATION_TTL_SECONDS", gt=0)
     trusted_proxy_hops: int = Field(0, alias="TRUSTED_PROXY_HOPS", ge=0)
+    # Origins (scheme://host[:port], comma-separated) whose pages may call the API; none when unset.
+    cors_origins: str = Field("", alias="CORS_ORIGINS")
+    cors_allow_credentials: bool = Field(False, alias="CORS_ALLOW_CREDENTIALS")
+    cors_max_age_seconds: int = Field(600, alias="CORS_MAX_AGE_SECONDS", ge=0)
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
     password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)
@@ -126,6 +141,10 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_channel_setting_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def production(self) -> bool:

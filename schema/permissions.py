@@ -47,8 +47,20 @@ def require_scope(info: Info, scope: str) -> ServicePrincipal:
 
 
 def viewer_member_id(info: Info) -> int | None:
+    """The signed-in member's id; None for a request without credentials or with an API key.
+    Credentials that were refused (an expired or forged token) are UNAUTHENTICATED, so that
+    a client can tell "signed out" from "sign in again"."""
+    refuse_rejected_credentials(info)
     principal = context_of(info).principal
     return principal.member_id if isinstance(principal, MemberPrincipal) else None
+
+
+def refuse_rejected_credentials(info: Info) -> None:
+    """For fields that are null to an anonymous caller: credentials that were sent and
+    refused are an error instead."""
+    context = context_of(info)
+    if context.principal is None and context.credential_error:
+        raise _unauthenticated(info)
 
 
 def may_read_member(info: Info, member_id: int) -> bool:

@@ -90,6 +90,15 @@ def decode_cursor(cursor: str) -> list[Any] | None:
         return None
     try:
         values = json.loads(raw)
-    except ValueError:
+    except ValueError:  # also a number of more than 4,300 digits
         return None
-    return values if isinstance(values, list) else None
+    if not isinstance(values, list) or not all(_in_bigint(v) for v in values):
+        return None
+    return values
+
+
+def _in_bigint(value: Any) -> bool:
+    """Cursor values go into SQL: a number past BIGINT would make the database raise."""
+    if isinstance(value, bool):
+        return False
+    return not isinstance(value, int) or -MAX_ROW_ID - 1 <= value <= MAX_ROW_ID

@@ -2,15 +2,7 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -27,10 +19,13 @@ from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
 from schema.errors import DomainErrors
 from schema.extensions import LoggedSchema, MaskUnexpectedErrors
+from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
 from schema.program.queries import ProgramQueries
+from schema.query_cost import Budget
+from schema.permissions import refuse_rejected_credentials
 from schema.program.types import PROGRAM_NODE_TYPES
 from schema.purchases import nodes as purchase_nodes
 from schema.purchases.mutations import PurchaseMutations
@@ -39,12 +34,17 @@ from schema.relay import Node, resolve_node
 from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
+from schema.scalars import SCALARS
 
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field
+    @strawberry.field(description=(
+        "The object with this global id, or null when it does not exist or the caller may not see it; "
+        "an UNAUTHENTICATED error when the request carries an expired or invalid token."
+    ))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        refuse_rejected_credentials(info)
         return await resolve_node(info, id)
 
 
@@ -58,18 +58,15 @@ _NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    # Factories: strawberry builds fresh extension instances per request. The limits' rule
-    # classes are made once: the validation cache keys on them, and a class made anew for
-    # each request would never hit.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    # Factories: strawberry builds fresh extension instances per request.
+    budget = Budget(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+                    max_fragments=settings.max_fragments, max_fields=settings.max_query_fields,
+                    max_repeats=settings.max_field_repeats)
+    validated = ValidationResults()
     extensions = [
         lambda: ParserCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: ValidateWithinBudget(budget, settings.validation_timeout_seconds, validated),
         MaskUnexpectedErrors,
         DomainErrors,
     ]
@@ -81,7 +78,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=settings.production),
+        config=StrawberryConfig(disable_field_suggestions=settings.production, scalar_map=SCALARS),
     )
 
 

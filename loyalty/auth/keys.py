@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,16 @@ def _fingerprint(key: Ed25519PrivateKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+MIN_SECRET_ENTROPY_BITS = 100
+
+
+def estimated_entropy_bits(secret: bytes) -> float:
+    """The secret's length times the Shannon entropy of its bytes: an upper bound on what a
+    guesser faces. Random hex of 32 characters scores about 120, 32 times the same letter 0."""
+    counts = Counter(secret)
+    return max(0.0, -sum(n * math.log2(n / len(secret)) for n in counts.values()))
+
+
 def load_signing_key(settings: Settings) -> SigningKey:
     if settings.jwt_private_key and settings.jwt_secret:
         raise KeyConfigError("set JWT_PRIVATE_KEY or JWT_SECRET, not both")
@@ -71,6 +83,13 @@ def load_signing_key(settings: Settings) -> SigningKey:
             raise KeyConfigError(
                 f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes for HS256; "
                 "better, set JWT_PRIVATE_KEY to an Ed25519 private key in PEM"
+            )
+        bits = estimated_entropy_bits(secret)
+        if settings.production and bits < MIN_SECRET_ENTROPY_BITS:
+            raise KeyConfigError(
+                f"JWT_SECRET is guessable: about {bits:.0f} bits of entropy, and production needs "
+                f"{MIN_SECRET_ENTROPY_BITS}; use random bytes (openssl rand -base64 32), or better, "
+                "set JWT_PRIVATE_KEY to an Ed25519 private key in PEM"
             )
         return SigningKey("HS256", secret, secret, development=False)
     if settings.jwt_private_key is not None:

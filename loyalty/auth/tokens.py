@@ -17,6 +17,9 @@ REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ"]
 LEEWAY = timedelta(seconds=30)
 
 
+MAX_MEMBER_ID = 2**63 - 1  # BIGINT
+
+
 class InvalidToken(Exception):
     pass
 
@@ -74,8 +77,10 @@ class TokenService:
             issued_at = datetime.fromtimestamp(int(claims["iat"]), timezone.utc)
             member_id = int(claims["sub"])
             session_id = uuid.UUID(claims["sid"]) if "sid" in claims else None
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, OSError):  # OSError: a timestamp past time_t
             raise InvalidToken("malformed claims") from None
+        if not 0 < member_id <= MAX_MEMBER_ID:
+            raise InvalidToken("malformed claims")
         if expires_at <= now - LEEWAY:
             raise InvalidToken("expired")
         if issued_at > now + LEEWAY:

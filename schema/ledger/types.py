@@ -13,6 +13,9 @@ from loyalty.wallet import Wallet as WalletView
 from schema.money import Money, from_minor
 from schema.connection import Connection
 from schema.relay import Node, PageInfo, to_global_id
+from schema.scalars import Long
+
+MAX_INT = 2**31 - 1  # GraphQL's Int is 32 bits
 
 
 @strawberry.enum
@@ -52,7 +55,14 @@ class Wallet:
     pending_points: int = strawberry.field(
         description="Points earned but not spendable yet (inside the return window)."
     )
-    lifetime_points: int = strawberry.field(description="All points ever posted to the member.")
+    lifetime_points: int = strawberry.field(description=(
+        "Points earned (purchases, actions, bonuses, birthday and yearly rewards, referrals) once spendable, "
+        "net of refunds that took them back; spending, donating and expiry do not lower it. An Int: capped at "
+        "2147483647, past which lifetimePointsTotal carries the exact figure."
+    ))
+    lifetime_points_total: Long = strawberry.field(
+        description="lifetimePoints without the cap of Int: the exact figure, a Long."
+    )
     expiring_points: list[PointsExpiry] = strawberry.field(
         description="Upcoming expiries of spendable points, soonest first."
     )
@@ -71,7 +81,8 @@ class Wallet:
     def from_view(cls, view: WalletView, program: Program) -> Wallet:
         settings = program.program
         return cls(
-            points=view.points, pending_points=view.pending_points, lifetime_points=view.lifetime_points,
+            points=view.points, pending_points=view.pending_points, lifetime_points=min(view.lifetime_points, MAX_INT),
+            lifetime_points_total=Long(view.lifetime_points),
             expiring_points=[PointsExpiry(points=e.points, expires_at=e.expires_at) for e in view.expiring],
             credit=from_minor(view.credit_minor, settings.currency, settings.minor_units),
             points_owed=view.points_owed,

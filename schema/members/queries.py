@@ -23,7 +23,10 @@ register_node("Member", _member_node)
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(description="The signed-in member; null when the request carries no valid member token.")
+    @strawberry.field(description=(
+        "The signed-in member; null when the request carries no token, an UNAUTHENTICATED error "
+        "when it carries an expired or invalid one."
+    ))
     async def me(self, info: Info) -> Member | None:
         member_id = viewer_member_id(info)
         if member_id is None:

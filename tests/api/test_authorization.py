@@ -63,10 +63,10 @@ def table(*lines: tuple[str, ...]) -> list[tuple[str, str, str]]:
 
 MATRIX = table(
     # operation                   anonym  bad tok member  other   k:none  k:read  k:write k:admin
-    ("me",                        NULL,   NULL,   OWN,    OWN,    NULL,   NULL,   NULL,   NULL),
-    ("node(Member)",              NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
-    ("node(Purchase)",            NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
-    ("node(ActivityEntry)",       NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("me",                        NULL,   UNAUTH, OWN,    OWN,    NULL,   NULL,   NULL,   NULL),
+    ("node(Member)",              NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("node(Purchase)",            NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("node(ActivityEntry)",       NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
     ("memberByNumber",            UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FOUND,  FORBID, FOUND),
     ("program",                   FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),
     ("signUp",                    OK,     OK,     OK,     OK,     OK,     OK,     OK,     OK),
@@ -81,8 +81,8 @@ MATRIX = table(
     ("recordAction",              UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, OK,     OK),
     ("rewards",                   FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),
     ("charities",                 FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),
-    ("node(IssuedReward)",        NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
-    ("node(Donation)",            NULL,   NULL,   FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("node(IssuedReward)",        NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("node(Donation)",            NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
     ("redeemReward",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("chooseCharity",             UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("donatePoints",              UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),

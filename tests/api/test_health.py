@@ -71,5 +71,7 @@ async def test_graphql_is_503_until_the_app_has_started(settings):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.post("/graphql", json={"query": "{ __typename }"})
-        assert (response.status_code, response.text) == (503, "Starting up")
+        assert (response.status_code, response.headers["retry-after"], response.json()) == (
+            503, "1", {"errors": [{"message": "Starting up", "extensions": {"code": "UNAVAILABLE"}}]},
+        )
         assert (await http.get("/healthz")).status_code == 200

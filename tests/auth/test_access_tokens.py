@@ -44,9 +44,12 @@ def signed_with_server_key(settings, claims: dict) -> str:
 
 
 async def assert_refused(client, token: str, *, member_id: int) -> None:
-    """`me` is null, a protected mutation is UNAUTHENTICATED, and the member is unchanged."""
-    me = await gql(client, ME, token=token)
-    assert me == {"data": {"me": None}}
+    """`me` and a protected mutation are UNAUTHENTICATED, and the member is unchanged."""
+    me = await gql(client, ME, token=token, expect_errors=True)
+    assert me["data"] == {"me": None}
+    assert [(e["path"], e["extensions"]["code"], e["message"]) for e in me["errors"]] == [
+        (["me"], "UNAUTHENTICATED", REFUSED_MESSAGE)
+    ]
     body = await gql(client, UPDATE_PROFILE, token=token, expect_errors=True)
     assert body["data"] is None
     assert [(e["path"], e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
@@ -169,8 +172,8 @@ async def test_a_payload_changed_to_another_member_under_the_original_signature_
     header, _, signature = ann["accessToken"].split(".")
     forged = f"{header}.{b64json({**ann['claims'], 'sub': str(bob_id)})}.{signature}"
 
-    me = await gql(client, ME, token=forged)
-    assert me == {"data": {"me": None}}
+    me = await gql(client, ME, token=forged, expect_errors=True)
+    assert (me["data"], me["errors"][0]["extensions"]["code"]) == ({"me": None}, "UNAUTHENTICATED")
     body = await gql(client, UPDATE_PROFILE, token=forged, expect_errors=True)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await Member.get(id=bob_id)).display_name == "Bob"

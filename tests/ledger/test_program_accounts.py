@@ -141,7 +141,7 @@ async def test_a_program_account_first_used_in_a_rolled_back_transaction_exists_
     with pytest.raises(ZeroDivisionError):
         async with in_transaction():
             looked_up = await program_account_id(Asset.CREDIT, "rewards")
-            1 / 0
+            raise ZeroDivisionError("the request fails after the lookup")
     row = await Account.get_or_none(kind=AccountKind.PROGRAM.value, asset="CREDIT", code="rewards")
     if POSTGRES:  # created and committed on a connection of its own
         assert row is not None and row.id == looked_up == accounts._program_ids[("CREDIT", "rewards")]

@@ -115,6 +115,7 @@ async def test_a_subscription_over_http_is_refused(runtime, client, accept) -> N
     response = await client.post(
         "/graphql", json={"query": "subscription Live { walletUpdated { wallet { points } } }"}, headers=headers
     )
-    assert (response.status_code, response.text) == (
-        400, "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql"
-    )
+    assert (response.status_code, response.json()) == (400, {"errors": [{
+        "message": "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+        "extensions": {"code": "BAD_REQUEST"},
+    }]})

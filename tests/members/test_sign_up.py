@@ -128,8 +128,6 @@ LONG_EMAIL = "a" * 245 + "@example.com"  # 257 characters
     ({"displayName": ""}, [("REQUIRED", "displayName")]),
     ({"displayName": " \t "}, [("REQUIRED", "displayName")]),
     ({"displayName": "x" * 101}, [("INVALID", "displayName")]),
-    ({"displayName": "Ann\x00"}, [("INVALID", "displayName")]),
-    ({"displayName": "Ann\x7f"}, [("INVALID", "displayName")]),
     ({"displayName": "Ann\u202egnp.exe"}, [("INVALID", "displayName")]),
     ({"birthday": (TODAY + timedelta(days=1)).isoformat()}, [("INVALID", "birthday")]),
     ({"birthday": "1899-12-31"}, [("INVALID", "birthday")]),
@@ -200,7 +198,6 @@ async def test_a_birthday_with_a_time_is_refused_before_anything_runs(client):
     body = await gql(client, SIGN_UP, form(birthday="1990-05-17T00:00:00"), expect_errors=True)
     assert body["data"] is None
     assert [e["message"] for e in body["errors"]] == [
-        "Variable '$input' has invalid value at .birthday: Value cannot represent a Date: "
-        "\"1990-05-17T00:00:00\". Invalid isoformat string: '1990-05-17T00:00:00'",
+        "Variable '$input' has invalid value at .birthday: Date values are written YYYY-MM-DD, e.g. 2026-04-30.",
     ]
     assert await Member.all().count() == 0
