@@ -67,8 +67,8 @@ class Cache(Protocol):
     async def hook(self, member_ids: frozenset[int]) -> None:
         """After the commit of this process's change to these members."""
 
-    def heard(self, member_ids: frozenset[int] | None) -> None:
-        """Another process changed these members (None: any member)."""
+    def heard(self, member_ids: frozenset[int]) -> None:
+        """Another process changed these members."""
 
     def feed_lost(self) -> None: ...
 
@@ -154,11 +154,8 @@ class MemoryCache:
 
     # What the change feed hears (other processes' changes).
 
-    def heard(self, member_ids: frozenset[int] | None) -> None:
-        if member_ids is None:
-            self.clear()
-        else:
-            self._invalidate(member_ids)
+    def heard(self, member_ids: frozenset[int]) -> None:
+        self._invalidate(member_ids)
 
     def feed_lost(self) -> None:
         self._serving = False
@@ -293,8 +290,8 @@ class RedisCache:
 
     # Changes heard of (other processes' through the feed, and this one's failed invalidations).
 
-    def heard(self, member_ids: frozenset[int] | None) -> None:
-        if member_ids is None or len(self._changed) + len(member_ids) > _MAX_CHANGED:
+    def heard(self, member_ids: frozenset[int]) -> None:
+        if len(self._changed) + len(member_ids) > _MAX_CHANGED:
             self._changed.clear()
             self.distrust()
             return

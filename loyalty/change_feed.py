@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -28,36 +29,44 @@ from loyalty import sql
 log = logging.getLogger(__name__)
 
 CHANNEL = "loyalty_members_changed"
-ORIGIN = secrets.token_hex(6)  # names this process in what it sends
-EVERYONE = "*"  # a payload that names every member
 _PAYLOAD_MAX = 7900  # PostgreSQL refuses payloads of 8000 bytes or more
 _PING_SECONDS = 2.0
 _RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 
 
-def payloads(member_ids: Iterable[int], origin: str = ORIGIN) -> list[str]:
-    """`<origin> <id>,<id>,...`, split into payloads PostgreSQL accepts."""
+_origin: tuple[int, str] | None = None
+
+
+def origin() -> str:
+    """Names this process in what it sends (made anew in a forked child)."""
+    global _origin
+    if _origin is None or _origin[0] != os.getpid():
+        _origin = (os.getpid(), secrets.token_hex(6))
+    return _origin[1]
+
+
+def payloads(member_ids: Iterable[int], sender: str | None = None) -> list[str]:
+    """`<sender> <id>,<id>,...`, split into payloads PostgreSQL accepts."""
+    sender = sender or origin()
     found: list[str] = []
     current: list[str] = []
     size = 0
     for member_id in sorted(set(member_ids)):
         part = str(member_id)
-        if current and size + len(part) + 1 > _PAYLOAD_MAX - len(origin) - 1:
-            found.append(f"{origin} {','.join(current)}")
+        if current and size + len(part) + 1 > _PAYLOAD_MAX - len(sender) - 1:
+            found.append(f"{sender} {','.join(current)}")
             current, size = [], 0
         current.append(part)
         size += len(part) + 1
     if current:
-        found.append(f"{origin} {','.join(current)}")
+        found.append(f"{sender} {','.join(current)}")
     return found
 
 
-def parse(payload: str) -> tuple[str, frozenset[int] | None]:
-    """(the sender, the members named; None for every member)."""
-    origin, _, rest = payload.partition(" ")
-    if rest == EVERYONE:
-        return origin, None
-    return origin, frozenset(int(part) for part in rest.split(",") if part.isdigit())
+def parse(payload: str) -> tuple[str, frozenset[int]]:
+    """(the sender, the members named)."""
+    sender, _, rest = payload.partition(" ")
+    return sender, frozenset(int(part) for part in rest.split(",") if part.isdigit())
 
 
 async def announce(member_ids: Iterable[int]) -> None:
@@ -74,7 +83,7 @@ async def announce(member_ids: Iterable[int]) -> None:
 class Listener:
     """What a process does with what the feed hears."""
 
-    changed: Callable[[frozenset[int] | None], None]  # None: every member
+    changed: Callable[[frozenset[int]], None]
     lost: Callable[[], None]
     resumed: Callable[[], None]
 
@@ -114,12 +123,8 @@ class ChangeFeed:
             await asyncio.wait_for(self._up.wait(), timeout=wait_seconds)
 
     def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        try:
-            origin, member_ids = parse(payload)
-        except ValueError:
-            log.warning("ignored a malformed change notification %r", payload[:80])
-            return
-        if origin == ORIGIN:
+        sender, member_ids = parse(payload)
+        if sender == origin():
             return
         for listener in self._listeners:
             try:

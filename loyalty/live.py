@@ -60,8 +60,8 @@ class LiveUpdates:
 
     # What the change feed hears (other processes' changes, without Redis).
 
-    def heard(self, member_ids: frozenset[int] | None) -> None:
-        self.deliver(set(self._subscribers) if member_ids is None else member_ids)
+    def heard(self, member_ids: frozenset[int]) -> None:
+        self.deliver(member_ids)
 
     def feed_lost(self) -> None:
         return None
