@@ -55,6 +55,7 @@ class Codec(Generic[T]):
 
 class Cache(Protocol):
     shared: bool
+    caught_up: Callable[[], Awaitable[bool]] | None  # whether every committed change was heard
 
     async def get(self, kind: str, member_id: int) -> tuple[Any, Any | None]:
         """(the member's generation, the value cached for it or None). A generation of None
@@ -90,6 +91,7 @@ class MemoryCache:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._guard = guard
+        self.caught_up: Callable[[], Awaitable[bool]] | None = None  # set by the change feed
         self._entries: OrderedDict[tuple[str, int], tuple[int, float, Any]] = OrderedDict()
         self._generations: dict[int, int] = {}
         self._next = 1
@@ -117,6 +119,10 @@ class MemoryCache:
         if stored != generation or expires <= time.monotonic():
             del self._entries[(kind, member_id)]
             return generation, None
+        if self.caught_up is not None and not await self.caught_up():
+            return None, None  # changes committed before this read may not have been heard yet
+        if self._generation(member_id) != generation or not self._serving:
+            return None, None  # heard of a change meanwhile
         self._entries.move_to_end((kind, member_id))
         return generation, value
 
@@ -202,6 +208,7 @@ class RedisCache:
         self._heard = 0
         self._wake = asyncio.Event()
         self._retrier: asyncio.Task[None] | None = None
+        self.caught_up: Callable[[], Awaitable[bool]] | None = None  # set by the change feed
 
     def _key(self, member_id: int) -> str:
         return f"{self._prefix}{member_id}"
@@ -253,6 +260,8 @@ class RedisCache:
         stored, _, body = raw.partition("|")
         if stored != token:
             return token, None
+        if self.caught_up is not None and (not await self.caught_up() or member_id in self._changed):
+            return None, None  # a change committed before this read, heard only now
         return token, json.loads(body)
 
     async def put(self, kind: str, member_id: int, generation: str | None, value: Any) -> None:

@@ -114,13 +114,19 @@ class ChangeFeed:
         self._listeners = listeners
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
+        self._closing = False
+        self._connection: Any = None
+        self._next_sync: asyncio.Future[bool] | None = None  # a round trip not yet started
+        self._syncing = False
+        self._sync_task: asyncio.Task[None] | None = None
         self.connected = False
         self.backend_pid: int | None = None  # of the listening session
 
     async def start(self, wait_seconds: float = 5.0) -> None:
         self._task = asyncio.create_task(self._run(), name="change-feed")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._up.wait(), timeout=wait_seconds)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait_seconds):
+                await self._up.wait()
 
     def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         sender, member_ids = parse(payload)
@@ -141,7 +147,7 @@ class ChangeFeed:
 
     async def _run(self) -> None:
         attempt = 0
-        while True:
+        while not self._closing:
             connection = None
             try:
                 connection = await self._connect()
@@ -149,22 +155,28 @@ class ChangeFeed:
                 connection.add_termination_listener(lambda _c: closed.set())
                 await connection.add_listener(CHANNEL, self._heard)
                 self.backend_pid = connection.get_server_pid()
+                self._connection = connection
                 # Listening from here on: whatever changed before is taken as changed.
                 self.connected = True
                 attempt = 0
                 self._each("resumed")
                 self._up.set()
-                while not closed.is_set():
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(closed.wait(), timeout=_PING_SECONDS)
-                    if not closed.is_set():
-                        await asyncio.wait_for(connection.fetchval("SELECT 1"), timeout=_PING_SECONDS)
+                while not closed.is_set() and not self._closing:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
+                    try:
+                        async with asyncio.timeout(_PING_SECONDS):
+                            await closed.wait()
+                    except TimeoutError:
+                        async with asyncio.timeout(_PING_SECONDS):
+                            if not await self.caught_up():
+                                break
                 log.warning("the change feed lost its connection; reconnecting")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database went away: listen again shortly
                 log.warning("the change feed cannot listen (%s); reconnecting", exc.__class__.__name__)
             finally:
+                self._connection = None
                 if self.connected:
                     self.connected = False
                     self._each("lost")
@@ -173,9 +185,41 @@ class ChangeFeed:
             await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
             attempt += 1
 
+    async def caught_up(self) -> bool:
+        """Whether every change committed before this call has been heard: a round trip on
+        the listening connection that starts after the call (PostgreSQL sends the
+        notifications it holds for a session before it answers), shared by the callers
+        waiting at the same time. False when the feed is down."""
+        if not self.connected:
+            return False
+        if self._next_sync is None:
+            self._next_sync = asyncio.get_running_loop().create_future()
+            if not self._syncing:
+                self._syncing = True
+                self._sync_task = asyncio.get_running_loop().create_task(self._sync())
+        return await asyncio.shield(self._next_sync)
+
+    async def _sync(self) -> None:
+        try:
+            while self._next_sync is not None:
+                done, self._next_sync = self._next_sync, None
+                connection, ok = self._connection, False
+                if connection is not None:
+                    try:
+                        async with asyncio.timeout(_PING_SECONDS):
+                            await connection.fetchval("SELECT 1")
+                        await asyncio.sleep(0)  # the listener callbacks queued before the answer run first
+                        ok = True
+                    except Exception:  # noqa: BLE001 - the feed is going down; its loop notices
+                        ok = False
+                if not done.done():
+                    done.set_result(ok and self.connected)
+        finally:
+            self._syncing = False
+
     async def close(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5)
             self._task = None

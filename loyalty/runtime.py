@@ -116,5 +116,7 @@ async def _coherent_cache_and_live(
     feed = None
     if listeners:
         feed = ChangeFeed(connect_like_the_pool(), listeners)
+        if cache is not None:
+            cache.caught_up = feed.caught_up
         await feed.start()
     return cache, live, feed
