@@ -13,8 +13,9 @@ member holding the generation and the values); otherwise it lives in the process
 least-recently-used map of at most CACHE_MAX_ENTRIES entries.
 
 Changes committed by other processes reach a cache too (docs/caching.md):
-- on PostgreSQL, through the change feed (`loyalty.change_feed`): the in-process cache drops
-  what it hears of, and serves nothing while the feed is down; the Redis cache marks the
+- on PostgreSQL, through the change feed (`loyalty.change_feed`), which has caught up with
+  every change committed before a read when a value is served (`caught_up`): the in-process
+  cache drops what it hears of, and serves nothing while the feed is down; the Redis cache marks the
   members it hears of as changed and serves them from the database until it has bumped
   their generation itself, so an invalidation that failed in the process that made the
   change (Redis refusing writes, timing out, down) is made good by every other one;
