@@ -10,8 +10,11 @@ for a transaction that rolled back, and a failure in one of them does not undo t
 `outbox.emit` marks its member as touched; code that changes a member without emitting an
 event calls `touch` itself. Set-based jobs run in `set_based_change()`: the members they
 report (`outbox.emit_per_row` reports the member of every event it writes) reach the same
-hooks once the job's transaction has committed. The relay passes on the members of events
-committed by other processes.
+hooks once the job's transaction has committed.
+
+Other processes hear of every committed change too: on PostgreSQL the transaction names its
+members in a notification that is delivered at commit (`loyalty.change_feed`); on SQLite they
+notice that the database changed (`loyalty.sqlite_changes`).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from contextvars import ContextVar
 
 from tortoise.transactions import in_transaction
 
-from loyalty import faults
+from loyalty import change_feed, faults
 from loyalty.ledger import book
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,10 @@ async def member_change() -> AsyncIterator[None]:
     touched: set[int] = set()
     token = _touched.set(touched)
     try:
-        async with in_transaction(), book.program_accounts_last():
-            yield
+        async with in_transaction():
+            async with book.program_accounts_last():
+                yield
+            await change_feed.announce(touched)  # delivered to other processes at commit
     finally:
         _touched.reset(token)
     if touched:
@@ -127,6 +132,8 @@ async def set_based_change() -> AsyncIterator[None]:
     try:
         async with in_transaction():
             yield
+            if _touched.get() is None:  # else the enclosing member change announces them
+                await change_feed.announce(ids)
     finally:
         _collected.reset(token)
     if outer is not None:

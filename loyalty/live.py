@@ -4,7 +4,9 @@ After the commit of a change, the after-commit hook publishes the members it tou
 REDIS_URL they go to the Redis channel `<REDIS_PREFIX>:members-changed`; each API process keeps
 one listener on that channel and hands the news to its own subscribers, so a change made
 by any process (an API process, the scheduler, a worker) reaches every subscriber. Without
-Redis the news goes straight to the subscribers of the process that made the change.
+Redis the news goes straight to the subscribers of the process that made the change, and on
+PostgreSQL to those of every other API process through the change feed
+(`loyalty.change_feed`: the notification the changing transaction sent, delivered at commit).
 
 A subscriber gets a queue of notices (the member changed); it reads the member's state
 itself, so notices that pile up are merged: the queue holds at most one.
@@ -21,6 +23,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CHANNEL = "members-changed"  # under the deployment's prefix
+PUBLISH_TIMEOUT_SECONDS = 0.5  # a change's response does not wait longer for Redis
 
 
 class LiveUpdates:
@@ -41,7 +44,12 @@ class LiveUpdates:
         if self._redis is None:
             self.deliver(member_ids)
             return
-        await self._redis.publish(self._redis.key(CHANNEL), ",".join(str(i) for i in sorted(member_ids)))
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                await self._redis.publish(self._redis.key(CHANNEL), ",".join(str(i) for i in sorted(member_ids)))
+        except Exception as exc:  # noqa: BLE001 - Redis away: at least this process's subscribers hear it
+            log.warning("live update of %d member(s) not published (%s)", len(member_ids), exc.__class__.__name__)
+            self.deliver(member_ids)
 
     def deliver(self, member_ids: frozenset[int] | set[int]) -> None:
         """Tells this process's subscribers of these members."""
@@ -49,6 +57,18 @@ class LiveUpdates:
             for queue in self._subscribers.get(member_id, ()):
                 if queue.empty():
                     queue.put_nowait(None)
+
+    # What the change feed hears (other processes' changes, without Redis).
+
+    def heard(self, member_ids: frozenset[int]) -> None:
+        self.deliver(member_ids)
+
+    def feed_lost(self) -> None:
+        return None
+
+    def feed_resumed(self) -> None:
+        # News may have been missed meanwhile: every subscriber reads its member again.
+        self.deliver(set(self._subscribers))
 
     # Subscribing (in the API process).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from loyalty import changes
+from loyalty import changes, sql
 from loyalty.auth.keys import load_signing_key
 from loyalty.auth.login import MemberAuth
 from loyalty.auth.passwords import Passwords
@@ -12,6 +12,7 @@ from loyalty.auth.sessions import Sessions
 from loyalty.auth.throttle import AccountLimits
 from loyalty.auth.tokens import TokenService
 from loyalty.cache import Cache, build_cache
+from loyalty.change_feed import ChangeFeed, Listener, connect_like_the_pool
 from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.live import LiveUpdates
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
@@ -32,10 +33,14 @@ class Runtime:
     redis: DeploymentRedis | None = None
     cache: Cache | None = None
     live: LiveUpdates | None = None
+    feed: ChangeFeed | None = None
 
     async def close(self) -> None:
+        if self.feed is not None:
+            await self.feed.close()
         if self.cache is not None:
             changes.remove_hook(self.cache.hook)
+            await self.cache.close()
         if self.live is not None:
             changes.remove_hook(self.live.hook)
             await self.live.close()
@@ -82,13 +87,40 @@ async def build_runtime(settings: Settings) -> Runtime:
     changes.set_deadline(settings.after_commit_timeout_seconds)
     program = await load_program(settings)
     await ensure_program_accounts(charity.code for charity in program.program.charities)
-    cache = build_cache(settings, redis)
-    live = LiveUpdates(redis)
+    cache, live, feed = await _coherent_cache_and_live(settings, redis)
     # Cache first: a subscriber told of a change must read the new state.
     if cache is not None:
         changes.after_commit(cache.hook)
     changes.after_commit(live.hook)
     return Runtime(
         settings=settings, tokens=tokens, auth=auth, limiter=limiter, program=program, redis=redis,
-        cache=cache, live=live,
+        cache=cache, live=live, feed=feed,
     )
+
+
+async def _coherent_cache_and_live(
+    settings: Settings, redis: object | None,
+) -> tuple[Cache | None, LiveUpdates, ChangeFeed | None]:
+    """The cache and live updates, told of other processes' changes: on PostgreSQL by the
+    change feed (the cache serves only while it listens; live updates use it without Redis),
+    on SQLite by `PRAGMA data_version` (docs/caching.md)."""
+    postgres = sql.is_postgres()
+    guard = None
+    if not postgres:
+        from loyalty.sqlite_changes import DataVersion
+
+        guard = DataVersion().changed
+    cache = build_cache(settings, redis, needs_feed=postgres, guard=guard)
+    live = LiveUpdates(redis)
+    listeners = []
+    if postgres and cache is not None:
+        listeners.append(Listener(cache.heard, cache.feed_lost, cache.feed_resumed))
+    if postgres and redis is None:
+        listeners.append(Listener(live.heard, live.feed_lost, live.feed_resumed))
+    feed = None
+    if listeners:
+        feed = ChangeFeed(connect_like_the_pool(), listeners)
+        if cache is not None:
+            cache.caught_up = feed.caught_up
+        await feed.start()
+    return cache, live, feed

@@ -175,9 +175,9 @@ async def test_the_program_description_is_built_once_per_version(runtime, client
     assert dict(queries._descriptions) == described
 
 
-async def test_a_job_run_by_another_process_invalidates_the_shared_cache(runtime, client) -> None:
-    if runtime.redis is None:
-        pytest.skip("needs Redis (set REDIS_URL): without it each process has its own cache")
+async def test_a_job_run_by_another_process_is_visible_to_the_next_read(runtime, client) -> None:
+    """Through the shared cache's invalidation, or without Redis through the change feed
+    (PostgreSQL) or the database's data_version (SQLite)."""
     from tests.support.servers import run_command
 
     ann = await join(client, "ann@example.com")
@@ -210,3 +210,61 @@ async def test_a_value_loaded_before_the_in_process_cache_was_cleared_is_not_sto
     await cache.invalidate([200])  # ... that the next change clears the map
     await cache.put("wallet", 7, generation, "stale")
     assert await cache.get("wallet", 7) == (cache._generation(7), None)
+
+
+async def test_on_sqlite_a_commit_by_another_connection_empties_the_cache_before_the_next_read(runtime, client) -> None:
+    if sql.is_postgres():
+        pytest.skip("SQLite only: on PostgreSQL other processes' changes come through the change feed")
+    import sqlite3
+
+    ann = await join(client, "ann@example.com")
+    ann_id = await member_id("ann@example.com")
+    assert await my_wallet(client, ann.token) == (100, 0, 100)
+    await set_points_behind_the_cache(ann_id, 7)  # by this process's own connection: unseen
+    assert await my_wallet(client, ann.token) == (100, 0, 100)
+
+    other = sqlite3.connect(runtime.settings.database_url.removeprefix("sqlite://"))
+    try:
+        with other:
+            other.execute("UPDATE ledger_accounts SET posted = 8 WHERE member_id = ? AND kind = 'member' "
+                          "AND asset = 'POINTS'", (ann_id,))
+    finally:
+        other.close()
+    assert await my_wallet(client, ann.token) == (8, 0, 100)
+    assert await my_wallet(client, ann.token) == (8, 0, 100)
+    await set_points_behind_the_cache(ann_id, 9)
+    assert await my_wallet(client, ann.token) == (8, 0, 100)  # cached again until the next change
+
+
+async def test_while_its_change_feed_is_down_the_cache_serves_nothing(runtime, client) -> None:
+    if not sql.is_postgres():
+        pytest.skip("PostgreSQL only: the change feed is its LISTEN/NOTIFY")
+    import asyncio
+
+    ann = await join(client, "ann@example.com")
+    ann_id = await member_id("ann@example.com")
+    assert await my_wallet(client, ann.token) == (100, 0, 100)
+    await set_points_behind_the_cache(ann_id, 7)
+    assert await my_wallet(client, ann.token) == (100, 0, 100)
+
+    feed = runtime.feed
+    connect = feed._connect
+
+    async def refused() -> None:
+        raise OSError("connection refused")
+
+    feed._connect = refused  # the feed cannot listen again until it is given back
+    assert await sql.fetch_one("SELECT pg_terminate_backend(?) AS done", feed.backend_pid) == {"done": True}
+    while feed.connected:
+        await asyncio.sleep(0.01)
+    # Changes may be missed while it is down: nothing is served from the cache, or cached.
+    assert await my_wallet(client, ann.token) == (7, 0, 100)
+    await set_points_behind_the_cache(ann_id, 8)
+    assert await my_wallet(client, ann.token) == (8, 0, 100)
+
+    feed._connect = connect
+    while not feed.connected:
+        await asyncio.sleep(0.01)
+    assert await my_wallet(client, ann.token) == (8, 0, 100)
+    await set_points_behind_the_cache(ann_id, 9)
+    assert await my_wallet(client, ann.token) == (8, 0, 100)  # listening again: cached again

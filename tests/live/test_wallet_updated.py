@@ -60,13 +60,15 @@ async def test_a_subscription_client_receives_wallet_updated_within_a_second_of_
 
 
 @requires_postgres
-async def test_wallet_updated_reaches_a_subscriber_of_another_api_process(runtime, client, tmp_path) -> None:
-    """Through Redis (or without it, the process that made the change): the purchase is
+@pytest.mark.parametrize("with_redis", [False, True])
+async def test_wallet_updated_reaches_a_subscriber_of_another_api_process(runtime, client, tmp_path, with_redis) -> None:
+    """Through Redis, or without it through PostgreSQL's notifications: the purchase is
     recorded by one API process, the subscribers are connected to another."""
-    if runtime.settings.redis_url is None:
-        pytest.skip("needs Redis (set REDIS_URL): without it each process hears only its own changes")
+    if with_redis and runtime.settings.redis_url is None:
+        pytest.skip("needs Redis (set REDIS_URL)")
+    settings = runtime.settings if with_redis else runtime.settings.model_copy(update={"redis_url": None})
     ann, bob = await join(client, "ann@example.com"), await join(client, "bob@example.com")
-    with running_servers(runtime.settings, 2, log_dir=tmp_path) as (writer, reader):
+    with running_servers(settings, 2, log_dir=tmp_path) as (writer, reader):
         async with httpx.AsyncClient(base_url=writer.url) as http:
             shop = await Shop.open(http)
             async with ws_connection(reader.url) as ann_ws, ws_connection(reader.url) as bob_ws:
@@ -74,6 +76,9 @@ async def test_wallet_updated_reaches_a_subscriber_of_another_api_process(runtim
                 await subscribe(bob_ws, bob.token)
                 await asyncio.sleep(0.5)  # the server registers the subscriptions
                 await expect_update_after_purchase(shop, ann, ann_ws, bob_ws)
+                # One change, one update.
+                with pytest.raises(asyncio.TimeoutError):
+                    await receive(ann_ws, timeout=SECOND)
 
 
 @pytest.mark.parametrize("payload", [
