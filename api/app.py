@@ -63,7 +63,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own refusals (no such route, method not allowed) as GraphQL JSON."""
     assert isinstance(exc, HTTPException)
-    return transport_error(exc.status_code, exc.detail, headers=exc.headers)
+    return transport_error(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
 
 
 def cors_middleware(settings: Settings) -> list[Middleware]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import socket
 
+import asyncpg
+import redis.exceptions as redis_errors
+from tortoise.exceptions import DBConnectionError
 
 _CHAIN_DEPTH = 10
 _CLOSED = ("connection is closed", "connection was closed", "database is locked", "underlying connection is closed")
@@ -17,29 +20,18 @@ class Unavailable(Exception):
     """A dependency did not answer within its deadline."""
 
 
-def _is_fault(exc: BaseException) -> bool:
-    if isinstance(exc, (Unavailable, ConnectionError, TimeoutError, socket.gaierror)):
-        return True
-    try:
-        import redis.exceptions as redis_errors
-    except ImportError:  # pragma: no cover - redis is a dependency
-        redis_errors = None
-    if redis_errors is not None:
-        if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)):
-            return True
-        if isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(("LOADING", "MISCONF", "BUSY ")):
-            return True
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover - asyncpg comes with tortoise-orm[asyncpg]
-        asyncpg = None
-    if asyncpg is not None and isinstance(exc, (
-            asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
-            asyncpg.exceptions.InsufficientResourcesError)):
-        return True
-    from tortoise.exceptions import DBConnectionError
+_FAULTS = (
+    Unavailable, ConnectionError, TimeoutError, socket.gaierror,
+    redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError,
+    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError, DBConnectionError,
+)
 
-    if isinstance(exc, DBConnectionError):
+
+def _is_fault(exc: BaseException) -> bool:
+    if isinstance(exc, _FAULTS):
+        return True
+    if isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(("LOADING", "MISCONF", "BUSY ")):
         return True
     return any(text in str(exc).lower() for text in _CLOSED)
 

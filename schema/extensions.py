@@ -30,7 +30,7 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         rid = request_id.get()
-        if faults.is_unavailable(error.original_error):
+        if error.original_error is not None and faults.is_unavailable(error.original_error):
             log.warning("unavailable in %s (request %s): %s", error.path, rid, faults.describe(error.original_error))
             return unavailable_error(rid, error)
         log.error("unexpected error in %s (request %s)", error.path, rid, exc_info=error.original_error)

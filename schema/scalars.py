@@ -94,4 +94,4 @@ LONG = strawberry.scalar(
     serialize=int, parse_value=_parse_long,
 )
 
-SCALARS = {dt.date: DATE, dt.datetime: DATE_TIME, decimal.Decimal: DECIMAL, Long: LONG}
+SCALARS: dict[object, ScalarDefinition] = {dt.date: DATE, dt.datetime: DATE_TIME, decimal.Decimal: DECIMAL, Long: LONG}

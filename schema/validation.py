@@ -47,7 +47,7 @@ class ValidateWithinBudget(SchemaExtension):
                     _validation_threads, _validate_by_deadline,
                     context.schema._schema, document, context.validation_rules, self.deadline_seconds,
                 )
-            if context.query:
+            if context.query and errors is not None:
                 self.cache.put(key, errors)
         context.pre_execution_errors = errors
         yield

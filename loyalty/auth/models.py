@@ -60,6 +60,7 @@ class AccountToken(Model):
     member: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "loyalty.Member", related_name="account_tokens", on_delete=fields.CASCADE
     )
+    member_id: int
     purpose = fields.CharField(max_length=20)  # verify_email, change_email, reset_password
     token_hash = fields.CharField(max_length=64, unique=True)
     email = fields.CharField(max_length=254)  # the address it was sent to

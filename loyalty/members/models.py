@@ -66,6 +66,7 @@ class SignupRequest(Model):
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "loyalty.Member", related_name="signup_requests", on_delete=fields.CASCADE
     )
+    member_id: int
     created_at = fields.DatetimeField()
 
     class Meta:
