@@ -161,7 +161,7 @@ async def test_redis_restarted_empty_mid_stream_every_committed_event_is_deliver
         own_redis.restart()  # without persistence: the stream, the group and what it held are gone
         assert await redis.exists(redis.key(relay.STREAM)) == 0
         lost_with_redis = await _undelivered()
-        assert 0 < lost_with_redis <= 30
+        assert 0 < lost_with_redis <= 40  # some of the 40 were still undelivered when Redis lost them
         after = await _emit(members, 10, first=40)
         await eventually(lambda: _all_delivered(50), timeout=60, what="every event delivered")
     committed = before + after
