@@ -41,9 +41,23 @@ DONATION_MADE = "donation.made"  # donation_id, charity, charity_name, points, v
 # source (MEMBER, AUTOMATIC, JOIN or PLAN)
 REFERRAL_COMPLETED = "referral.completed"  # friend_name, points, capped (true: past the yearly cap, 0 points)
 
+# -- paid memberships: membership_id, plan, plan_name, status, period_end (ISO or null), and
+MEMBERSHIP_STARTED = "membership.started"  # the first payment made it ACTIVE
+MEMBERSHIP_RENEWAL_DUE = "membership.renewal_due"  # reminder, reminder_days before period_end
+MEMBERSHIP_RENEWED = "membership.renewed"  # a payment paid the next period (or reactivated it)
+MEMBERSHIP_PAYMENT_FAILED = "membership.payment_failed"  # the payment system could not collect
+MEMBERSHIP_PAST_DUE = "membership.past_due"  # the period ended unpaid; grace_ends_at
+MEMBERSHIP_EXPIRED = "membership.expired"  # past grace, or its payment refunded
+MEMBERSHIP_CANCELED = "membership.canceled"  # at_period_end (bool): canceled now or at the period's end
+MEMBERSHIP_CHANGED = "membership.changed"  # any other recorded step (subscribe, scheduled cancel, plan change)
+PLAN_CREDIT_POSTED = "membership.credit_posted"  # credit_minor, currency: the period's credit
+PLAN_DIVIDEND_PAID = "membership.dividend_paid"  # credit_minor, currency, year, spend_minor, percent
+
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
     POINTS_EXPIRING, CREDIT_EARNED, CREDIT_SPENT, CREDIT_CLAWED_BACK, TIER_UPGRADED, TIER_DOWNGRADED,
     TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
     REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED, CREDIT_RESTORED,
+    MEMBERSHIP_STARTED, MEMBERSHIP_RENEWAL_DUE, MEMBERSHIP_RENEWED, MEMBERSHIP_PAYMENT_FAILED, MEMBERSHIP_PAST_DUE,
+    MEMBERSHIP_EXPIRED, MEMBERSHIP_CANCELED, MEMBERSHIP_CHANGED, PLAN_CREDIT_POSTED, PLAN_DIVIDEND_PAID,
 )
