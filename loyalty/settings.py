@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(50, alias="LOGIN_ATTEMPTS_PER_ADDRESS", gt=0)
     login_window_seconds: int = Field(900, alias="LOGIN_WINDOW_SECONDS", gt=0)
     trusted_proxy_hops: int = Field(0, alias="TRUSTED_PROXY_HOPS", ge=0)
+    # The signing secret of the Stripe webhook endpoint (whsec_...); POST /webhooks/stripe is off while unset.
+    stripe_webhook_secret: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET")
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
     password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)

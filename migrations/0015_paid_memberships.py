@@ -82,4 +82,16 @@ class Migration(migrations.Migration):
             options={'table': 'plan_payments', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A payment confirmed by the payment system, and its refund: once per provider id.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='StripeEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('event_id', fields.CharField(unique=True, max_length=255)),
+                ('type', fields.CharField(max_length=64)),
+                ('outcome', fields.CharField(max_length=64)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'stripe_events', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A Stripe webhook event applied: a replay of the same event id changes nothing.'},
+            bases=['Model'],
+        ),
     ]

@@ -79,3 +79,16 @@ class PlanDividend(Model):
     class Meta:
         table = "plan_dividends"
         unique_together = (("member_id", "year"),)
+
+
+class StripeEvent(Model):
+    """A Stripe webhook event applied: a replay of the same event id changes nothing."""
+
+    id = fields.BigIntField(primary_key=True)
+    event_id = fields.CharField(max_length=255, unique=True)
+    type = fields.CharField(max_length=64)
+    outcome = fields.CharField(max_length=64)
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stripe_events"
