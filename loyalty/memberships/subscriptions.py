@@ -55,6 +55,8 @@ async def subscribe(program: Program, member_id: int, plan_code: str, key: str, 
     try:
         async with changes.member_change():
             await lock_member_account(member_id, Asset.POINTS)  # one member's operations run one at a time
+            if (existing := await _replay(key, request_hash)) is not None:  # a double tap that committed first
+                return existing
             live = await live_membership(member_id)
             if live is None:
                 membership = await Membership.create(
