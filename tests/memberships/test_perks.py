@@ -12,6 +12,7 @@ from loyalty.ledger.models import Transfer
 from loyalty.memberships.benefits import member_benefits
 from loyalty.memberships.dividends import plan_dividends
 from loyalty.memberships.models import PlanDividend
+from loyalty.program.spec import ProgramFileError, parse_program
 from loyalty.purchases.refunds import RefundRequest, refund_purchase
 from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
@@ -146,3 +147,24 @@ async def test_the_yearly_dividend_is_10_percent_of_the_year_net_of_refunds_once
     assert describe(dividend.code, dividend.memo, dividend.amount, "en") == (
         "Northwind Co-op lifetime membership dividend for 2026")
     assert await ledger_violations() == []
+
+
+async def test_a_plan_that_grants_a_tier_earns_as_that_tier_while_active(runtime):
+    text = demo_without_new_member_bonus().replace(
+        'monthly_reward_credit = "5.00"\n', 'monthly_reward_credit = "5.00"\ngrants_tier = "silver"\n', 1)
+    program = await use_program(runtime, text)
+    with clock.frozen_at(T0 - timedelta(days=30)):
+        ann = await new_member()
+    await member_of(program, ann, "plus-monthly")
+    purchase = await buy(program, ann, "O-1", "100.00", T0 + timedelta(hours=1))
+    assert (purchase.points_awarded, purchase.cashback_minor) == (175, 200)  # Silver's 1.25X and 2%, plus 1.5X
+    after = await buy(program, ann, "O-2", "100.00", END)  # the period ended unpaid: bronze again, no plan
+    assert (after.points_awarded, after.cashback_minor) == (100, 0)
+
+
+def test_a_plan_granting_an_unknown_tier_is_a_program_file_error():
+    text = demo_without_new_member_bonus().replace(
+        'monthly_reward_credit = "5.00"\n', 'monthly_reward_credit = "5.00"\ngrants_tier = "platinum"\n', 1)
+    with pytest.raises(ProgramFileError) as caught:
+        parse_program(text)
+    assert 'no tier level has code "platinum"' in str(caught.value)
