@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 
 from loyalty import clock
+from loyalty.charity.choices import choose_charity
+from loyalty.charity.models import Donation
 from loyalty.ledger.descriptions import describe
 from loyalty.ledger.models import Transfer
 from loyalty.memberships.benefits import member_benefits
@@ -168,3 +170,14 @@ def test_a_plan_granting_an_unknown_tier_is_a_program_file_error():
     with pytest.raises(ProgramFileError) as caught:
         parse_program(text)
     assert 'no tier level has code "platinum"' in str(caught.value)
+
+
+async def test_each_payment_gives_the_chosen_charity_its_plan_donation_once(program, ann):
+    with clock.frozen_at(T0):
+        await choose_charity(program, ann, "wildlife", 0)
+    membership_id = await member_of(program, ann, "plus-monthly")
+    await pay(program, membership_id, "pay-plus-monthly", T0 + timedelta(hours=1))  # a replay gives nothing more
+    await pay(program, membership_id, "pay-2", T0 + timedelta(days=20))
+    rows = await Donation.filter(member_id=ann).order_by("id").values_list("source", "points", "charity_code")
+    assert rows == [("PLAN", 200, "wildlife"), ("PLAN", 200, "wildlife")]
+    assert await ledger_violations() == []
