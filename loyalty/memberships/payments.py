@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, events, outbox
+from loyalty import changes, events
 from loyalty.errors import ErrorCode, IdempotencyConflict, LoyaltyError, NotFound
 from loyalty.idempotency import check_key
 from loyalty.ledger.accounts import lock_member_account

@@ -19,7 +19,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import PLAN_PERKS, TransferCode
 from loyalty.ledger.models import Asset, Transfer
 from loyalty.memberships.models import Membership, PlanPayment
-from loyalty.program.spec import Plan, Program
+from loyalty.program.spec import Program
 from loyalty.purchases.refunds import _take_back
 
 

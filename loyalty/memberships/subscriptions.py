@@ -20,7 +20,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.models import Asset
 from loyalty.memberships import lifecycle
 from loyalty.memberships.models import Membership
-from loyalty.memberships.states import LIVE, Event, Status, transition
+from loyalty.memberships.states import Event, Status, transition
 from loyalty.program.spec import PlanInterval, Program
 
 
