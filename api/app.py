@@ -27,6 +27,7 @@ from api.middleware import (
 )
 from api.notifier import start_notifier
 from api.referral_links import referral_link
+from api.stripe_webhook import stripe_webhook
 from loyalty import db
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
+        Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

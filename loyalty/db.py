@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "loyalty.referrals.models",
     "loyalty.bonuses.models",
     "loyalty.schedule",
+    "loyalty.memberships.models",
 ]
 
 

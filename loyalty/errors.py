@@ -30,6 +30,7 @@ class ErrorCode(str, Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     UNAVAILABLE = "UNAVAILABLE"  # a dependency is down or slow: retry later (loyalty.faults)
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
 
 
 class LoyaltyError(Exception):

@@ -45,6 +45,17 @@ REFERRAL_COMPLETED = "referral.completed"  # friend_name, points, capped (true: 
 ACCOUNT_VERIFY_EMAIL = "account.verify_email"  # token, to, hours (the link's lifetime), change (a new address)
 ACCOUNT_PASSWORD_RESET = "account.password_reset"  # token, to, minutes (the link's lifetime)
 ACCOUNT_PASSWORD_CHANGED = "account.password_changed"  # to, reset (true: by a reset link)
+# -- paid memberships: membership_id, plan, plan_name, status, period_end (ISO or null), and
+MEMBERSHIP_STARTED = "membership.started"  # the first payment made it ACTIVE
+MEMBERSHIP_RENEWAL_DUE = "membership.renewal_due"  # reminder, reminder_days before period_end
+MEMBERSHIP_RENEWED = "membership.renewed"  # a payment paid the next period (or reactivated it)
+MEMBERSHIP_PAYMENT_FAILED = "membership.payment_failed"  # the payment system could not collect
+MEMBERSHIP_PAST_DUE = "membership.past_due"  # the period ended unpaid; grace_ends_at
+MEMBERSHIP_EXPIRED = "membership.expired"  # past grace, or its payment refunded
+MEMBERSHIP_CANCELED = "membership.canceled"  # at_period_end (bool): canceled now or at the period's end
+MEMBERSHIP_CHANGED = "membership.changed"  # any other recorded step (subscribe, scheduled cancel, plan change)
+PLAN_CREDIT_POSTED = "membership.credit_posted"  # credit_minor, currency: the period's credit
+PLAN_DIVIDEND_PAID = "membership.dividend_paid"  # credit_minor, currency, year, spend_minor, percent
 
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
@@ -52,4 +63,6 @@ TOPICS: tuple[str, ...] = (
     TIER_AT_RISK, BIRTHDAY_REWARDED, YEARLY_REWARD_GIVEN, REWARD_REDEEMED, REWARD_ISSUED, DONATION_MADE,
     REFERRAL_COMPLETED, REWARD_USED, REWARD_EXPIRED, REWARD_CANCELED, CREDIT_RESTORED,
     ACCOUNT_VERIFY_EMAIL, ACCOUNT_PASSWORD_RESET, ACCOUNT_PASSWORD_CHANGED,
+    MEMBERSHIP_STARTED, MEMBERSHIP_RENEWAL_DUE, MEMBERSHIP_RENEWED, MEMBERSHIP_PAYMENT_FAILED, MEMBERSHIP_PAST_DUE,
+    MEMBERSHIP_EXPIRED, MEMBERSHIP_CANCELED, MEMBERSHIP_CHANGED, PLAN_CREDIT_POSTED, PLAN_DIVIDEND_PAID,
 )

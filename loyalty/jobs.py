@@ -9,6 +9,8 @@ from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
 from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.warnings import expiry_warnings
+from loyalty.memberships.dividends import plan_dividends
+from loyalty.memberships.renewals import renew_memberships
 from loyalty.referrals.completion import complete_referrals
 from loyalty.rewards.coupons import expire_rewards
 from loyalty.tiers.review import review_tiers
@@ -16,7 +18,8 @@ from loyalty.tiers.review import review_tiers
 Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
-# then expiry, then rewards and warnings. Each job is entered at its place in this order.
+# then expiry, then rewards and warnings; paid memberships last (their periods end, their
+# credit and dividends post). Each job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -26,4 +29,6 @@ JOBS: dict[str, Job] = {
     "complete-referrals": complete_referrals,
     "expire-rewards": expire_rewards,
     "expiry-warnings": expiry_warnings,
+    "renew-memberships": renew_memberships,
+    "plan-dividends": plan_dividends,
 }

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", alias="CORS_ORIGINS")
     cors_allow_credentials: bool = Field(False, alias="CORS_ALLOW_CREDENTIALS")
     cors_max_age_seconds: int = Field(600, alias="CORS_MAX_AGE_SECONDS", ge=0)
+    # The signing secret of the Stripe webhook endpoint (whsec_...); POST /webhooks/stripe is off while unset.
+    stripe_webhook_secret: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET")
     # argon2id cost; the defaults follow RFC 9106's second recommended option.
     password_hash_memory_kib: int = Field(65536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
     password_hash_time_cost: int = Field(3, alias="PASSWORD_HASH_TIME_COST", ge=1)

@@ -23,6 +23,9 @@ from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
+from schema.memberships import nodes as membership_nodes
+from schema.memberships.mutations import MembershipMutations
+from schema.memberships.types import PaidMembership
 from schema.program.queries import ProgramQueries
 from schema.query_cost import Budget
 from schema.permissions import refuse_rejected_credentials
@@ -51,9 +54,10 @@ class NodeQueries:
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations, BonusMutations))
-NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation]
-_NODE_RESOLVERS = (ledger_nodes, purchase_nodes)  # imported for their register_node calls
+                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations))
+NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
+              PaidMembership]
+_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes)  # imported for their register_node calls
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

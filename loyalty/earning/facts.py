@@ -6,6 +6,7 @@ from datetime import datetime
 from loyalty.bonuses.days import bonus_day_for
 from loyalty.earning.pipeline import Line, PurchaseFacts
 from loyalty.members.models import Member
+from loyalty.memberships.active import active_plan
 from loyalty.program.spec import Program
 from loyalty.tiers import current
 
@@ -15,7 +16,7 @@ async def purchase_facts(
     occurred_at: datetime,
 ) -> PurchaseFacts:
     """The facts of a purchase: its lines, the member's tier at the time, when they joined,
-    and the bonus day they chose for the period."""
+    the bonus day they chose for the period, and the paid plan whose perks they have."""
     joined_at = await Member.filter(id=member_id).first().values_list("joined_at", flat=True)
     tier = await current.level_for(program, member_id, occurred_at)
     # Only a tier with the perk has a bonus day to look up.
@@ -24,5 +25,5 @@ async def purchase_facts(
         eligible_minor=eligible_minor, brand=brand,
         categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
         lines=tuple(Line(i["category"], i["amount_minor"]) for i in items),
-        tier=tier, joined_at=joined_at, bonus_day=bonus_day,
+        tier=tier, joined_at=joined_at, bonus_day=bonus_day, plan=await active_plan(program, member_id, occurred_at),
     )

@@ -8,7 +8,8 @@ earns 12 points).
 The steps, in order:
 1. base: `points_per_currency_unit` per unit of eligible spend (the amount less what
    points and store credit paid).
-2. multipliers: the tier's `points_multiplier`, the new-member multiplier (purchases in
+2. multipliers: the tier's `points_multiplier`, the paid plan's `points_multiplier` (while
+   its membership is ACTIVE), the new-member multiplier (purchases in
    the first `new_member_days` days after joining), the tier's bonus-day multiplier (on the
    date the member chose), and each promotion's `multiplier` for the lines it covers
    (date range, brand, item categories). They are combined by `bonuses.multipliers_combine`
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from loyalty.program.spec import MultipliersCombine, Program, Promotion, TierLevel
+from loyalty.program.spec import MultipliersCombine, Plan, Program, Promotion, TierLevel
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class PurchaseFacts:
     tier: TierLevel | None = None  # the level the member holds at occurred_at
     joined_at: datetime | None = None
     bonus_day: date | None = None  # the bonus day the member chose for the period, if any
+    plan: Plan | None = None  # the paid plan whose perks the member has at occurred_at
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ def _common_multipliers(program: Program, facts: PurchaseFacts) -> list[tuple[st
     steps: list[tuple[str, Decimal]] = []
     if facts.tier is not None and facts.tier.points_multiplier != 1:
         steps.append(("tier", facts.tier.points_multiplier))
+    if facts.plan is not None and facts.plan.points_multiplier != 1:
+        steps.append(("plan", facts.plan.points_multiplier))
     if new_member_applies(program, facts) and program.bonuses.new_member_multiplier != 1:
         steps.append(("new_member", program.bonuses.new_member_multiplier))
     if (

@@ -27,6 +27,8 @@ class TransferCode(StrEnum):
     CREDIT_RESTORE = "CREDIT_RESTORE"  # a refund gives back store credit spent on the order
     BIRTHDAY_REWARD = "BIRTHDAY_REWARD"  # the tier's birthday points or credit
     YEARLY_REWARD = "YEARLY_REWARD"  # the tier's yearly points or credit
+    PLAN_PERK = "PLAN_PERK"  # store credit of a paid plan (the period's credit, the yearly dividend)
+    PLAN_PERK_CLAWBACK = "PLAN_PERK_CLAWBACK"  # a refunded plan payment takes back its period's credit
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
@@ -58,6 +60,8 @@ ACTIVITY_KIND = {
     TransferCode.CREDIT_RESTORE: "REFUND",
     TransferCode.BIRTHDAY_REWARD: "BONUS",
     TransferCode.YEARLY_REWARD: "BONUS",
+    TransferCode.PLAN_PERK: "PLAN_PERK",
+    TransferCode.PLAN_PERK_CLAWBACK: "REFUND",
 }
 
 # Program accounts, by code.
@@ -67,6 +71,7 @@ EXPIRED = "expiry"  # where expired points go
 CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
 CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
 REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)
+PLAN_PERKS = "plan_perks"  # where paid plans' credit comes from (CREDIT)
 
 
 def charity_account(charity_code: str) -> str:

@@ -87,6 +87,10 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "BIRTHDAY_REWARD": ("Happy birthday: your {tier_name} birthday reward", "Birthday reward"),
         "YEARLY_REWARD": ("Your {tier_name} reward for {year}", "Yearly tier reward"),
         "step.tier": ("{count}X {tier_name} tier", "{count}X tier bonus"),
+        "step.plan": ("{count}X {plan_name}", "{count}X plan bonus"),
+        "PLAN_PERK": ("{plan_name} store credit", "Plan store credit"),
+        "PLAN_PERK.dividend": ("{plan_name} dividend for {year}", "Yearly plan dividend"),
+        "PLAN_PERK_CLAWBACK": ("Plan credit taken back: payment refunded", "Plan credit taken back"),
         "step.new_member": "{count}X new member bonus",
         "step.bonus_day": "{count}X on your bonus day",
         "step.promotion": "{count}X promotion",
@@ -141,6 +145,10 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "BIRTHDAY_REWARD": ("Gefeliciteerd: je {tier_name}-verjaardagscadeau", "Verjaardagscadeau"),
         "YEARLY_REWARD": ("Je {tier_name}-beloning voor {year}", "Jaarlijkse niveaubeloning"),
         "step.tier": ("{count}X {tier_name}-niveau", "{count}X niveaubonus"),
+        "step.plan": ("{count}X {plan_name}", "{count}X abonnementsbonus"),
+        "PLAN_PERK": ("Tegoed van {plan_name}", "Abonnementstegoed"),
+        "PLAN_PERK.dividend": ("Dividend van {plan_name} over {year}", "Jaarlijks abonnementsdividend"),
+        "PLAN_PERK_CLAWBACK": ("Abonnementstegoed teruggenomen: betaling terugbetaald", "Abonnementstegoed teruggenomen"),
         "step.new_member": "{count}X bonus voor nieuwe leden",
         "step.bonus_day": "{count}X op je bonusdag",
         "step.promotion": "{count}X actie",
@@ -194,6 +202,10 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "BIRTHDAY_REWARD": ("Alles Gute zum Geburtstag: deine {tier_name}-Geburtstagsprämie", "Geburtstagsprämie"),
         "YEARLY_REWARD": ("Deine {tier_name}-Prämie für {year}", "Jährliche Stufenprämie"),
         "step.tier": ("{count}X Stufe {tier_name}", "{count}X Stufenbonus"),
+        "step.plan": ("{count}X {plan_name}", "{count}X Mitgliedschaftsbonus"),
+        "PLAN_PERK": ("Guthaben von {plan_name}", "Mitgliedschaftsguthaben"),
+        "PLAN_PERK.dividend": ("Dividende von {plan_name} für {year}", "Jährliche Mitgliedschaftsdividende"),
+        "PLAN_PERK_CLAWBACK": ("Mitgliedschaftsguthaben zurückgenommen: Zahlung erstattet", "Mitgliedschaftsguthaben zurückgenommen"),
         "step.new_member": "{count}X Neumitgliederbonus",
         "step.bonus_day": "{count}X an deinem Bonustag",
         "step.promotion": "{count}X Aktion",
@@ -248,6 +260,10 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "BIRTHDAY_REWARD": ("La mulți ani: recompensa ta {tier_name} de ziua ta", "Recompensă de ziua ta"),
         "YEARLY_REWARD": ("Recompensa ta {tier_name} pentru {year}", "Recompensă anuală de nivel"),
         "step.tier": ("{count}X nivelul {tier_name}", "{count}X bonus de nivel"),
+        "step.plan": ("{count}X {plan_name}", "{count}X bonus de abonament"),
+        "PLAN_PERK": ("Credit {plan_name}", "Credit de abonament"),
+        "PLAN_PERK.dividend": ("Dividend {plan_name} pentru {year}", "Dividend anual de abonament"),
+        "PLAN_PERK_CLAWBACK": ("Credit de abonament retras: plată rambursată", "Credit de abonament retras"),
         "step.new_member": "{count}X bonus de membru nou",
         "step.bonus_day": "{count}X în ziua ta bonus",
         "step.promotion": "{count}X promoție",
@@ -286,6 +302,8 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
     owed = _number(values.get("owed"))
     if code == "SETTLE_DEBT" and owed is not None and owed > amount:
         keys.insert(0, "SETTLE_DEBT.partial")
+    if code == "PLAN_PERK" and "year" in values:
+        keys.insert(0, "PLAN_PERK.dividend")
     if code == "SHORTFALL" and values.get("asset") == "CREDIT":
         keys.insert(0, "SHORTFALL.CREDIT")
     return keys
@@ -302,25 +320,28 @@ def _values(memo: dict[str, Any], amount: int, lang: str, locale: str | None) ->
         minor = _number(memo.get(key))
         if minor is not None and currency and minor == minor.to_integral_value():
             values[name] = i18n.money_minor(int(minor), currency, locale)
-    values["why"] = _why(memo.get("reasons"), lang, locale, currency or "", values.get("tier_name", ""))
+    values["why"] = _why(memo.get("reasons"), lang, locale, currency or "", values.get("tier_name", ""),
+                         values.get("plan_name", ""))
     return values
 
 
-def _why(reasons: object, lang: str, locale: str | None, currency: str, tier_name: str = "") -> str:
+def _why(reasons: object, lang: str, locale: str | None, currency: str, tier_name: str = "",
+         plan_name: str = "") -> str:
     """": 1 point per EUR, 2x Gold tier" when steps beyond the base one added points, else ""."""
     if not isinstance(reasons, list):
         return ""
     steps = [r for r in reasons if isinstance(r, (list, tuple)) and r and isinstance(r[0], str)]
     if all(r[0] == "base" for r in steps):
         return ""
-    parts = [_step(lang, locale, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name) for r in steps]
+    parts = [_step(lang, locale, str(r[0]), str(r[2]) if len(r) > 2 else "", currency, tier_name, plan_name)
+             for r in steps]
     if (combined := _combined(steps)) is not None:  # right after the last multiplier
         last = max(i for i, r in enumerate(steps) if r[0] in MULTIPLIER_STEPS)
         parts.insert(last + 1, _step(lang, locale, "combined", combined, currency))
     return ": " + ", ".join(parts)
 
 
-MULTIPLIER_STEPS = frozenset({"tier", "new_member", "bonus_day", "promotion"})
+MULTIPLIER_STEPS = frozenset({"tier", "plan", "new_member", "bonus_day", "promotion"})
 
 
 def _combined(steps: list) -> str | None:
@@ -337,11 +358,11 @@ def _combined(steps: list) -> str | None:
     return format((total / base).quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _step(lang: str, locale: str | None, step: str, detail: str, currency: str, tier_name: str = "") -> str:
+def _step(lang: str, locale: str | None, step: str, detail: str, currency: str, tier_name: str = "",
+          plan_name: str = "") -> str:
     count = i18n.number(number, locale) if (number := _number(detail)) is not None else ""
-    values = {
-        k: v for k, v in {"detail": detail, "count": count, "currency": currency, "tier_name": tier_name}.items() if v
-    }
+    named = {"detail": detail, "count": count, "currency": currency, "tier_name": tier_name, "plan_name": plan_name}
+    values = {k: v for k, v in named.items() if v}
     keys = [f"step.{step}.{_plural(lang, number)}", f"step.{step}"] if number is not None else [f"step.{step}"]
     generic = step.replace("_", " ") + (f" ({count or detail})" if detail else "")
     return _first(lang, keys, values) or generic

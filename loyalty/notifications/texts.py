@@ -293,3 +293,72 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "ro": ("Parola ta a fost schimbată", "Parola contului tău tocmai a fost schimbată, iar toate celelalte dispozitive au fost deconectate. Dacă nu ai fost tu, resetează-ți parola acum."),
     },
 }
+
+# -- paid memberships
+LINKS.update({topic: "/wallet" for topic in (
+    events.MEMBERSHIP_STARTED, events.MEMBERSHIP_RENEWAL_DUE, events.MEMBERSHIP_RENEWED,
+    events.MEMBERSHIP_PAYMENT_FAILED, events.MEMBERSHIP_PAST_DUE, events.MEMBERSHIP_EXPIRED,
+    events.MEMBERSHIP_CANCELED, events.MEMBERSHIP_CHANGED, events.PLAN_CREDIT_POSTED, events.PLAN_DIVIDEND_PAID,
+)})
+TEXTS.update({
+    events.MEMBERSHIP_STARTED: {
+        "en": ("Welcome to {plan_name}", "Your {plan_name} membership is active: your perks apply from now on."),
+        "nl": ("Welkom bij {plan_name}", "Je {plan_name}-lidmaatschap is actief: je voordelen gelden vanaf nu."),
+        "de": ("Willkommen bei {plan_name}", "Deine Mitgliedschaft {plan_name} ist aktiv: deine Vorteile gelten ab jetzt."),
+        "ro": ("Bun venit la {plan_name}", "Abonamentul tău {plan_name} este activ: beneficiile se aplică de acum."),
+    },
+    events.MEMBERSHIP_RENEWAL_DUE: {
+        "en": ("{plan_name} renews soon", "Your {plan_name} membership renews on {period_end}."),
+        "nl": ("{plan_name} wordt binnenkort verlengd", "Je {plan_name}-lidmaatschap wordt verlengd op {period_end}."),
+        "de": ("{plan_name} verlängert sich bald", "Deine Mitgliedschaft {plan_name} verlängert sich am {period_end}."),
+        "ro": ("{plan_name} se reînnoiește în curând", "Abonamentul tău {plan_name} se reînnoiește pe {period_end}."),
+    },
+    events.MEMBERSHIP_RENEWED: {
+        "en": ("{plan_name} renewed", "Thank you: your {plan_name} membership now runs until {period_end}."),
+        "nl": ("{plan_name} verlengd", "Dank je: je {plan_name}-lidmaatschap loopt nu tot {period_end}."),
+        "de": ("{plan_name} verlängert", "Danke: deine Mitgliedschaft {plan_name} läuft jetzt bis {period_end}."),
+        "ro": ("{plan_name} reînnoit", "Mulțumim: abonamentul tău {plan_name} este valabil acum până pe {period_end}."),
+    },
+    events.MEMBERSHIP_PAYMENT_FAILED: {
+        "en": ("Payment for {plan_name} failed", "We could not collect the payment for {plan_name}: your perks are paused until it is paid."),
+        "nl": ("Betaling voor {plan_name} mislukt", "We konden de betaling voor {plan_name} niet innen: je voordelen zijn gepauzeerd tot er betaald is."),
+        "de": ("Zahlung für {plan_name} fehlgeschlagen", "Wir konnten die Zahlung für {plan_name} nicht einziehen: deine Vorteile ruhen, bis sie bezahlt ist."),
+        "ro": ("Plata pentru {plan_name} a eșuat", "Nu am putut încasa plata pentru {plan_name}: beneficiile sunt suspendate până la plată."),
+    },
+    events.MEMBERSHIP_PAST_DUE: {
+        "en": ("{plan_name} is past due", "Your {plan_name} period ended unpaid: your perks are paused. Pay soon to keep your membership."),
+        "nl": ("{plan_name} is niet betaald", "Je {plan_name}-periode is onbetaald afgelopen: je voordelen zijn gepauzeerd. Betaal snel om je lidmaatschap te houden."),
+        "de": ("{plan_name} ist überfällig", "Dein Zeitraum von {plan_name} ist unbezahlt abgelaufen: deine Vorteile ruhen. Bezahle bald, um deine Mitgliedschaft zu behalten."),
+        "ro": ("{plan_name} este restant", "Perioada {plan_name} s-a încheiat neplătită: beneficiile sunt suspendate. Plătește curând ca să îți păstrezi abonamentul."),
+    },
+    events.MEMBERSHIP_EXPIRED: {
+        "en": ("{plan_name} has ended", "Your {plan_name} membership has ended. You can subscribe again at any time."),
+        "nl": ("{plan_name} is beëindigd", "Je {plan_name}-lidmaatschap is beëindigd. Je kunt je altijd opnieuw aanmelden."),
+        "de": ("{plan_name} ist beendet", "Deine Mitgliedschaft {plan_name} ist beendet. Du kannst jederzeit wieder abonnieren."),
+        "ro": ("{plan_name} s-a încheiat", "Abonamentul tău {plan_name} s-a încheiat. Te poți abona din nou oricând."),
+    },
+    events.MEMBERSHIP_CANCELED: {
+        "en": ("{plan_name} canceled", "Your {plan_name} membership is canceled and its perks have ended."),
+        "nl": ("{plan_name} opgezegd", "Je {plan_name}-lidmaatschap is opgezegd en de voordelen zijn beëindigd."),
+        "de": ("{plan_name} gekündigt", "Deine Mitgliedschaft {plan_name} ist gekündigt, und ihre Vorteile sind beendet."),
+        "ro": ("{plan_name} anulat", "Abonamentul tău {plan_name} este anulat, iar beneficiile s-au încheiat."),
+    },
+    events.MEMBERSHIP_CHANGED: {
+        "en": ("Your {plan_name} membership", "Your {plan_name} membership was updated: see the app for its status and dates."),
+        "nl": ("Je {plan_name}-lidmaatschap", "Je {plan_name}-lidmaatschap is bijgewerkt: zie de app voor de status en data."),
+        "de": ("Deine Mitgliedschaft {plan_name}", "Deine Mitgliedschaft {plan_name} wurde aktualisiert: Status und Daten siehst du in der App."),
+        "ro": ("Abonamentul tău {plan_name}", "Abonamentul tău {plan_name} a fost actualizat: vezi starea și datele în aplicație."),
+    },
+    events.PLAN_CREDIT_POSTED: {
+        "en": ("{credit} from {plan_name}", "Your {plan_name} credit of {credit} is in your wallet, ready to spend."),
+        "nl": ("{credit} van {plan_name}", "Je tegoed van {credit} van {plan_name} staat in je wallet, klaar om te besteden."),
+        "de": ("{credit} von {plan_name}", "Dein Guthaben von {credit} von {plan_name} ist in deinem Konto und kann ausgegeben werden."),
+        "ro": ("{credit} de la {plan_name}", "Creditul tău de {credit} de la {plan_name} este în portofel, gata de folosit."),
+    },
+    events.PLAN_DIVIDEND_PAID: {
+        "en": ("Your {plan_name} dividend", "{percent}% of your spend in {year} is back as {credit} of store credit."),
+        "nl": ("Je dividend van {plan_name}", "{percent}% van je bestedingen in {year} krijg je terug als {credit} tegoed."),
+        "de": ("Deine Dividende von {plan_name}", "{percent} % deiner Ausgaben in {year} bekommst du als {credit} Guthaben zurück."),
+        "ro": ("Dividendul tău {plan_name}", "{percent}% din cheltuielile tale din {year} îți revin ca {credit} credit."),
+    },
+})

@@ -84,7 +84,14 @@ class Plan(BaseModel):
     monthly_reward_credit: Money = Decimal(0)
     yearly_cashback_percent: Percent = Decimal(0)  # % of the year's spend paid back yearly
     benefits: tuple[Text, ...] = ()
-    grace_days: Count = 7  # a failed payment keeps the plan active this long
+    grace_days: Count = 7  # an unpaid period stays PAST_DUE this long before it expires
+    # Checkout perks the shop applies (Member.benefits), and what else the plan gives.
+    discount_percent: Percent = Decimal(0)
+    free_shipping: bool = False
+    grants_tier: Code | None = None  # while active, the member is at least this tier level
+    donation: bool = True  # each payment gives the chosen charity its plan_donation_points
+    dividend_date: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")] = "03-01"
+    reminder_days: Count = 3  # the renewal reminder goes out this many days before a period ends
 
 
 class PassKind(StrEnum):

@@ -317,6 +317,9 @@ class Program(BaseModel):
         for i, reward in enumerate(self.rewards):
             if reward.minimum_tier is not None and reward.minimum_tier not in tiers:
                 raise problem(("rewards", i, "minimum_tier"), f'no tier level has code "{reward.minimum_tier}"')
+        for i, plan in enumerate(self.plans):
+            if plan.grants_tier is not None and plan.grants_tier not in tiers:
+                raise problem(("plans", i, "grants_tier"), f'no tier level has code "{plan.grants_tier}"')
         for i, product in enumerate(self.pass_products):
             if product.reward is not None and product.reward not in rewards:
                 raise problem(("pass_products", i, "reward"), f'no reward has code "{product.reward}"')
@@ -332,6 +335,9 @@ class Program(BaseModel):
 
     def tier_level(self, code: str) -> TierLevel:
         return self.tiers.levels[self.tiers.rank(code)]
+
+    def plan(self, code: str) -> Plan | None:
+        return next((p for p in self.plans if p.code == code), None)
 
     def reward(self, code: str) -> Reward:
         return by_code(self.rewards, code)

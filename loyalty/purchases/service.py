@@ -192,6 +192,7 @@ async def _record(
             book.Entry(TransferCode.EARN_PURCHASE, f"purchase:{request.order_id}:earn", request.member_id,
                        occurred_at, request.order_id, purchase.id,
                        memo={**memo, "tier_name": facts.tier.name,
+                             **({"plan_name": facts.plan.name} if facts.plan else {}),
                              "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}),
             ISSUANCE, pending_until=available_at if available_at > clock.now() else None,
             lot_expires_at=lot_expiry(program, occurred_at),
@@ -203,7 +204,9 @@ async def _record(
             "points": points, "order": request.order_id, "pending": earn.status == TransferStatus.PENDING,
             "available_at": earn.available_at.isoformat() if earn.available_at else None,
         })
-    await _cashback(program, purchase, facts.tier.cashback_percent, eligible_minor, memo)
+    # A paid plan's cashback is added to the tier's.
+    percent = facts.tier.cashback_percent + (facts.plan.cashback_percent if facts.plan else 0)
+    await _cashback(program, purchase, percent, eligible_minor, memo)
     await purchase.save(update_fields=[
         "points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id", "credit_spent_minor",
         "credit_spend_transfer_id", "cashback_minor", "cashback_transfer_id",

@@ -12,6 +12,8 @@ from schema.charity.types import Charity, DonationConnection
 from schema.errors import UserError
 from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
+from schema.memberships.resolvers import benefits_of, membership_of
+from schema.memberships.types import Benefit, PaidMembership
 from schema.referrals.resolvers import referral_of
 from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
@@ -86,6 +88,14 @@ class Member(Node):
     )
     async def bonus_day(self, info: Info) -> date | None:
         return await bonus_day_of(info, self.row)
+
+    @strawberry.field(description="The paid membership: the live one, else the most recent; null when none.")
+    async def membership(self, info: Info) -> PaidMembership | None:
+        return await membership_of(info, self.row)
+
+    @strawberry.field(description="What the shop applies at checkout, from the tier and the active plan.")
+    async def benefits(self, info: Info) -> list[Benefit]:
+        return await benefits_of(info, self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

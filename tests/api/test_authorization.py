@@ -15,6 +15,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from argon2 import PasswordHasher
 
 from api.app import create_app
 from loyalty.auth import email_tokens
+from loyalty import clock
+from loyalty.memberships import payments, subscriptions
 from loyalty.charity.donations import donate_points
 from loyalty.members.models import Member
 from loyalty.members import service as members
@@ -95,6 +98,11 @@ MATRIX = table(
     ("changePassword",            UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("changeEmail",               UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("unregisterDevice",          UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("node(PaidMembership)",      NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("subscribeToPlan",           UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("cancelMembership",          UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("recordPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("refundPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
 )
 
 
@@ -113,6 +121,7 @@ class World:
     coupon_code: str = ""
     issued_id: str = ""
     donation_id: str = ""
+    membership_id: str = ""
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -125,6 +134,7 @@ class Operation:
     needs_points: bool = False  # Ann and Bob hold points
     needs_coupon: bool = False  # Ann redeemed a reward and donated points
     by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
+    needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
 
     @property
     def field(self) -> str:
@@ -188,6 +198,18 @@ OPERATIONS: dict[str, Operation] = {
         "charityId": to_global_id("Charity", "wildlife"), "points": 10, "idempotencyKey": f"give-{w.tag}"}}),
     "useIssuedReward": _mutation("useIssuedReward", "UseIssuedRewardInput", needs_coupon=True,
                                  variables=lambda w: {"input": {"code": w.coupon_code, "orderId": f"O-{w.tag}"}}),
+    "node(PaidMembership)": Operation(NODE, lambda w: {"id": w.membership_id}, lambda w: {"id": w.membership_id},
+                                      needs_membership=True),
+    "subscribeToPlan": _mutation("subscribeToPlan", "SubscribeToPlanInput", variables=lambda w: {"input": {
+        "planId": to_global_id("Plan", "plus-monthly"), "idempotencyKey": f"sub-{w.tag}"}}),
+    "cancelMembership": _mutation("cancelMembership", "CancelMembershipInput", needs_membership=True,
+                                  variables=lambda w: {"input": {"atPeriodEnd": False}}),
+    "recordPlanPayment": _mutation("recordPlanPayment", "RecordPlanPaymentInput", needs_membership=True,
+                                   variables=lambda w: {"input": {"membershipId": w.membership_id,
+                                                                  "paymentId": f"P-{w.tag}-2", "amount": "5.00",
+                                                                  "currencyCode": "EUR"}}),
+    "refundPlanPayment": _mutation("refundPlanPayment", "RefundPlanPaymentInput", needs_membership=True,
+                                   variables=lambda w: {"input": {"paymentId": f"P-{w.tag}", "refundId": f"PR-{w.tag}"}}),
     "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
         "day": (date.today() + timedelta(days=30)).isoformat()}}),
     "verifyEmail": _mutation("verifyEmail", "VerifyEmailInput", "ok errors { code field }", by_ann_s_link=True,
@@ -242,6 +264,12 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
         donation = await donate_points(runtime.program.program, member_pk(ann.id), "wildlife", 10, f"k-{tag}")
         world.coupon_code, world.issued_id = issued.code, to_global_id("IssuedReward", issued.id)
         world.donation_id = to_global_id("Donation", donation.id)
+    if operation.needs_membership:
+        program, now = runtime.program.program, clock.now()
+        mine = await subscriptions.subscribe(program, member_pk(ann.id), "plus-monthly", f"s-{tag}", now)
+        await subscriptions.subscribe(program, member_pk(bob.id), "plus-monthly", f"s-{tag}", now)
+        await payments.record_payment(program, payments.Payment(mine.id, f"P-{tag}", Decimal("5.00"), "EUR"), now)
+        world.membership_id = to_global_id("PaidMembership", mine.id)
     if caller in KEY_SCOPES:
         world.keys[caller] = await api_key(KEY_SCOPES[caller], name=caller)
     return world

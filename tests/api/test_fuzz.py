@@ -10,7 +10,7 @@ from tests.support.shop import api_key, join
 async def test_fuzzing_every_operation_finds_no_server_error_and_only_graphql_json(open_app):
     client = await open_app(**PRODUCTION)
     member, key = (await join(client)).token, await api_key("admin")
-    cases = generate(120, seed_value=12)
+    cases = generate(150, seed_value=12)
     assert len(cases) >= 100
     report = await fuzz(client, cases, {"anonymous": None, "member": member, "key": key})
     assert report.failures == []

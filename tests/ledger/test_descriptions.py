@@ -33,6 +33,8 @@ MEMOS = {
     TransferCode.CREDIT_RESTORE: REFUND,
     TransferCode.BIRTHDAY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
     TransferCode.YEARLY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
+    TransferCode.PLAN_PERK: {"plan": "plus-monthly", "plan_name": "Northwind Plus"},
+    TransferCode.PLAN_PERK_CLAWBACK: {"plan": "plus-monthly", "refund": "re-1"},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -141,6 +143,18 @@ EXPECTED = {
         "nl": "Je Gold-beloning voor 2026",
         "de": "Deine Gold-Prämie für 2026",
         "ro": "Recompensa ta Gold pentru 2026",
+    },
+    TransferCode.PLAN_PERK: {
+        "en": "Northwind Plus store credit",
+        "nl": "Tegoed van Northwind Plus",
+        "de": "Guthaben von Northwind Plus",
+        "ro": "Credit Northwind Plus",
+    },
+    TransferCode.PLAN_PERK_CLAWBACK: {
+        "en": "Plan credit taken back: payment refunded",
+        "nl": "Abonnementstegoed teruggenomen: betaling terugbetaald",
+        "de": "Mitgliedschaftsguthaben zurückgenommen: Zahlung erstattet",
+        "ro": "Credit de abonament retras: plată rambursată",
     },
 }
 

@@ -70,6 +70,17 @@ EMITTED_ELSEWHERE: list[tuple[str, dict]] = [
     (events.ACCOUNT_PASSWORD_RESET, {"token": "et_abc", "to": "ann@example.com", "minutes": 30}),
     (events.ACCOUNT_VERIFY_EMAIL, {"token": "et_abc", "to": "ann@example.org", "hours": 48, "change": True}),
     (events.ACCOUNT_PASSWORD_CHANGED, {"to": "ann@example.com", "reset": False}),
+    # loyalty/memberships/: lifecycle, payments, renewals, perks and dividends
+    *[(topic, {"membership_id": 4, "plan": "plus-monthly", "plan_name": "Northwind Plus", "status": status,
+               "period_end": "2027-02-28T10:00:00+00:00"}) for topic, status in (
+        (events.MEMBERSHIP_STARTED, "ACTIVE"), (events.MEMBERSHIP_RENEWAL_DUE, "ACTIVE"),
+        (events.MEMBERSHIP_RENEWED, "ACTIVE"), (events.MEMBERSHIP_PAYMENT_FAILED, "PAST_DUE"),
+        (events.MEMBERSHIP_PAST_DUE, "PAST_DUE"), (events.MEMBERSHIP_EXPIRED, "EXPIRED"),
+        (events.MEMBERSHIP_CANCELED, "CANCELED"), (events.MEMBERSHIP_CHANGED, "PENDING_PAYMENT"))],
+    (events.PLAN_CREDIT_POSTED, {"membership_id": 4, "plan": "plus-monthly", "plan_name": "Northwind Plus",
+                                 "credit_minor": 500, "currency": "EUR"}),
+    (events.PLAN_DIVIDEND_PAID, {"membership_id": 5, "plan": "lifetime", "plan_name": "Northwind Co-op", "year": 2026,
+                                 "spend_minor": 90000, "credit_minor": 9000, "currency": "EUR", "percent": "10"}),
 ]
 
 # The topics `_history` emits.

@@ -1,0 +1,23 @@
+"""Which plan's perks a member has at a moment: its membership ACTIVE and inside a paid period."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from loyalty.memberships.models import Membership
+from loyalty.memberships.states import Status
+from loyalty.program.spec import Plan, Program
+
+
+def perks_apply(membership: Membership | None, at: datetime) -> bool:
+    """Whether the membership gives its perks at `at`: ACTIVE and inside a paid period."""
+    if membership is None or membership.status != Status.ACTIVE or membership.period_start is None:
+        return False
+    if membership.period_start > at:
+        return False
+    return membership.current_period_end is None or at < membership.current_period_end
+
+
+async def active_plan(program: Program, member_id: int, at: datetime) -> Plan | None:
+    """The plan whose perks the member has at `at`, if any."""
+    membership = await Membership.get_or_none(live_member_id=member_id)
+    return program.plan(membership.plan_code) if perks_apply(membership, at) else None
