@@ -345,8 +345,7 @@ class RedisCache:
         for task in (self._retrier, self._new_epoch):
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                await asyncio.wait({task}, timeout=5)
 
 
 # Kinds dropped on invalidation (they would be ignored anyway: their generation is old).

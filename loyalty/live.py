@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "members-changed"  # under the deployment's prefix
 PUBLISH_TIMEOUT_SECONDS = 0.5  # a change's response does not wait longer for Redis
+CLOSE_TIMEOUT_SECONDS = 2.0  # closing never waits longer for Redis
 
 
 class LiveUpdates:
@@ -123,12 +124,12 @@ class LiveUpdates:
                 log.warning("live updates listener lost Redis; reconnecting", exc_info=True)
                 await asyncio.sleep(1)
             finally:
+                # Bounded: closing a subscription whose read was cancelled must not hang the process.
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await asyncio.wait_for(pubsub.aclose(), CLOSE_TIMEOUT_SECONDS)
 
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._listener
+            await asyncio.wait({self._listener}, timeout=CLOSE_TIMEOUT_SECONDS * 2)
             self._listener = None

@@ -72,7 +72,9 @@ async def test_every_key_and_stream_the_platform_writes_is_under_the_prefix(clea
 
         member = await new_member("ann@example.com")
         await RedisRateLimiter(redis).hit(60, "login:ann@example.com")
-        assert await cached(RedisCache(redis, 60), "wallet", member.id, _load) == {"points": 3}
+        cache = RedisCache(redis, 60)
+        assert await cached(cache, "wallet", member.id, _load) == {"points": 3}
+        await cache.close()
         async with in_transaction():
             await outbox.emit(events.POINTS_EARNED, member.id, {"points": 10, "pending": False, "order": "A-1"})
         await stream.ensure_group(redis)
@@ -83,7 +85,7 @@ async def test_every_key_and_stream_the_platform_writes_is_under_the_prefix(clea
         ours = sorted([key async for key in redis.scan_iter(match=f"{prefix}:*")])
         window = next(key for key in ours if key.startswith(f"{prefix}:ratelimit:")).rsplit(":", 1)[1]
         assert ours == sorted([
-            f"{prefix}:cache:{member.id}", f"{prefix}:events", f"{prefix}:lease:loyalty-scheduler",
+            f"{prefix}:cache:{member.id}", f"{prefix}:cache:epoch", f"{prefix}:events", f"{prefix}:lease:loyalty-scheduler",
             f"{prefix}:ratelimit:login:ann@example.com:60:{window}", f"{prefix}:worker-alive:w1",
         ])
         await lease.release()
