@@ -102,6 +102,8 @@ def _environment(database_url: str, redis_url: str, data_dir: Path, program: Pat
         "SMTP_URL": smtp.url, "MAIL_FROM": SENDER, "PUBLIC_URL": "https://wallet.soak.example",
         "WORKER_RECLAIM_SECONDS": "5", "RELAY_RECHECK_SECONDS": "5", "NOTIFY_LEASE_SECONDS": "10",
         "NOTIFY_BACKOFF_SECONDS": "1", "SCHEDULER_POLL_SECONDS": "2", "REQUEST_TIMEOUT_SECONDS": "10",
+        # Every member of the soak signs up from 127.0.0.1.
+        "SIGNUP_ATTEMPTS_PER_ADDRESS": "1000",
     })
     return env
 
