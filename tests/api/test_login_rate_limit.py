@@ -8,7 +8,6 @@ they fall back to the process and sign-in goes on."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
@@ -20,7 +19,7 @@ from loyalty import ratelimit
 from loyalty.auth.models import SessionFamily
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import REDIS, make_settings, requires_redis
 from tests.support.gql import LOG_IN, PASSWORD, sign_up
 from tests.support.receivers import free_port
 
@@ -217,7 +216,7 @@ async def test_parallel_attempts_cannot_get_past_the_delay(app):
     assert (results.count(INVALID), results.count(RATE_LIMITED)) == (4, 16)
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (set REDIS_URL)")
+@requires_redis
 async def test_with_redis_every_process_sees_the_same_counts(app):
     first, second = await app(), await app()
     await sign_up(first(HOME), "ann@example.com")
@@ -225,7 +224,7 @@ async def test_with_redis_every_process_sees_the_same_counts(app):
     assert await log_in(second(ATTACKER), "ann@example.com") == RATE_LIMITED
 
 
-@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="without Redis only")
+@pytest.mark.skipif(REDIS, reason="without Redis only")
 async def test_without_redis_each_process_counts_on_its_own(app):
     first, second = await app(), await app()
     await sign_up(first(HOME), "ann@example.com")
