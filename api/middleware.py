@@ -56,6 +56,26 @@ class BodyTooLarge(Exception):
     pass
 
 
+async def refused_unless_answered(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, guarded_receive: Receive,
+    error: type[Exception], refusal: ASGIApp,
+) -> None:
+    """Runs `app` reading the body through `guarded_receive`; when that raises `error` before
+    the response has started, the client is answered with `refusal` instead."""
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, guarded_receive, tracking_send)
+    except error:
+        if not started:
+            await refusal(scope, receive, send)
+
+
 class BodySizeLimitMiddleware:
     """Refuses bodies over the limit with 413, whether declared by Content-Length or streamed."""
 
@@ -70,7 +90,6 @@ class BodySizeLimitMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._refuse(scope, receive, send)
         received = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -81,16 +100,7 @@ class BodySizeLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
+        await refused_unless_answered(self.app, scope, receive, send, limited_receive, BodyTooLarge, self._refuse)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         await transport_error(413, f"Request body larger than {self.max_bytes} bytes")(scope, receive, send)
@@ -140,7 +150,6 @@ class BodyDeadlineMiddleware:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.seconds
         body_done = False
-        started = False
 
         async def timed_receive() -> Message:
             nonlocal body_done
@@ -153,17 +162,11 @@ class BodyDeadlineMiddleware:
             body_done = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        await refused_unless_answered(self.app, scope, receive, send, timed_receive, BodyTooSlow, self._refuse)
 
-        try:
-            await self.app(scope, timed_receive, tracking_send)
-        except BodyTooSlow:
-            if not started:
-                await transport_error(408, f"The request body did not arrive within {self.seconds:g} seconds.",
-                                      headers={"connection": "close"})(scope, receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await transport_error(408, f"The request body did not arrive within {self.seconds:g} seconds.",
+                              headers={"connection": "close"})(scope, receive, send)
 
 
 class BodyTooSlow(Exception):

@@ -20,7 +20,7 @@ from loyalty.ledger.codes import PLAN_PERKS, TransferCode
 from loyalty.ledger.models import Asset, Transfer
 from loyalty.memberships.models import Membership, PlanPayment
 from loyalty.program.spec import Program
-from loyalty.purchases.refunds import _take_back
+from loyalty.purchases.refunds import take_back
 
 
 async def post_period_credit(program: Program, payment: PlanPayment, now: datetime) -> Transfer | None:
@@ -54,7 +54,7 @@ async def take_back_period_credit(program: Program, payment: PlanPayment, refund
     earn = await Transfer.get(id=payment.credit_transfer_id)
     account = await lock_member_account(earn.member_id, Asset.CREDIT)
     memo = {"plan": payment.plan_code, "refund": refund_id}
-    return await _take_back(
+    return await take_back(
         account, earn, earn.amount, PLAN_PERKS,
         book.Entry(TransferCode.PLAN_PERK_CLAWBACK, f"plan-refund:{refund_id}:credit", earn.member_id, now,
                    refund_id, reverses_id=earn.id, memo=memo),

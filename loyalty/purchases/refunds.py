@@ -135,7 +135,7 @@ async def _refund(
 
 async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int, refund_id: str, memo: dict) -> None:
     earn = await Transfer.get(id=purchase.cashback_transfer_id)
-    owed = await _take_back(
+    owed = await take_back(
         account, earn, amount, CASHBACK,
         book.Entry(TransferCode.CASHBACK_CLAWBACK, f"refund:{refund_id}:cashback_clawback", purchase.member_id,
                    clock.now(), refund_id, purchase.id, earn.id, memo),
@@ -150,7 +150,7 @@ async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int,
 
 async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict) -> None:
     earn = await Transfer.get(id=purchase.earn_transfer_id)
-    owed = await _take_back(
+    owed = await take_back(
         account, earn, points, ISSUANCE,
         book.Entry(TransferCode.CLAWBACK, f"refund:{refund_id}:clawback", purchase.member_id, clock.now(),
                    refund_id, purchase.id, earn.id, memo),
@@ -163,7 +163,7 @@ async def _claw_back(account: Account, purchase: Purchase, points: int, refund_i
     })
 
 
-async def _take_back(
+async def take_back(
     account: Account, earn: Transfer, amount: int, source: str, entry: book.Entry, shortfall: book.Entry,
     **debit_options: object,
 ) -> int:

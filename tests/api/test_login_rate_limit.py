@@ -8,18 +8,17 @@ they fall back to the process and sign-in goes on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from api.app import create_app
 from loyalty import ratelimit
 from loyalty.auth.models import SessionFamily
-from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
-from tests.conftest import REDIS, make_settings, requires_redis
+from tests.conftest import REDIS, requires_redis
+from tests.support.addresses import AppAt, apps_at_addresses
 from tests.support.gql import LOG_IN, PASSWORD, sign_up
 from tests.support.receivers import free_port
 
@@ -44,28 +43,10 @@ def fixed_time(monkeypatch) -> SimpleNamespace:
 
 
 @pytest.fixture
-async def app(clean_db, workdir) -> AsyncIterator[Callable[..., object]]:
+async def app(clean_db, workdir) -> AsyncIterator[AppAt]:
     """app(**settings) -> at(address): a client of that app calling from that address."""
-    runtimes: list[Runtime] = []
-    clients: list[httpx.AsyncClient] = []
-
-    async def open_app(**overrides: object) -> Callable[[str], httpx.AsyncClient]:
-        runtime = await build_runtime(make_settings(workdir, **{**LIMITS, **overrides}))
-        runtimes.append(runtime)
-        asgi = create_app(runtime=runtime)
-
-        def at(address: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=asgi, client=(address, 40000))
-            clients.append(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
-            return clients[-1]
-
-        return at
-
-    yield open_app
-    for client in clients:
-        await client.aclose()
-    for runtime in runtimes:
-        await runtime.close()
+    async with apps_at_addresses(workdir, **LIMITS) as open_app:
+        yield open_app
 
 
 async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD, **headers: str) -> dict:

@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from api.app import create_app
 from loyalty.members import validation
 from loyalty.members.models import Member, SignupRequest
-from loyalty.runtime import Runtime, build_runtime
-from tests.conftest import make_settings, requires_postgres
+from tests.conftest import requires_postgres
 from tests.members import row_counts
+from tests.support.addresses import AppAt, apps_at_addresses
 from tests.support.gql import LOG_IN, PASSWORD, SIGN_UP, gql
 
 HOME, CAFE = "198.51.100.1", "198.51.100.2"
@@ -26,28 +25,10 @@ DEFAULT_LIMITS = {"SIGNUP_ATTEMPTS_PER_ADDRESS": 10, "SIGNUP_ATTEMPTS_PER_DEVICE
 
 
 @pytest.fixture
-async def app(clean_db, workdir) -> AsyncIterator[Callable[..., object]]:
+async def app(clean_db, workdir) -> AsyncIterator[AppAt]:
     """app(**settings) -> at(address): a client of that app calling from that address."""
-    runtimes: list[Runtime] = []
-    clients: list[httpx.AsyncClient] = []
-
-    async def open_app(**overrides: object) -> Callable[[str], httpx.AsyncClient]:
-        runtime = await build_runtime(make_settings(workdir, **overrides))
-        runtimes.append(runtime)
-        asgi = create_app(runtime=runtime)
-
-        def at(address: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=asgi, client=(address, 40000))
-            clients.append(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
-            return clients[-1]
-
-        return at
-
-    yield open_app
-    for client in clients:
-        await client.aclose()
-    for runtime in runtimes:
-        await runtime.close()
+    async with apps_at_addresses(workdir) as open_app:
+        yield open_app
 
 
 async def sign_up(client: httpx.AsyncClient, email: str, **extra: object) -> dict:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
@@ -23,8 +21,9 @@ from loyalty.members.models import Member
 from loyalty.redis_client import connect
 from loyalty.settings import Settings
 from tests.conftest import requires_postgres, requires_redis
+from tests.faults.private import REDIS_SERVER, redis_server
 from tests.support.program import demo_at_base_rate
-from tests.support.servers import free_port, running_servers
+from tests.support.servers import running_servers
 from tests.support.shop import Joined, Shop, iso, join
 
 pytestmark = requires_postgres
@@ -86,31 +85,10 @@ async def test_two_processes_with_redis_every_read_after_a_purchase_on_the_other
 @contextlib.asynccontextmanager
 async def private_redis(tmp_path: Path) -> AsyncIterator[str]:
     """A redis-server of the test's own, on a free port: the test may pause it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if REDIS_SERVER is None:
         pytest.skip("needs the redis-server program")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        redis = Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                await redis.ping()
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                assert time.monotonic() < deadline, "redis-server did not start"
-                await asyncio.sleep(0.05)
-        await redis.aclose()
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with redis_server(tmp_path / "redis") as server:
+        yield server.url
 
 
 async def refuse_writes(redis: Redis) -> None:
