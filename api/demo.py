@@ -36,6 +36,7 @@ async def seed_demo_data(settings: Settings) -> None:
             with os.fdopen(fd, "w") as handle:
                 handle.write(key + "\n")
         member = await members.find_by_email(DEMO_EMAIL)
+        assert member is not None, "the demo member was just made"
     finally:
         await db.close()
     print(

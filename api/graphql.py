@@ -79,7 +79,7 @@ def _unavailable(response_data: object) -> bool:
                for answer in answers if isinstance(answer, dict) for error in answer.get("errors") or [])
 
 
-class LoyaltyGraphQL(GraphQL):
+class LoyaltyGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = MemberTransportWSHandler
 
     def __init__(self, runtime: Runtime):
@@ -126,6 +126,7 @@ class LoyaltyGraphQL(GraphQL):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         for error in response.get("errors") or []:
+            assert isinstance(error, dict), "strawberry formats each error as a dict"
             if _TOO_MANY_TOKENS.match(error["message"]):
                 error["extensions"] = {"code": QUERY_TOO_COMPLEX}
             if self.runtime.settings.production:

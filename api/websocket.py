@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, cast
 
 import jwt
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -16,6 +17,10 @@ from api.credentials import MAX_CREDENTIAL_LENGTH
 from loyalty import clock
 from loyalty.auth.principal import MemberPrincipal
 from loyalty.auth.tokens import InvalidToken
+from schema.context import Context
+
+if TYPE_CHECKING:
+    from api.graphql import LoyaltyGraphQL
 
 UNAUTHORIZED = 4401
 
@@ -34,8 +39,8 @@ def token_of(payload: object) -> str | None:
     return token
 
 
-class MemberTransportWSHandler(BaseGraphQLTransportWSHandler):
-    expiry_task: asyncio.Task | None = None
+class MemberTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    expiry_task: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self.connection_init_received or not isinstance(message.get("payload", {}), dict):
@@ -45,8 +50,8 @@ class MemberTransportWSHandler(BaseGraphQLTransportWSHandler):
         principal = None
         if token is not None:
             with contextlib.suppress(InvalidToken):
-                principal = self.view.runtime.tokens.verify(token)
-        if not isinstance(principal, MemberPrincipal):
+                principal = cast("LoyaltyGraphQL", self.view).runtime.tokens.verify(token)
+        if token is None or not isinstance(principal, MemberPrincipal):
             if self.connection_init_timeout_task:
                 self.connection_init_timeout_task.cancel()
             await self.websocket.close(code=UNAUTHORIZED, reason="Unauthorized")

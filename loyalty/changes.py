@@ -146,8 +146,9 @@ async def set_based_change() -> AsyncIterator[None]:
 async def collecting() -> AsyncIterator[set[int]]:
     """Gathers the members reported by the committed set-based changes inside the block and
     runs the after-commit hooks for them once, when the block ends."""
-    if _collected.get() is not None:
-        yield _collected.get()
+    outer = _collected.get()
+    if outer is not None:
+        yield outer
         return
     ids: set[int] = set()
     token = _collected.set(ids)

@@ -102,10 +102,12 @@ class LiveUpdates:
     async def _listen(self) -> None:
         """One subscription to the channel per process, for as long as the process runs;
         reconnects after a lost connection."""
+        redis = self._redis
+        assert redis is not None, "listens only with Redis"
         while True:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self._redis.key(CHANNEL))
+                await pubsub.subscribe(redis.key(CHANNEL))
                 if self._listening.is_set():
                     # Reconnected: news may have been missed meanwhile, so every subscriber
                     # reads its member again.

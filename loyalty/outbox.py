@@ -25,7 +25,7 @@ class OutboxEvent(Model):
     id = fields.UUIDField(primary_key=True)
     topic = fields.CharField(max_length=64)
     member_id = fields.BigIntField(null=True)
-    payload = fields.JSONField(default=dict)
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
     published_at = fields.DatetimeField(null=True)  # last added to (or seen in) the stream
     stream_id = fields.CharField(max_length=64, null=True)  # the stream message's id

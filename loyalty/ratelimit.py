@@ -20,9 +20,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from loyalty.redis_client import DeploymentRedis
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ _UNREACHABLE = (RedisError, OSError)
 class RedisRateLimiter:
     """Counts in Redis, shared by every process; in the process while Redis is unreachable."""
 
-    def __init__(self, redis) -> None:  # a loyalty.redis_client.DeploymentRedis
+    def __init__(self, redis: DeploymentRedis) -> None:
         self._redis = redis
         self._fallback = MemoryRateLimiter()
         self._falling_back = False

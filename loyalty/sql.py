@@ -45,6 +45,15 @@ async def fetch_one(query: str, *params: Any) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+async def fetch_aggregate(query: str, *params: Any) -> dict[str, Any]:
+    """The one row of an aggregate query (`SELECT COUNT(*) ...`, `SELECT COALESCE(SUM(...), 0) ...`
+    without GROUP BY), which always answers exactly one row."""
+    rows = await fetch(query, *params)
+    if len(rows) != 1:
+        raise RuntimeError(f"an aggregate query answered {len(rows)} rows")
+    return rows[0]
+
+
 def marks(values: Sequence[Any]) -> str:
     """Placeholders for an IN list of `values`, passed as parameters: `IN ({marks(codes)})`."""
     return ", ".join("?" for _ in values)

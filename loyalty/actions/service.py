@@ -30,7 +30,7 @@ class ActionResult:
 
     @property
     def points_awarded(self) -> int:
-        return self.record.points_awarded
+        return int(self.record.points_awarded)
 
     @property
     def limit_reached(self) -> bool:
@@ -69,6 +69,7 @@ async def award_action(
 ) -> ActionRecord:
     """Inside the caller's transaction (sign-up calls it in the one that creates the member)."""
     rule = program.earning_rule(action)
+    assert rule is not None, "an action is recorded only when the program has its rule"
     account = await lock_member_account(member_id, Asset.POINTS)
     record = await ActionRecord.create(
         member_id=member_id, action=action.value, reference=reference, occurred_at=now

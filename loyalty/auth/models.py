@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from loyalty.members.models import Member
 
 
 class SessionFamily(Model):
     """One sign-in on one device: every refresh token rotated from it belongs to it."""
 
     id = fields.UUIDField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "loyalty.Member", related_name="sessions", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField()
@@ -57,7 +62,7 @@ class AccountToken(Model):
     it) or to reset a password. Only its SHA-256 is stored."""
 
     id = fields.BigIntField(primary_key=True)
-    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "loyalty.Member", related_name="account_tokens", on_delete=fields.CASCADE
     )
     member_id: int

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from loyalty.errors import RateLimited
 from loyalty.members.validation import canonical_email
 from loyalty.ratelimit import RateLimiter, Slot
+
+if TYPE_CHECKING:
+    from loyalty.settings import Settings
 
 PAIR_WINDOW_SECONDS = 24 * 3600
 TOO_MANY_SIGN_INS = "Too many failed attempts: wait a few minutes and try again."
@@ -44,7 +48,7 @@ class AccountLimits:
     reset_window_seconds: int = 3600
 
     @classmethod
-    def from_settings(cls, settings) -> AccountLimits:  # noqa: ANN001 - loyalty.settings.Settings
+    def from_settings(cls, settings: Settings) -> AccountLimits:
         return cls(
             free_attempts=settings.login_free_attempts, delay_seconds=settings.login_delay_seconds,
             max_delay_seconds=settings.login_max_delay_seconds, per_email=settings.login_attempts_per_email,
@@ -64,7 +68,7 @@ class AccountLimits:
         beyond = failures - self.free_attempts
         if beyond <= 0:
             return 0.0
-        return min(self.max_delay_seconds, self.delay_seconds * 2 ** min(beyond - 1, 60))
+        return float(min(self.max_delay_seconds, self.delay_seconds * 2 ** min(beyond - 1, 60)))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
@@ -106,7 +107,7 @@ async def _give(program: Program, member_id: int, level: TierLevel, grant: Grant
     return True
 
 
-def _amounts(program: Program, points: int, credit) -> tuple[int, int]:
+def _amounts(program: Program, points: int, credit: Decimal) -> tuple[int, int]:
     credit_minor = to_minor(credit, program.program.minor_units, allow_zero=True)
     return points, credit_minor
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, clock, events, outbox
+from loyalty import changes, clock, events, outbox, sql
 from loyalty.charity.models import CharityChoice, Donation, DonationSource
 from loyalty.errors import LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
@@ -104,8 +104,10 @@ async def after_award(
         return None
     charity = find_charity(program, choice.charity_code)
     base = transfer.amount if net_amount is None else net_amount
-    held = await Account.filter(id=account.id).values_list("posted", flat=True)
-    points = min(base * choice.auto_donate_percent // 100, held[0] if held else 0)
+    held = await sql.fetch_aggregate(
+        "SELECT COALESCE(MAX(posted), 0) AS posted FROM ledger_accounts WHERE id = ?", account.id
+    )
+    points = min(base * choice.auto_donate_percent // 100, int(held["posted"]))
     if charity is None or points <= 0:
         return None
     key = f"donation:auto:{transfer.id}"

@@ -6,7 +6,7 @@ from loyalty.charity.models import Donation
 
 
 async def total_donated_minor(charity_code: str) -> int:
-    row = await sql.fetch_one(
+    row = await sql.fetch_aggregate(
         "SELECT COALESCE(SUM(value_minor), 0) AS total FROM donations WHERE charity_code = ?", charity_code
     )
     return int(row["total"])

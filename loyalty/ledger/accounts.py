@@ -156,15 +156,15 @@ def forget_cached_ids() -> None:
 
 
 async def _get_or_create(asset: Asset, kind: AccountKind, member_id: int) -> int:
-    filters = {"asset": asset.value, "kind": kind.value, "member_id": member_id, "code": None}
+    filters: dict[str, Any] = {"asset": asset.value, "kind": kind.value, "member_id": member_id, "code": None}
     row = await Account.filter(**filters).only("id").first()
     if row is not None:
-        return row.id
+        return int(row.id)
     try:
         async with in_transaction():
-            return (await Account.create(**filters)).id
+            return int((await Account.create(**filters)).id)
     except IntegrityError:  # created by a concurrent request
-        return (await Account.get(**filters)).id
+        return int((await Account.get(**filters)).id)
 
 
 async def member_account_id(member_id: int, asset: Asset, kind: AccountKind = AccountKind.MEMBER) -> int:

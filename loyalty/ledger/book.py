@@ -93,10 +93,11 @@ async def program_accounts_last() -> AsyncIterator[None]:
     if _program_changes.get() is not None:  # an outer block applies them
         yield
         return
-    token = _program_changes.set({})
+    pending: dict[tuple[int, str], int] = {}
+    token = _program_changes.set(pending)
     try:
         yield
-        for (account_id, column), delta in sorted(_program_changes.get().items()):
+        for (account_id, column), delta in sorted(pending.items()):
             if delta:
                 await _change(f"{column} = {column} + ?", account_id, delta)
     finally:

@@ -36,6 +36,7 @@ language, or none, is English.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -274,7 +275,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
     },
 }
 
-def describe(code: str, memo: dict | str, amount: int, locale: str | None) -> str:
+def describe(code: str, memo: dict[str, Any] | str, amount: int, locale: str | None) -> str:
     """The member-facing description of one wallet history entry, in the member's language."""
     lang = language(locale)
     try:
@@ -344,7 +345,7 @@ def _why(reasons: object, lang: str, locale: str | None, currency: str, tier_nam
 MULTIPLIER_STEPS = frozenset({"tier", "plan", "new_member", "bonus_day", "promotion"})
 
 
-def _combined(steps: list) -> str | None:
+def _combined(steps: Sequence[Sequence[Any]]) -> str | None:
     """The multiple that two or more multipliers make together ("5" for 2X, 2X and 3X added
     as extras), as the base points and what the multipliers added give it; None otherwise."""
     points = {str(r[0]): Decimal(0) for r in steps}

@@ -157,7 +157,7 @@ async def _expire_lots(now: datetime) -> int:
             Asset.POINTS.value, expiry_id, TransferCode.EXPIRY.value, TransferStatus.POSTED.value,
             batch, now, now, now, batch, now, AccountKind.MEMBER.value,
         )
-        row = await sql.fetch_one(
+        row = await sql.fetch_aggregate(
             "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_transfers WHERE batch_id = ?", batch
         )
         total = int(row["total"])
@@ -170,7 +170,7 @@ async def _expire_lots(now: datetime) -> int:
             "WHERE l.remaining > 0 AND l.expires_at <= ?",
             batch, now,
         )
-        expired = await sql.fetch_one("SELECT COUNT(*) AS n FROM ledger_transfers WHERE batch_id = ?", batch)
+        expired = await sql.fetch_aggregate("SELECT COUNT(*) AS n FROM ledger_transfers WHERE batch_id = ?", batch)
         await book.change_accounts(
             "UPDATE ledger_accounts SET posted = posted - s.amount FROM ("
             " SELECT debit_account_id AS account_id, amount FROM ledger_transfers WHERE batch_id = ?"

@@ -4,6 +4,7 @@ lots they were drawn from, keeping those lots' expiry."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from loyalty import sql
 from loyalty.ledger.codes import TransferCode
@@ -32,9 +33,10 @@ async def open_lot(account_id: int, transfer: Transfer, expires_at: datetime | N
 _DRAW_BATCH = 100
 
 
-async def _open_lots(account_id: int, after: tuple | None, dated: bool) -> list[dict]:
+async def _open_lots(account_id: int, after: tuple[Any, int] | None, dated: bool) -> list[dict[str, Any]]:
     """The next lots with points left, in the order they are spent: those that expire, by
     expiry, then those that never expire. Served by the partial index on open lots."""
+    params: tuple[Any, ...]
     if dated:
         where, order = "expires_at IS NOT NULL", "expires_at, id"
         if after is not None:
@@ -52,8 +54,8 @@ async def _open_lots(account_id: int, after: tuple | None, dated: bool) -> list[
     )
 
 
-async def _take(account_id: int, transfer_id: int, row: dict, amount: int) -> int:
-    take = min(amount, row["remaining"])
+async def _take(account_id: int, transfer_id: int, row: dict[str, Any], amount: int) -> int:
+    take = min(amount, int(row["remaining"]))
     await sql.execute("UPDATE ledger_lots SET remaining = remaining - ? WHERE id = ?", take, row["id"])
     await LotAllocation.create(lot_id=row["id"], transfer_id=transfer_id, amount=take)
     await schedule(account_id, row["expires_at"], -take)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.indexes import Index
@@ -61,7 +62,7 @@ class Transfer(Model):
     reverses_id = fields.BigIntField(null=True)
     member_id = fields.BigIntField(null=True)
     purchase_id = fields.BigIntField(null=True)
-    memo = fields.JSONField(default=dict)
+    memo: dict[str, Any] = fields.JSONField(default=dict)
     occurred_at = fields.DatetimeField()
     available_at = fields.DatetimeField(null=True)
     # Expiry of the lot the transfer forms when it posts to a member's points.

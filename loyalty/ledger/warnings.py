@@ -39,7 +39,7 @@ async def _warn_inactive(program: Program, now: datetime, until: datetime, batch
     for account_id, _member_id, expires_at in await inactive_accounts(program, until):
         if expires_at <= now:
             continue  # expire-points takes these
-        posted = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account_id)
+        posted = await sql.fetch_aggregate("SELECT COALESCE(MAX(posted), 0) AS posted FROM ledger_accounts WHERE id = ?", account_id)
         try:
             async with in_transaction():
                 await ExpiryWarning.create(

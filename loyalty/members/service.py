@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -38,7 +39,7 @@ class NewMember:
     marketing_consent: bool = False
 
 
-def _collect(checks: list) -> list:
+def _collect(checks: list[tuple[Any, ...]]) -> list[Any]:
     """Runs every check, so that a form shows all its errors at once."""
     values, errors = [], []
     for check, *args in checks:

@@ -20,4 +20,6 @@ def perks_apply(membership: Membership | None, at: datetime) -> bool:
 async def active_plan(program: Program, member_id: int, at: datetime) -> Plan | None:
     """The plan whose perks the member has at `at`, if any."""
     membership = await Membership.get_or_none(live_member_id=member_id)
-    return program.plan(membership.plan_code) if perks_apply(membership, at) else None
+    if membership is None or not perks_apply(membership, at):
+        return None
+    return program.plan(membership.plan_code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -30,7 +31,7 @@ def dividend_minor(percent: Decimal, spend_minor: int) -> int:
     return int((Decimal(spend_minor) * percent / 100).to_integral_value(rounding=ROUND_DOWN))
 
 
-async def _pay(program: Program, plan: Plan, row: dict, year: int, now: datetime) -> int:
+async def _pay(program: Program, plan: Plan, row: dict[str, Any], year: int, now: datetime) -> int:
     member_id, spend = int(row["member_id"]), int(row["spend_minor"])
     credit_minor = dividend_minor(plan.yearly_cashback_percent, spend)
     try:

@@ -110,8 +110,9 @@ async def _apply(
     if status is Status.ACTIVE and current and current.interval is PlanInterval.LIFETIME:
         raise LoyaltyError("A lifetime membership is paid once.", field="membership_id", code=ErrorCode.NOT_AVAILABLE)
     # A renewal of a running period starts when that period ends; anything else starts now.
-    renews = status is Status.ACTIVE and not switching_to_lifetime and membership.current_period_end is not None
-    start = max(membership.current_period_end, now) if renews else now
+    running_end = membership.current_period_end if status is Status.ACTIVE and not switching_to_lifetime else None
+    renews = running_end is not None
+    start = max(running_end, now) if running_end is not None else now
     end = period_end(plan.interval, start, program.program.zone)
     row = await PlanPayment.create(
         payment_id=payment.payment_id, membership_id=membership.id, amount_minor=amount_minor,
@@ -164,7 +165,9 @@ async def refund_payment(program: Program, payment_id: str, refund_id: str, now:
     try:
         async with changes.member_change():
             await lock_member_account(membership.member_id, Asset.POINTS)
-            membership = await lifecycle.lock(membership.id)
+            locked = await lifecycle.lock(membership.id)
+            assert locked is not None, "a paid membership is never deleted"
+            membership = locked
             row = await PlanPayment.get(id=row.id)
             if row.refund_id is not None:
                 raise IdempotencyConflict("This payment was already refunded.", field="refund_id")

@@ -58,7 +58,7 @@ def _dig(obj: Any, *path: str) -> Any:
     return obj
 
 
-def _metadata_membership(obj: dict) -> int | None:
+def _metadata_membership(obj: dict[str, Any]) -> int | None:
     """`membership_id` from the object's own metadata, its subscription details (both API
     shapes), or its lines."""
     candidates = [
@@ -81,7 +81,7 @@ def _amount(program: Program, minor: Any) -> Decimal:
     return Decimal(minor).scaleb(-program.program.minor_units)
 
 
-async def _apply(program: Program, kind: str, obj: dict, now: datetime) -> str:
+async def _apply(program: Program, kind: str, obj: dict[str, Any], now: datetime) -> str:
     if kind == "charge.refunded":
         invoice = obj.get("invoice")
         refunds = _dig(obj, "refunds", "data")
@@ -110,7 +110,7 @@ async def _apply(program: Program, kind: str, obj: dict, now: datetime) -> str:
     return "canceled"
 
 
-async def apply_event(program: Program, event: dict, now: datetime) -> str:
+async def apply_event(program: Program, event: dict[str, Any], now: datetime) -> str:
     """Applies a verified event once; returns what it did (or the code it was refused with)."""
     event_id, kind = event.get("id"), event.get("type")
     obj = _dig(event, "data", "object")

@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.expressions import Q
 
@@ -17,6 +18,9 @@ from loyalty.notifications import render, texts
 from loyalty.notifications.channels import DeliveryError, Unregistered
 from loyalty.notifications.channels.configured import Channels
 from loyalty.notifications.models import APNS, DEAD, DROPPED, EMAIL, FCM, PENDING, SENT, WEBPUSH, Notification
+
+if TYPE_CHECKING:
+    from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class RetryPolicy:
         """Seconds before attempt `attempts + 1`: base · 2^(attempts-1), capped, of which
         the second half is random ("equal jitter"), so failures spread out."""
         delay = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
-        return delay / 2 + self.jitter() * delay / 2
+        return float(delay / 2 + self.jitter() * delay / 2)
 
 
 async def claim(notification_id: str, policy: RetryPolicy) -> bool:
@@ -61,13 +65,13 @@ async def _send(row: Notification, channels: Channels) -> None:
     device = await Device.get_or_none(id=row.device_id, member_id=row.member_id)
     if device is None:
         raise Unregistered("the device is no longer registered")
-    content = render.push(row.topic, row.payload, member.locale, member.display_name, channels.public_url, row.id)
+    push = render.push(row.topic, row.payload, member.locale, member.display_name, channels.public_url, row.id)
     if row.channel == FCM and channels.fcm is not None:
-        await channels.fcm.send(device.token, content)
+        await channels.fcm.send(device.token, push)
     elif row.channel == APNS and channels.apns is not None:
-        await channels.apns.send(device.token, content, row.id)
+        await channels.apns.send(device.token, push, row.id)
     elif row.channel == WEBPUSH and channels.webpush is not None:
-        await channels.webpush.send(device.token, content, row.id)
+        await channels.webpush.send(device.token, push, row.id)
     else:
         raise DeliveryError(f"{row.channel} is not configured")
 
@@ -109,8 +113,9 @@ async def _finish(notification_id: str, status: str, attempts: int, error: str) 
 
 async def due(limit: int = 50) -> list[str]:
     """Pending notifications whose time has come (retries, and leases that ran out)."""
-    return list(await Notification.filter(status=PENDING, next_attempt_at__lte=clock.now())
-                .order_by("next_attempt_at").limit(limit).values_list("id", flat=True))
+    ids = await (Notification.filter(status=PENDING, next_attempt_at__lte=clock.now())
+                 .order_by("next_attempt_at").limit(limit).values_list("id", flat=True))
+    return [str(i) for i in ids]
 
 
 async def deliver_due(channels: Channels, policy: RetryPolicy, limit: int = 50) -> int:
@@ -133,7 +138,7 @@ async def revive(notification_id: str) -> Notification | None:
     return await Notification.get(id=notification_id) if revived else None
 
 
-def policy_from(settings) -> RetryPolicy:  # noqa: ANN001 - loyalty.settings.Settings
+def policy_from(settings: Settings) -> RetryPolicy:
     return RetryPolicy(
         max_attempts=settings.notify_max_attempts, base_seconds=settings.notify_backoff_seconds,
         cap_seconds=settings.notify_backoff_max_seconds, lease_seconds=settings.notify_lease_seconds,

@@ -33,7 +33,7 @@ async def plan(event_id: uuid.UUID | str, topic: str, member_id: int | None, pay
         return []
     existing = await Notification.filter(event_id=event_id).values_list("id", flat=True)
     if existing:
-        return list(existing)
+        return [str(i) for i in existing]
     member = await Member.get_or_none(id=member_id)
     if member is None or not wanted(member, topic):
         return []

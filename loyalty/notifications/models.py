@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -25,7 +27,7 @@ class Notification(Model):
     member_id = fields.BigIntField()
     channel = fields.CharField(max_length=10)
     device_id = fields.BigIntField(null=True)
-    payload = fields.JSONField(default=dict)
+    payload: dict[str, Any] = fields.JSONField(default=dict)
     status = fields.CharField(max_length=10, default=PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

@@ -72,7 +72,7 @@ def _agree(text: str, lang: str) -> str:
     return re.sub(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+) puncte\b", fix, text)
 
 
-class _Values(dict):
+class _Values(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         raise RenderError(f"the payload has no {key!r}")
 

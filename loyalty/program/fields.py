@@ -3,6 +3,7 @@ errors, and the checks several sections share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Set
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, get_args
@@ -77,7 +78,7 @@ MINOR_UNITS = {
 }
 
 
-def check_kind_fields(model: BaseModel, kind: StrEnum, rules: dict[str, tuple[set, bool]]) -> None:
+def check_kind_fields(model: BaseModel, kind: StrEnum, rules: Mapping[str, tuple[Set[StrEnum], bool]]) -> None:
     """rules: field -> (kinds it applies to, required for those kinds)."""
     for field, (kinds, required) in rules.items():
         value = getattr(model, field)

@@ -340,7 +340,8 @@ class Program(BaseModel):
         return next((p for p in self.plans if p.code == code), None)
 
     def reward(self, code: str) -> Reward:
-        return by_code(self.rewards, code)
+        found: Reward = by_code(self.rewards, code)
+        return found
 
     def earning_rule(self, action: ActionKind | str) -> EarningRule | None:
         return next((r for r in self.earning_rules if r.action == action), None)
@@ -385,7 +386,7 @@ def parse_program(text: str, source: str = "<program>") -> Program:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            path, message = describe(error, Program)
+            path, message = describe(dict(error), Program)
             problems.append(Problem(format_path(path), message, find_line(text, path)))
         raise ProgramFileError(source, problems) from None
 

@@ -26,9 +26,10 @@ from loyalty.tiers import progress
 async def qualifying_purchase(program: Program, referral: Referral, now: datetime) -> Purchase | None:
     """The friend's first purchase at or above the minimum that has posted and was not
     refunded inside its return window."""
-    settings = program.program
+    settings, rule = program.program, program.referral
+    assert rule is not None, "referrals complete only in a program that has them"
     window = timedelta(days=settings.pending_days)
-    minimum_minor = to_minor(program.referral.minimum_purchase, settings.minor_units, allow_zero=True)
+    minimum_minor = to_minor(rule.minimum_purchase, settings.minor_units, allow_zero=True)
     candidates = await Purchase.filter(
         member_id=referral.friend_id, amount_minor__gte=max(minimum_minor, 1),
     ).order_by("occurred_at", "id")
@@ -55,11 +56,12 @@ async def _rewarded_this_year(program: Program, referrer_id: int, now: datetime)
 
 async def complete(program: Program, referral_id: int, purchase: Purchase, now: datetime) -> bool:
     rule = program.referral
+    assert rule is not None, "referrals complete only in a program that has them"
     referral = await Referral.get(id=referral_id)
     async with changes.member_change():
         account = await lock_member_account(referral.referrer_id, Asset.POINTS)
         row = await sql.fetch_one(f"SELECT status FROM referrals WHERE id = ?{sql.for_update()}", referral_id)
-        if row["status"] != ReferralStatus.PENDING.value:
+        if row is None or row["status"] != ReferralStatus.PENDING.value:
             return False
         capped = rule.yearly_cap is not None and await _rewarded_this_year(program, referral.referrer_id, now) >= rule.yearly_cap
         points = 0 if capped else rule.referrer_points

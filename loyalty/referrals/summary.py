@@ -18,7 +18,7 @@ class ReferralSummary:
 
 async def summary(member_id: int) -> ReferralSummary:
     code = await code_of(member_id)
-    row = await sql.fetch_one(
+    row = await sql.fetch_aggregate(
         "SELECT COUNT(*) AS invited, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS completed, "
         "COALESCE(SUM(points), 0) AS points FROM referrals WHERE referrer_id = ?",
         ReferralStatus.COMPLETED.value, member_id,

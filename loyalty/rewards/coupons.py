@@ -131,6 +131,8 @@ async def cancel(text: str) -> IssuedReward:
     async with changes.member_change():
         account = await lock_member_account(found.member_id, Asset.POINTS)
         row = await _locked(code)
+        if row is None:
+            raise NotFound("No reward has this code.", field="code")
         if row.status == IssuedStatus.USED:
             raise NotAvailable(f"{not_available(row)} A used reward cannot be canceled.", field="code")
         if row.status == IssuedStatus.CANCELED:

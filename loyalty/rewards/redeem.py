@@ -18,7 +18,7 @@ from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, REDEMPTION, TransferCode
-from loyalty.ledger.models import Asset
+from loyalty.ledger.models import Account, Asset
 from loyalty.money import to_minor
 from loyalty.program.spec import Program, Reward, RewardKind
 from loyalty.rewards import coupons, stock
@@ -79,9 +79,9 @@ async def redeem_reward(program: Program, member_id: int, reward_code: str, idem
         raise
 
 
-async def _redeem(program: Program, reward: Reward, account, key: str, request_hash: str, now: datetime) -> IssuedReward:
+async def _redeem(program: Program, reward: Reward, account: Account, key: str, request_hash: str, now: datetime) -> IssuedReward:
     member_id = account.member_id
-    if not await tier_allows(program, reward, member_id, now):
+    if reward.minimum_tier is not None and not await tier_allows(program, reward, member_id, now):
         tier = program.tier_level(reward.minimum_tier)
         raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="reward_id",
                            code=ErrorCode.TIER_REQUIRED)
@@ -104,6 +104,7 @@ async def _redeem(program: Program, reward: Reward, account, key: str, request_h
     credit_id, status = None, IssuedStatus.ACTIVE
     if reward.kind is RewardKind.STORE_CREDIT:
         settings = program.program
+        assert reward.value is not None, "a store credit reward has a value (the program file requires it)"
         value_minor = to_minor(reward.value, settings.minor_units)
         credit_account = await lock_member_account(member_id, Asset.CREDIT)
         credit = await book.credit_member(

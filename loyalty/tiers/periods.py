@@ -40,7 +40,8 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
-def _anniversary(joined: date, year: int) -> date:
+def _anniversary(joined: date | None, year: int) -> date:
+    assert joined is not None, "membership years need the join date"
     return date(year, joined.month, min(joined.day, calendar.monthrange(year, joined.month)[1]))
 
 
@@ -99,8 +100,8 @@ async def joined_at_of(program: Program, member_id: int) -> datetime | None:
     """When the member joined, when the program's periods depend on it (None otherwise)."""
     if program.tiers.period is not TierPeriod.ANNIVERSARY_YEAR:
         return None
-    row = await Member.filter(id=member_id).values_list("joined_at", flat=True)
-    return row[0]
+    member = await Member.get(id=member_id).only("id", "joined_at")
+    return member.joined_at
 
 
 async def period_containing(program: Program, member_id: int, at: datetime) -> Period:

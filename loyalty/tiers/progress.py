@@ -27,7 +27,7 @@ from loyalty.tiers.models import TierState
 from loyalty.tiers.review import settle
 
 
-def _snapshot(state: TierState) -> tuple:
+def _snapshot(state: TierState) -> tuple[object, ...]:
     return (state.level, state.valid_until, state.baseline_level, state.baseline_valid_until, state.baseline_until)
 
 
@@ -52,6 +52,7 @@ async def track(program: Program, member_id: int, now: datetime, *, refund: bool
     period = periods.current_period(program, joined_at, now)
     reached = qualifying.supported_rank(program, await qualifying.qualifying_units(program, member_id, period))
     base = states.rank_of(program, state.baseline_level)
+    valid_until: datetime | None
     if reached > base or (reached == base > 0):
         keep = periods.keep_until(program, joined_at, now)
         level, valid_until = reached, keep

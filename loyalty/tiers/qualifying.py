@@ -58,7 +58,7 @@ async def qualifying_units(program: Program, member_id: int, period: Period) -> 
 
 async def spend_minor(member_id: int, period: Period) -> int:
     """The money of the member's purchases in the period, less what was refunded of them."""
-    row = await sql.fetch_one(
+    row = await sql.fetch_aggregate(
         "SELECT COALESCE(SUM(amount_minor - refunded_minor), 0) AS total FROM purchases "
         "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ?",
         member_id, period.start, period.end,
@@ -69,7 +69,7 @@ async def spend_minor(member_id: int, period: Period) -> int:
 async def purchase_count(member_id: int, period: Period) -> int:
     """The member's purchases in the period, less those refunded in full: what the VISITS
     metric counts (each purchase is one visit)."""
-    row = await sql.fetch_one(
+    row = await sql.fetch_aggregate(
         "SELECT COUNT(*) AS total FROM purchases "
         "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ? AND refunded_minor < amount_minor",
         member_id, period.start, period.end,
@@ -82,7 +82,7 @@ async def points_earned(member_id: int, period: Period) -> int:
     reversals of those awards took back."""
     earning = sql.marks(_EARNING)
     reversing = sql.marks(_REVERSING)
-    row = await sql.fetch_one(
+    row = await sql.fetch_aggregate(
         f"SELECT COALESCE(SUM(CASE WHEN t.code IN ({earning}) THEN t.amount ELSE -t.amount END), 0)"
         " AS total FROM ledger_transfers t LEFT JOIN ledger_transfers e ON e.id = t.reverses_id"
         " WHERE t.member_id = ? AND t.asset = ? AND t.status <> ? AND ("

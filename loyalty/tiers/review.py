@@ -63,8 +63,9 @@ async def settle(program: Program, state: TierState, joined_at: datetime | None,
 
 async def _warn_if_at_risk(program: Program, state: TierState, now: datetime) -> bool:
     valid_until = state.valid_until
-    due = valid_until is not None and now < valid_until <= now + timedelta(days=program.tiers.at_risk_days)
-    if not due or state.at_risk_warned_for == valid_until or states.override_active(state, now):
+    if valid_until is None or not now < valid_until <= now + timedelta(days=program.tiers.at_risk_days):
+        return False
+    if state.at_risk_warned_for == valid_until or states.override_active(state, now):
         return False
     status = await tier_status(program, state.member_id, now)
     state.at_risk_warned_for = valid_until

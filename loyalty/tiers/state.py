@@ -67,7 +67,7 @@ async def announce(program: Program, member_id: int, before: int, after: int, va
     if before == after:
         return
     levels = program.tiers.levels
-    payload = {
+    payload: dict[str, str | None] = {
         "tier": levels[after].code, "tier_name": levels[after].name,
         "previous": levels[before].code, "previous_name": levels[before].name,
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from loyalty import cache
 from loyalty.program.spec import Program, TierLevel
@@ -108,8 +109,9 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def _codec(program: Program, version: int) -> cache.Codec[_Cached]:
-    def dump(entry: _Cached) -> dict:
+    def dump(entry: _Cached) -> dict[str, Any]:
         s = entry.status
+        assert s is not None, "only a status computed for this version is stored"
         return {
             "day": entry.day, "version": entry.version, "rank": s.rank,
             "period": [s.period.start.isoformat(), s.period.end.isoformat()],
@@ -119,7 +121,7 @@ def _codec(program: Program, version: int) -> cache.Codec[_Cached]:
             "changes_at": _iso(entry.changes_at),
         }
 
-    def load(data: dict) -> _Cached:
+    def load(data: dict[str, Any]) -> _Cached:
         if data["version"] != version:
             return _Cached(data["day"], data["version"], None)
         levels, rank = program.tiers.levels, data["rank"]
@@ -155,4 +157,5 @@ async def cached_tier_status(
         store, TIER_KIND, member_id, load, _codec(program, version),
         fresh=lambda e: e.day == day and e.version == version and (e.changes_at is None or now < e.changes_at),
     )
+    assert entry.status is not None, "an entry of another version is never fresh"
     return entry.status

@@ -36,6 +36,7 @@ class LiveSubscriptions:
     async def wallet_updated(self, info: Info) -> AsyncGenerator[WalletUpdate, None]:
         member_id = require_member(info).member_id
         live = context_of(info).runtime.live
+        assert live is not None, "every API process runs live updates"
         async with live.subscription(member_id) as notices:
             while True:
                 await notices.get()

@@ -17,6 +17,7 @@ async def member_id_from_input(member_id: str | None, member_number: str | None)
         if pk is None:
             raise NotFound("No member with that id.", field="memberId")
         return pk
+    assert member_number is not None
     row = await service.find_by_number(member_number)
     if row is None:
         raise NotFound("No member with that number.", field="memberNumber")

@@ -7,6 +7,8 @@ from strawberry.types import Info
 
 from loyalty import clock
 from loyalty.program import spec
+from loyalty.program.spec import Program as ProgramSpec
+from loyalty.program.spec import Reward as RewardSpec
 from loyalty.rewards import catalog, stock
 from loyalty.rewards.models import IssuedReward as IssuedRow
 from loyalty.rewards.models import IssuedStatus
@@ -50,7 +52,7 @@ class Reward(Node):
         return await catalog.can_redeem(program, self.spec, viewer_member_id(info), clock.now())
 
     @classmethod
-    def from_spec(cls, program: spec.Program, reward: spec.Reward) -> Reward:
+    def from_spec(cls, program: ProgramSpec, reward: RewardSpec) -> Reward:
         settings = program.program
         tier = None
         if reward.minimum_tier is not None:

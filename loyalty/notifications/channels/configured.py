@@ -1,6 +1,7 @@
 """The channels the settings configure; a channel left unset is off."""
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -31,7 +32,7 @@ class Channels:
                 await channel.close()
 
 
-def from_settings(settings: Settings, *, verify: object = True) -> Channels:
+def from_settings(settings: Settings, *, verify: ssl.SSLContext | str | bool = True) -> Channels:
     """`verify` is the TLS trust of the push clients (httpx's `verify`)."""
     def client() -> httpx.AsyncClient:
         return httpx.AsyncClient(http2=True, timeout=30.0, verify=verify)
