@@ -17,7 +17,7 @@ from api.notifier import start_notifier
 from loyalty import clock
 from loyalty.auth import email_tokens
 from loyalty.members.models import Device, Member
-from loyalty.notifications.models import Notification
+from loyalty.notifications.models import PENDING, Notification
 from loyalty.outbox import OutboxEvent
 from tests.members import member_pk
 from tests.support.gql import LOG_IN, PASSWORD, REFRESH, SIGN_UP, gql
@@ -253,12 +253,18 @@ async def test_a_new_address_takes_effect_once_verified_there(client, mail):
     assert (await sign_up(client, "ann@example.com"))["member"]["email"] == "ann@example.com"  # free again
 
 
+async def _all_delivered() -> bool:
+    return not (await OutboxEvent.filter(delivered_at=None).exists()
+                or await Notification.filter(status=PENDING).exists())
+
+
 async def test_a_new_address_taken_meanwhile_is_refused_when_verified(client, mail):
     ann = await sign_up(client)
     assert await call(client, CHANGE_EMAIL, ann["accessToken"], e="bea@example.com", p=PASSWORD) == OK
     messages = await emails(mail, 2)
     [change] = [m for m in messages if m["To"] == "bea@example.com"]
     await sign_up(client, "bea@example.com")
+    await eventually(_all_delivered, what="the delivery of Bea's confirmation email")
     before = await database()
     assert (await call(client, VERIFY, t=link(change)[1]))["errors"][0]["code"] == "EMAIL_TAKEN"
     assert await database() == before

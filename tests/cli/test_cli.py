@@ -22,6 +22,7 @@ from loyalty.auth.models import ApiKey
 from loyalty.program.models import ProgramVersion
 from loyalty.program.spec import DEMO_PATH
 from tests.support.cli import run_cli
+from tests.support.servers import START_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 LOYALTY = Path(sys.executable).with_name("loyalty")
@@ -175,7 +176,7 @@ def test_serve_migrates_and_answers_on_the_given_host_and_port(tmp_path):
                               cwd=tmp_path, env=cli.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
                 ready = httpx.get(f"{base}/readyz", timeout=1)
