@@ -7,6 +7,7 @@ program's currency, points are ints; the caller hashes the text for versioning.
 """
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from datetime import date
@@ -370,7 +371,10 @@ class ProgramFileError(Exception):
         return f"{', '.join(where)}: {p.message}"
 
 
+@functools.lru_cache(maxsize=16)
 def parse_program(text: str, source: str = "<program>") -> Program:
+    """The program the file describes (the models are frozen, so a text read again, as every
+    process does when it reloads, is parsed once)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
