@@ -83,7 +83,7 @@ function draw(data) {
     h("p", { class: "small" }, `${t("wallet.points")}: `, h("strong", { id: "points" }, points(me.wallet.points))),
     h("h2", {}, t("rewards.coupons")),
     coupons.length ? h("ul", { class: "coupons", id: "coupons" }, active.map(coupon), done.map(coupon)) : h("p", {}, t("rewards.noCoupons")),
-    h("h2", {}, t("rewards.title")),
+    h("h2", {}, t("rewards.catalog")),
     h("ul", { class: "rewards" }, data.rewards.edges.map((e) => card(e.node, me))),
   ];
 }
