@@ -1,4 +1,4 @@
-// Elements are built with text nodes only: no markup from data ever reaches innerHTML.
+// Elements are built with text nodes only: no markup from data ever reaches the HTML parser.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {

@@ -7,6 +7,7 @@ const SUBSCRIPTION = "subscription { walletUpdated { wallet { points } entry { i
 let socket = null;
 let attempt = 0;
 let stopped = true;
+let connectedBefore = false;
 let retry = null;
 let onUpdate = () => {};
 let onState = () => {};
@@ -16,6 +17,7 @@ export function startLive(update, state) {
   onState = state;
   stopped = false;
   attempt = 0;
+  connectedBefore = false;
   connect();
 }
 
@@ -39,6 +41,8 @@ function connect() {
       attempt = 0;
       onState(true);
       ws.send(JSON.stringify({ id: "wallet", type: "subscribe", payload: { query: SUBSCRIPTION } }));
+      if (connectedBefore) onUpdate(null); // what changed while disconnected: the screen reloads its data
+      connectedBefore = true;
     } else if (message.type === "next") {
       onUpdate(message.payload.data && message.payload.data.walletUpdated);
     } else if (message.type === "ping") {
