@@ -1,6 +1,6 @@
 // Charity: choose one and the share of every award given automatically, donate points, and
 // the totals (all members' per charity, the member's own donations).
-import { h, replace, announce, newKey, formValues } from "../dom.js";
+import { h, replace, newKey, formValues } from "../dom.js";
 import { gql, mutate } from "../api.js";
 import { date, language, money, points, t } from "../i18n.js";
 import { ERRORS, errorBox, page, showError, busy } from "./common.js";
@@ -61,7 +61,6 @@ function donor(data) {
       try {
         await mutate(`mutation($input: DonatePointsInput!) { donatePoints(input: $input) { donation { id } ${ERRORS} } }`,
           { input: { points: amount, idempotencyKey: newKey() } });
-        announce(t("charity.donated", { points: points(amount) }));
         await redraw();
         root.querySelector("#donate p[role=status]").textContent = t("charity.donated", { points: points(amount) });
       } catch (error) {

@@ -21,7 +21,7 @@ function pass(p) {
   const kind = p.product.kind;
   return h("li", { class: "reward pass" },
     h("h3", {}, p.product.name),
-    h("p", { class: "status" }, t(`pstatus.${p.status}`)),
+    h("p", { class: "state" }, t(`pstatus.${p.status}`)),
     kind === "PUNCH_CARD" ? stamps(p) : null,
     kind === "VISIT_PACK" && p.visitsTotal !== null
       ? h("p", {}, t("passes.visitsLeft", { count: number(Math.max(0, p.visitsTotal - p.visitsUsed)) })) : null,

@@ -67,7 +67,7 @@ function coupon(node) {
   const active = node.status === "ACTIVE";
   return h("li", { class: `coupon ${node.status.toLowerCase()}`, "data-code": node.code },
     h("h3", {}, node.reward.name),
-    h("p", { class: "status" }, t(`status.${node.status}`)),
+    h("p", { class: "state" }, t(`status.${node.status}`)),
     active ? codeImage("qr", node.code, t("rewards.qr", { code: node.code })) : null,
     h("p", {}, t("rewards.code"), ": ", h("code", { class: "coupon-code" }, node.code)),
     node.usedAt ? h("p", { class: "small" }, t("rewards.usedOn", { date: date(node.usedAt) })) : null,
