@@ -316,3 +316,36 @@ async def test_the_first_screen_weighs_under_100_kb(chromium, wallet_server):
         assert total < 100_000, sizes
     finally:
         await ctx.close()
+
+
+PASSES = [
+    {"id": "UGFzczox", "status": "ACTIVE", "visitsUsed": 3, "visitsTotal": 10, "validFrom": "2026-11-01T00:00:00+00:00",
+     "validUntil": None, "creditBalance": None, "product": {"name": "Coffee card", "kind": "PUNCH_CARD"}},
+    {"id": "UGFzczoy", "status": "ACTIVE", "visitsUsed": 4, "visitsTotal": 12, "validFrom": "2026-11-01T00:00:00+00:00",
+     "validUntil": "2027-05-01T00:00:00+00:00", "creditBalance": None, "product": {"name": "Ten swims", "kind": "VISIT_PACK"}},
+    {"id": "UGFzczoz", "status": "ACTIVE", "visitsUsed": 0, "visitsTotal": None, "validFrom": "2026-11-01T00:00:00+00:00",
+     "validUntil": None, "creditBalance": {"formatted": "EUR 1,234.50"}, "product": {"name": "Gift pass", "kind": "CREDIT_PASS"}},
+]
+
+
+async def test_the_passes_screen_draws_the_contracts_passes_when_the_api_has_them(context, wallet_server):
+    """Member.passes as /work/shared's contract shapes it, answered for the API that lacks it yet."""
+    page = await context.new_page()
+
+    async def answer(route) -> None:
+        if "passes" in (route.request.post_data or ""):
+            await route.fulfill(json={"data": {"me": {"passes": PASSES}}})
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", answer)
+    await sign_up(page, "holder@example.com")
+    await nav(page, "Passes").click()
+    await page.get_by_role("heading", name="Passes").wait_for()
+    card = page.locator("li.pass").nth(0)
+    assert await card.get_by_role("list", name="3 of 10 stamps").locator("li").count() == 10
+    assert await card.locator("li.stamp.done").count() == 3
+    assert await page.locator("li.pass").nth(1).get_by_text("8 visits left").is_visible()
+    assert await page.locator("li.pass").nth(1).get_by_text("Valid until 1 May 2027").is_visible()
+    assert await page.locator("li.pass").nth(2).get_by_text("Credit left: EUR 1,234.50").is_visible()
+    assert await axe_violations(page) == []

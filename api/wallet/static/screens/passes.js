@@ -20,7 +20,7 @@ function stamps(pass) {
 function pass(p) {
   const kind = p.product.kind;
   return h("li", { class: "reward pass" },
-    h("h3", {}, p.product.name),
+    h("h2", {}, p.product.name),
     h("p", { class: "state" }, t(`pstatus.${p.status}`)),
     kind === "PUNCH_CARD" ? stamps(p) : null,
     kind === "VISIT_PACK" && p.visitsTotal !== null
