@@ -2,7 +2,7 @@
 configuration and brand theme from the program file, the service worker, the static files."""
 from __future__ import annotations
 
-import json
+import html
 from pathlib import Path
 
 from starlette.requests import Request
@@ -78,4 +78,4 @@ async def service_worker(request: Request) -> Response:
 
 
 def _escape(text: str) -> str:
-    return json.dumps(text)[1:-1].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=True)

@@ -43,6 +43,9 @@ def _origin(request: Request) -> str:
 
 
 def csrf_refusal(request: Request) -> Response | None:
+    """A refusal when the request may come from another site; also 503 while the process starts."""
+    if getattr(request.app.state, "runtime", None) is None:
+        return transport_error(503, "Starting up", code="UNAVAILABLE", headers={"retry-after": "1"})
     cookie = request.cookies.get(CSRF_COOKIE, "")
     header = request.headers.get(CSRF_HEADER, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):

@@ -129,14 +129,14 @@ async def test_the_member_number_is_drawn_as_a_qr_code_and_a_barcode_in_svg(http
 async def test_the_brand_theme_of_the_program_file_colours_the_page(runtime, https):
     theme = (await https.get("/wallet/theme.css")).text
     assert theme == ":root{--primary:#1f4e79;--on-primary:#ffffff;--accent:#b45309;--background:#f5f6f8}\n"
-    await use_program(runtime, demo_text("brand_theme", name='"Harbor Club"', primary_colour='"#123456"',
+    await use_program(runtime, demo_text("brand_theme", name='"Hârbor & <Club>"', primary_colour='"#123456"',
                                          logo_url='"https://cdn.harbor.example/logo.svg"'))
     assert (await https.get("/wallet/theme.css")).text.startswith(":root{--primary:#123456;")
     config = (await https.get("/wallet/config.json")).json()
-    assert config["name"] == "Harbor Club"
+    assert config["name"] == "Hârbor & <Club>"
     assert config["logoUrl"] == "https://cdn.harbor.example/logo.svg"
     page = await https.get("/wallet")
-    assert "<title>Harbor Club</title>" in page.text
+    assert "<title>Hârbor &amp; &lt;Club&gt;</title>" in page.text
     assert "img-src 'self' data: https://cdn.harbor.example;" in page.headers["content-security-policy"]
 
 
