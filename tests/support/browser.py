@@ -42,6 +42,7 @@ requires_browser = pytest.mark.skipif(
            "the wallet page's browser tests need playwright (scripts/install test)",
 )
 TOKEN_TTL_SECONDS = 20
+START_TIMEOUT = 120.0  # a loaded CI machine starts `loyalty serve` slowly
 AXE = Path(__file__).parents[1] / "wallet" / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("WALLET_SCREENSHOTS_DIR")
 PASSWORD = "correct horse battery"
@@ -111,7 +112,7 @@ def _serve(settings: Settings, smtp: SmtpReceiver, log_dir: Path) -> Iterator[Se
             env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         server = Server(url, process, log_path)
         try:
-            _wait_until_healthy(server, time.monotonic() + 30)
+            _wait_until_healthy(server, time.monotonic() + START_TIMEOUT)
             yield server
         finally:
             _stop(server)
