@@ -28,6 +28,7 @@ from api.middleware import (
 from api.notifier import start_notifier
 from api.referral_links import referral_link
 from api.stripe_webhook import stripe_webhook
+from api.wallet.routes import wallet_routes
 from loyalty import db
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/readyz", readyz),
         Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+        *wallet_routes(),
     ]
     app = Starlette(
         routes=routes,

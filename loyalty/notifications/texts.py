@@ -38,18 +38,18 @@ LINKS: dict[str, str] = {
     events.CREDIT_SPENT: "/wallet",
     events.CREDIT_CLAWED_BACK: "/wallet",
     events.CREDIT_RESTORED: "/wallet",
-    events.TIER_UPGRADED: "/tier",
-    events.TIER_DOWNGRADED: "/tier",
-    events.TIER_AT_RISK: "/tier",
+    events.TIER_UPGRADED: "/wallet/tier",
+    events.TIER_DOWNGRADED: "/wallet/tier",
+    events.TIER_AT_RISK: "/wallet/tier",
     events.BIRTHDAY_REWARDED: "/wallet",
     events.YEARLY_REWARD_GIVEN: "/wallet",
-    events.REWARD_REDEEMED: "/rewards",
-    events.REWARD_ISSUED: "/rewards",
-    events.REWARD_USED: "/rewards",
-    events.REWARD_EXPIRED: "/rewards",
-    events.REWARD_CANCELED: "/rewards",
-    events.DONATION_MADE: "/charity",
-    events.REFERRAL_COMPLETED: "/referrals",
+    events.REWARD_REDEEMED: "/wallet/rewards",
+    events.REWARD_ISSUED: "/wallet/rewards",
+    events.REWARD_USED: "/wallet/rewards",
+    events.REWARD_EXPIRED: "/wallet/rewards",
+    events.REWARD_CANCELED: "/wallet/rewards",
+    events.DONATION_MADE: "/wallet/charity",
+    events.REFERRAL_COMPLETED: "/wallet/referrals",
     events.ACCOUNT_VERIFY_EMAIL: "/wallet/verify-email?token={token}",
     events.ACCOUNT_PASSWORD_RESET: "/wallet/reset-password?token={token}",
     events.ACCOUNT_PASSWORD_CHANGED: "/wallet/forgot-password",
@@ -295,7 +295,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 # -- paid memberships
-LINKS.update({topic: "/wallet" for topic in (
+LINKS.update({topic: "/wallet/membership" for topic in (
     events.MEMBERSHIP_STARTED, events.MEMBERSHIP_RENEWAL_DUE, events.MEMBERSHIP_RENEWED,
     events.MEMBERSHIP_PAYMENT_FAILED, events.MEMBERSHIP_PAST_DUE, events.MEMBERSHIP_EXPIRED,
     events.MEMBERSHIP_CANCELED, events.MEMBERSHIP_CHANGED, events.PLAN_CREDIT_POSTED, events.PLAN_DIVIDEND_PAID,

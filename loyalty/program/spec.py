@@ -31,7 +31,7 @@ from loyalty.program.limits import Limit, LimitPer, render_limit
 from loyalty.program.report import describe, find_line, format_path
 
 __all__ = [
-    "DEMO_PATH", "ActionKind", "BirthdayWindow", "Bonuses", "Brand", "Charity", "EarningRule", "Expiry",
+    "DEMO_PATH", "ActionKind", "BirthdayWindow", "Bonuses", "Brand", "BrandTheme", "Charity", "EarningRule", "Expiry",
     "ExpiryPolicy", "Limit", "LimitPer", "MultipliersCombine", "PassKind", "PassProduct", "Plan",
     "PlanInterval", "PointsRounding", "Problem", "Program", "ProgramFileError", "ProgramSettings",
     "Promotion", "Referral", "Reward", "RewardKind", "TierDowngrade", "TierLevel", "TierMetric",
@@ -113,6 +113,26 @@ class Expiry(BaseModel):
         if self.round_to_month_end and self.policy is not ExpiryPolicy.PER_LOT:
             raise problem(("round_to_month_end",), 'only applies when policy is "per_lot"')
         return self
+
+
+# --- [brand_theme] -----------------------------------------------------------
+
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+LogoUrl = Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._~/-]*|https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/%-]*)?)$",
+                               max_length=500)]
+
+
+class BrandTheme(BaseModel):
+    """How the web wallet page looks: the name in its header, its colours and its logo."""
+
+    model_config = CONFIG
+
+    name: Text | None = None  # default: the program name
+    primary_colour: Colour = "#1f4e79"  # header, buttons, links
+    on_primary_colour: Colour = "#ffffff"  # text on the primary colour
+    accent_colour: Colour = "#b45309"  # the progress bar, highlights
+    background_colour: Colour = "#f5f6f8"
+    logo_url: LogoUrl | None = None  # a path on the API host, or an https URL
 
 
 # --- [[brands]] and [tiers] --------------------------------------------------
@@ -302,6 +322,7 @@ class Program(BaseModel):
     plans: tuple[Plan, ...] = ()
     pass_products: tuple[PassProduct, ...] = ()
     referral: Referral | None = None
+    brand_theme: BrandTheme = BrandTheme()
 
     @model_validator(mode="after")
     def _check(self) -> Program:

@@ -116,7 +116,7 @@ async def test_web_push_is_encrypted_for_the_subscription_and_signed_with_vapid(
     assert sent.headers["topic"] == the_id.replace("-", "")
     assert browser.decrypt(sent.body) == {
         "title": "Welcome to Gold", "body": "You moved up from Silver to Gold.",
-        "data": {"topic": "tier.upgraded", "link": "https://wallet.example/tier", "notification_id": the_id},
+        "data": {"topic": "tier.upgraded", "link": "https://wallet.example/wallet/tier", "notification_id": the_id},
     }
     vapid = dict(part.strip().split("=", 1) for part in sent.headers["authorization"].removeprefix("vapid ").split(","))
     claims = jwt.decode(vapid["t"], credentials.vapid_public, algorithms=["ES256"], audience=push.url)

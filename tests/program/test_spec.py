@@ -33,6 +33,7 @@ from loyalty.program.spec import (
     parse_program,
     render_limit,
 )
+from tests.support.program import with_keys
 
 DEMO = DEMO_PATH.read_text(encoding="utf-8")
 
@@ -364,7 +365,7 @@ CASES = {
         "tiers.at_risk_day: unknown key (did you mean 'at_risk_days'?)",
     ),
     "unknown key with nothing like it": (
-        'name = "Harbor Kitchen"', 'name = "Harbor Kitchen"\nlogo = "harbor.png"', "logo",
+        'name = "Harbor Kitchen"', 'name = "Harbor Kitchen"\nlogo = "harbor.png"', 'logo = "harbor',
         "brands[1].logo: unknown key",
     ),
     "unknown table": ("[bonuses]", "[bonus]", "[bonus]", "bonus: unknown key (did you mean 'bonuses'?)"),
@@ -642,3 +643,21 @@ def test_find_line_in_nested_arrays_of_tables():
     assert find_line(text, ("x", 1, "y", 1, "k")) == 10
     assert find_line(text, ("x", 1, "k")) == 6  # absent: the table's header
     assert find_line(text, ("z",)) is None
+
+
+
+@pytest.mark.parametrize("key, value", [
+    ("primary_colour", '"blue"'), ("accent_colour", '"#12345"'), ("logo_url", '"http://cdn.example/logo.svg"'),
+    ("logo_url", '"javascript:alert(1)"'),
+])
+def test_the_brand_theme_takes_hex_colours_and_a_path_or_https_logo(key, value):
+    text = with_keys(DEMO, "brand_theme", **{key: value})
+    error = error_of(text)
+    assert error.startswith(f"demo.toml, line {line_of(text, f'{key} = {value}')}, brand_theme.{key}: must match pattern '")
+    assert error.endswith(f"', not {value}")
+
+
+def test_the_brand_theme_is_optional_and_names_the_program_by_default():
+    text = DEMO[:DEMO.index("\n# How the web wallet page")] + "\n"
+    theme = parse_program(text).brand_theme
+    assert (theme.name, theme.primary_colour, theme.logo_url) == (None, "#1f4e79", None)

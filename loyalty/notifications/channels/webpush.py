@@ -68,6 +68,11 @@ def load_vapid_key(value: str) -> ec.EllipticCurvePrivateKey:
     return ec.derive_private_key(int.from_bytes(b64url_decode(value), "big"), ec.SECP256R1())
 
 
+def vapid_public_key(private_key: str) -> str:
+    """The application server key a browser subscribes with: the public point, base64url."""
+    return b64url(_raw_public(load_vapid_key(private_key).public_key()))
+
+
 class WebPushChannel:
     def __init__(self, private_key: str, *, subject: str, http: httpx.AsyncClient | None = None) -> None:
         self.key = load_vapid_key(private_key)

@@ -1,0 +1,31 @@
+// Pieces several screens share.
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+
+export const ERRORS = "errors { code field message }";
+
+export function errorBox() {
+  return h("p", { class: "error", role: "alert", hidden: true });
+}
+
+export function showError(box, error) {
+  box.hidden = false;
+  box.textContent = (error && error.userErrors && error.userErrors[0].message) || (error && error.message) || t("error");
+}
+
+export function page(title, ...children) {
+  return h("section", { class: "screen" }, h("h1", {}, title), ...children);
+}
+
+export function codeImage(kind, text, label) {
+  return h("img", { class: `code ${kind}`, src: `/wallet/code/${kind}.svg?text=${encodeURIComponent(text)}`, alt: label });
+}
+
+export async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}
