@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = sub.add_parser("create-api-key", help="create an API key; prints it alone on the last line")
     key.add_argument("--name", required=True)
-    key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,payments:write,admin")
+    key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,payments:write,staff:write,admin")
     key.set_defaults(run=cmd_create_api_key)
 
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)

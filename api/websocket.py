@@ -14,6 +14,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from api.credentials import MAX_CREDENTIAL_LENGTH
 from loyalty import clock
+from loyalty.auth.access import verify_access
 from loyalty.auth.principal import MemberPrincipal
 from loyalty.auth.tokens import InvalidToken
 
@@ -45,7 +46,7 @@ class MemberTransportWSHandler(BaseGraphQLTransportWSHandler):
         principal = None
         if token is not None:
             with contextlib.suppress(InvalidToken):
-                principal = self.view.runtime.tokens.verify(token)
+                principal = await verify_access(self.view.runtime.tokens, token)
         if not isinstance(principal, MemberPrincipal):
             if self.connection_init_timeout_task:
                 self.connection_init_timeout_task.cancel()

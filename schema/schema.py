@@ -18,6 +18,8 @@ from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
 from schema.errors import DomainErrors
+from schema.gdpr.mutations import GdprMutations
+from schema.gdpr.queries import GdprQueries
 from schema.extensions import LoggedSchema, MaskUnexpectedErrors
 from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
@@ -51,10 +53,12 @@ class NodeQueries:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
+Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries,
+                             GdprQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations))
+                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
+                                    GdprMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
               PaidMembership]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes)  # imported for their register_node calls

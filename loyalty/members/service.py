@@ -99,8 +99,9 @@ async def create_member(data: NewMember, password_hash: str, *, verified: bool =
 
 
 async def find_by_number(text: str) -> Member | None:
+    """The member with this card number; None for an erased member's (retired) number."""
     number = numbers.normalize(text)
-    return None if number is None else await Member.get_or_none(member_number=number)
+    return None if number is None else await Member.get_or_none(member_number=number, erased_at=None)
 
 
 async def find_by_email(email: str) -> Member | None:

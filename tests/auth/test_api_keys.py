@@ -47,8 +47,8 @@ async def test_a_key_needs_a_name_of_1_to_100_characters(clean_db, name):
     assert await ApiKey.all().count() == 0
 
 
-def test_the_known_scopes_are_exactly_these_five():
-    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "admin"}
+def test_the_known_scopes_are_exactly_these():
+    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "admin", "staff:write"}
 
 
 def test_parse_scopes_trims_and_deduplicates():
