@@ -45,7 +45,8 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='WebhookDelivery',
             fields=[
-                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=36)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=36)),
                 ('webhook_id', fields.BigIntField()),
                 ('event_id', fields.UUIDField()),
                 ('topic', fields.CharField(max_length=64)),
@@ -59,7 +60,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'webhook_deliveries', 'app': 'loyalty', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['webhook_id', 'created_at']), Index(fields=['member_id'])], 'pk_attr': 'id', 'table_description': 'One event for one endpoint. The id is derived from the two, so a repeat of the event makes no second delivery.'},
+            options={'table': 'webhook_deliveries', 'app': 'loyalty', 'indexes': [Index(fields=['status', 'next_attempt_at']), Index(fields=['webhook_id', 'created_at']), Index(fields=['member_id'])], 'pk_attr': 'id', 'table_description': 'One event for one endpoint. The key is derived from the two, so a repeat of the event makes no second delivery.'},
             bases=['Model'],
         ),
         ops.AddField(

@@ -26,9 +26,10 @@ class Webhook(Model):
 
 
 class WebhookDelivery(Model):
-    """One event for one endpoint. The id is derived from the two, so a repeat of the event makes no second delivery."""
+    """One event for one endpoint. The key is derived from the two, so a repeat of the event makes no second delivery."""
 
-    id = fields.CharField(max_length=36, primary_key=True)
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=36, unique=True)
     webhook_id = fields.BigIntField()
     event_id = fields.UUIDField()
     topic = fields.CharField(max_length=64)
