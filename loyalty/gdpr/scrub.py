@@ -49,8 +49,8 @@ async def personal_values(member: Member) -> frozenset[str]:
     """Every personal value held of the member, case-folded, for `redact`."""
     values = {member.email, member.email_normalized, member.email_canonical or "", member.display_name,
               member.birthday.isoformat() if member.birthday else ""}
-    values.update(await AccountToken.filter(member_id=member.id).values_list("email", flat=True))
-    values.update(await Device.filter(member_id=member.id).values_list("token", flat=True))
+    values.update(str(row.email) for row in await AccountToken.filter(member_id=member.id).only("id", "email"))
+    values.update(str(row.token) for row in await Device.filter(member_id=member.id).only("id", "token"))
     return frozenset(v.casefold() for v in values if v)
 
 
@@ -83,7 +83,7 @@ async def _anonymise_row(member: Member, now: datetime) -> None:
 async def scrub_member(member: Member, now: datetime) -> None:
     personal = await personal_values(member)
     await _redact_events([member.id], personal)
-    referrers = await Referral.filter(friend_id=member.id).values_list("referrer_id", flat=True)
+    referrers = [row.referrer_id for row in await Referral.filter(friend_id=member.id).only("id", "referrer_id")]
     await _redact_events(referrers, frozenset({member.display_name.casefold()}), only=REFERRAL_COMPLETED)
     await Notification.filter(member_id=member.id, status=PENDING).update(status=DROPPED,
                                                                            last_error="the member was erased")

@@ -106,8 +106,9 @@ async def deliver(delivery_id: int, sender: Sender, policy: RetryPolicy) -> str 
 
 async def due(limit: int = 50) -> list[int]:
     """Pending deliveries whose time has come (first tries, retries, leases that ran out)."""
-    return list(await WebhookDelivery.filter(status=PENDING, next_attempt_at__lte=clock.now())
-                .order_by("next_attempt_at").limit(limit).values_list("id", flat=True))
+    rows = await (WebhookDelivery.filter(status=PENDING, next_attempt_at__lte=clock.now())
+                  .order_by("next_attempt_at").limit(limit).only("id"))
+    return [row.id for row in rows]
 
 
 async def deliver_due(sender: Sender, policy: RetryPolicy, limit: int = 50) -> int:

@@ -15,7 +15,7 @@ class Webhook(Model):
 
     id = fields.BigIntField(primary_key=True)
     url = fields.CharField(max_length=2000)
-    events = fields.JSONField(default=list, description="Topics, or * for every topic")
+    events: list[str] = fields.JSONField(default=list, description="Topics, or * for every topic")
     secret = fields.CharField(max_length=100, description="The signing secret, shown once at creation")
     created_by = fields.CharField(max_length=128)
     created_at = fields.DatetimeField()

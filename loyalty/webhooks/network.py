@@ -50,7 +50,7 @@ async def _addresses(host: str, port: int) -> list[Address]:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise RefusedUrl(f"The host {host} does not resolve.") from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
 
 
 async def check_url(url: str, *, allow_private: bool) -> str:

@@ -18,4 +18,4 @@ class GdprQueries:
     async def export_member_data(self, info: Info, member_number: str) -> JSON | None:
         require_scope(info, "members:read")
         row = await service.find_by_number(member_number)
-        return await export_of(info, row) if row else None
+        return JSON(await export_of(info, row)) if row else None

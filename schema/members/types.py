@@ -103,7 +103,7 @@ class Member(Node):
         "Every datum held about the member, as one JSON document (the format of docs/gdpr.md)."
     ))
     async def export(self, info: Info) -> JSON:
-        return await export_of(info, self.row)
+        return JSON(await export_of(info, self.row))
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

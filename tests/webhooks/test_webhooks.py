@@ -10,6 +10,7 @@ from loyalty.outbox import OutboxEvent
 from loyalty.webhooks import signing
 from loyalty.webhooks.models import WebhookDelivery
 from schema.relay import to_global_id
+from tests.support.cli import run_cli
 from tests.support.gql import gql
 from tests.support.shop import Joined, Shop, api_key, error, errors_of, join
 from tests.webhooks.conftest import handled
@@ -137,3 +138,24 @@ async def test_a_deleted_webhook_receives_nothing_more(staff_client, receiver, w
     assert await WebhookDelivery.all().count() == 0
     again = await gql(staff_client, DELETE, {"input": {"webhookId": created["webhook"]["id"]}}, token=staff)
     assert errors_of(again["data"]["deleteWebhook"]) == error("NOT_FOUND", "webhookId")
+
+
+async def test_the_command_lists_the_dead_deliveries_and_retries_one(staff_client, receiver, worker, hook_settings):
+    shop, ann = await _member(staff_client)
+    staff, created = await _register(staff_client, receiver.url, ["points.earned"])
+    receiver.failing = 1000
+    assert (await shop.purchase(ann, orderId="W-5"))["errors"] == []
+    await worker(lambda: len(receiver.received) >= 5)
+    row = await WebhookDelivery.get()
+
+    listed = await run_cli(hook_settings, "webhooks", "--failed")
+
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines()[-1] == "1 dead webhook delivery(ies)"
+    assert listed.stdout.startswith(f"{row.id}  ") and "points.earned" in listed.stdout
+    receiver.failing = 0
+    retried = await run_cli(hook_settings, "webhooks", "--retry", str(row.id))
+    assert (retried.returncode, retried.stdout) == (0, f"{row.id}: delivered\n")
+    assert _verified(receiver.received[-1], created["secret"])["id"] == str(row.event_id)
+    missing = await run_cli(hook_settings, "webhooks", "--retry", str(row.id))
+    assert missing.returncode == 1
