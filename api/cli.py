@@ -233,7 +233,7 @@ async def cmd_webhooks(args: argparse.Namespace) -> int:
 
     async def work(_: argparse.Namespace) -> int:
         if args.retry is not None:
-            revived = await delivery.revive(args.retry)
+            revived = await delivery.revive(args.retry, "cli")
             if revived is None:
                 print(f"error: no dead delivery of a registered webhook with id {args.retry}", file=sys.stderr)
                 return 1

@@ -53,7 +53,7 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
                            code=ErrorCode.NOT_AVAILABLE)
     if (replayed := await _replay(action, reference, member_id)) is not None:
         return replayed
-    if not await Member.exists(id=member_id):
+    if not await Member.exists(id=member_id, erased_at=None):
         raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():

@@ -129,7 +129,7 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
     amount_minor, credit_minor, occurred_at, items = _validate(program, request)
-    if not await Member.exists(id=request.member_id):
+    if not await Member.exists(id=request.member_id, erased_at=None):  # an erased member earns nothing more
         raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():

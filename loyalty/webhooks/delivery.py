@@ -122,9 +122,10 @@ async def deliver_due(sender: Sender, policy: RetryPolicy, limit: int = 50) -> i
     return sum(await asyncio.gather(*(one(delivery_id) for delivery_id in await due(limit))))
 
 
-async def revive(delivery_id: int) -> WebhookDelivery | None:
-    """Makes a dead delivery due again with a fresh set of attempts; None when there is no
-    dead delivery with that id or its endpoint was deleted."""
+async def revive(delivery_id: int, actor: str) -> WebhookDelivery | None:
+    """Makes a dead delivery due again with a fresh set of attempts, at `actor`'s request (an
+    API key, or the command); None when there is no dead delivery with that id or its
+    endpoint was deleted."""
     row = await WebhookDelivery.get_or_none(id=delivery_id, status=DEAD)
     if row is None or await Webhook.get_or_none(id=row.webhook_id, deleted_at=None) is None:
         return None

@@ -27,15 +27,17 @@ def _events(topics: list[str]) -> list[str]:
 
 
 async def create_webhook(url: str, topics: list[str], actor: str, now: datetime, *, allow_private: bool) -> Webhook:
-    """A new endpoint with a new signing secret (`secret`, shown to the caller once)."""
+    """A new endpoint with a new signing secret (`secret`, shown to the caller once), made
+    by `actor` (the API key)."""
     chosen = _events(topics)
     checked = await network.check_url(url, allow_private=allow_private)
     return await Webhook.create(url=checked, events=chosen, secret=signing.new_secret(), created_by=actor[:128],
                                 created_at=now)
 
 
-async def delete_webhook(webhook_id: int, now: datetime) -> Webhook:
-    """The endpoint gets nothing more; its deliveries still waiting are dead."""
+async def delete_webhook(webhook_id: int, actor: str, now: datetime) -> Webhook:
+    """The endpoint gets nothing more; its deliveries still waiting are dead. `actor`: who
+    asked (the API key), as for every staff operation."""
     hook = await Webhook.get_or_none(id=webhook_id, deleted_at=None)
     if hook is None:
         raise NotFound("No webhook with that id.", field="webhook_id")

@@ -26,14 +26,14 @@ class WebhookMutations:
 
     @strawberry.mutation(description="Removes an endpoint: it receives nothing more.")
     async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
-        require_scope(info, SCOPE)
-        await endpoints.delete_webhook(pk_of(input.webhook_id, "Webhook", "webhook_id"), clock.now())
+        actor = f"api_key:{require_scope(info, SCOPE).name}"
+        await endpoints.delete_webhook(pk_of(input.webhook_id, "Webhook", "webhook_id"), actor, clock.now())
         return DeleteWebhookPayload(ok=True)
 
     @strawberry.mutation(description="Sends a dead delivery again, with a fresh set of attempts, by the worker.")
     async def retry_webhook_delivery(self, info: Info, input: RetryWebhookDeliveryInput) -> WebhookDeliveryPayload:
-        require_scope(info, SCOPE)
-        row = await delivery.revive(pk_of(input.delivery_id, "WebhookDelivery", "delivery_id"))
+        actor = f"api_key:{require_scope(info, SCOPE).name}"
+        row = await delivery.revive(pk_of(input.delivery_id, "WebhookDelivery", "delivery_id"), actor)
         if row is None:
             raise NotFound("No dead delivery of a registered webhook with that id.", field="delivery_id")
         return WebhookDeliveryPayload(delivery=WebhookDelivery.from_row(row))

@@ -142,3 +142,17 @@ async def test_a_member_deletes_their_account_with_their_password(client):
     assert await verify_ledger() == []
     refused = await gql(client, DELETE, {"input": {"password": PASSWORD}}, token=joined.token, expect_errors=True)
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["UNAUTHENTICATED"]
+
+
+async def test_an_erased_member_earns_nothing_more(client):
+    shop, bob, otto, joined = await _scenario(client)
+    await gql(client, ERASE, {"input": {"memberNumber": joined.number, "idempotencyKey": "gdpr-7"}},
+              token=await api_key("admin"))
+    before = await dump()
+    by_id = await shop.purchase(joined, orderId="Z-9")
+    by_number = await shop.purchase(None, memberNumber=joined.number, orderId="Z-10")
+    action = await shop.action(joined, "PRODUCT_REVIEW", "review-z")
+    assert errors_of(by_id) == error("NOT_FOUND", "memberId")
+    assert errors_of(by_number) == error("NOT_FOUND", "memberNumber")
+    assert errors_of(action) == error("NOT_FOUND", "memberId")
+    assert await dump() == before
