@@ -53,5 +53,9 @@ async def webhooks() -> list[Webhook]:
     return await Webhook.filter(deleted_at=None).order_by("id")
 
 
+async def any_registered() -> bool:
+    return await Webhook.filter(deleted_at=None).exists()
+
+
 async def find_webhook(webhook_id: int) -> Webhook | None:
     return await Webhook.get_or_none(id=webhook_id, deleted_at=None)
