@@ -156,3 +156,16 @@ async def test_an_erased_member_earns_nothing_more(client):
     assert errors_of(by_number) == error("NOT_FOUND", "memberNumber")
     assert errors_of(action) == error("NOT_FOUND", "memberId")
     assert await dump() == before
+
+
+async def test_refunds_of_an_erased_members_purchases_keep_the_ledger_consistent(client):
+    shop, bob, otto, joined = await _scenario(client)
+    await gql(client, ERASE, {"input": {"memberNumber": joined.number, "idempotencyKey": "gdpr-8"}},
+              token=await api_key("admin"))
+    for order, refund in (("Z-1", "ZR-1"), ("Z-2", "ZR-2")):
+        payload = await shop.refund(order, refund, "20.00")
+        assert payload["errors"] == [], payload["errors"]
+    assert await verify_ledger() == []
+    wallet = await get_wallet(member_pk(joined.id), clock.now())
+    # What the refunds take back is owed by the anonymous member, whose points were forfeited.
+    assert (wallet.points, wallet.pending_points, wallet.credit_minor, wallet.points_owed) == (0, 0, 0, 60)
