@@ -18,6 +18,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, TransferCode
 from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset
+from loyalty.members import service as members
 from loyalty.members.models import Member
 from loyalty.program.spec import ActionKind, Program
 from loyalty.tiers import progress
@@ -70,6 +71,7 @@ async def award_action(
     """Inside the caller's transaction (sign-up calls it in the one that creates the member)."""
     rule = program.earning_rule(action)
     account = await lock_member_account(member_id, Asset.POINTS)
+    await members.refuse_erased(member_id)
     record = await ActionRecord.create(
         member_id=member_id, action=action.value, reference=reference, occurred_at=now
     )

@@ -19,6 +19,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset, TransferStatus
+from loyalty.members import service as members
 from loyalty.members.models import Member
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
@@ -147,6 +148,7 @@ async def _record(
 ) -> Purchase:
     settings = program.program
     account = await lock_member_account(request.member_id, Asset.POINTS)
+    await members.refuse_erased(request.member_id)
     purchase = await Purchase.create(
         order_id=request.order_id, member_id=request.member_id, amount_minor=amount_minor,
         currency=request.currency, brand=request.brand, items=items, occurred_at=occurred_at,
