@@ -226,6 +226,35 @@ async def cmd_notifications(args: argparse.Namespace) -> int:
     return await _with_db(args, work)
 
 
+async def cmd_webhooks(args: argparse.Namespace) -> int:
+    from loyalty.webhooks import delivery
+    from loyalty.webhooks.listing import deliveries_page
+    from loyalty.webhooks.models import DEAD
+
+    async def work(_: argparse.Namespace) -> int:
+        if args.retry is not None:
+            revived = await delivery.revive(args.retry, "cli")
+            if revived is None:
+                print(f"error: no dead delivery of a registered webhook with id {args.retry}", file=sys.stderr)
+                return 1
+            settings = get_settings()
+            sender = delivery.sender_from(settings)
+            try:
+                status = await delivery.deliver(revived.id, sender, delivery.policy_from(settings))
+            finally:
+                await sender.close()
+            print(f"{revived.id}: {status or 'pending'}")
+            return 0
+        rows = (await deliveries_page(DEAD, None, 100, None)).items
+        for row in rows:
+            print(f"{row.id}  {row.created_at.isoformat(timespec='seconds')}  {row.topic}  webhook {row.webhook_id}  "
+                  f"event {row.event_id}  {row.attempts} attempt(s)  {row.last_error or ''}")
+        print(f"{len(rows)} dead webhook delivery(ies)")
+        return 0
+
+    return await _with_db(args, work)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -300,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = sub.add_parser("create-api-key", help="create an API key; prints it alone on the last line")
     key.add_argument("--name", required=True)
-    key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,payments:write,admin")
+    key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,payments:write,staff:write,admin")
     key.set_defaults(run=cmd_create_api_key)
 
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)
@@ -343,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--failed", action="store_true", help="list the notifications that gave up (dead letters)")
     which.add_argument("--retry", metavar="ID", help="send a dead notification again, with fresh attempts")
     notifications.set_defaults(run=cmd_notifications)
+
+    webhooks = sub.add_parser("webhooks", help="list dead webhook deliveries or retry one")
+    hooks = webhooks.add_mutually_exclusive_group(required=True)
+    hooks.add_argument("--failed", action="store_true", help="list the deliveries that gave up (dead letters)")
+    hooks.add_argument("--retry", metavar="ID", type=int, help="post a dead delivery again, with fresh attempts")
+    webhooks.set_defaults(run=cmd_webhooks)
     return parser
 
 

@@ -1,6 +1,7 @@
 """Turns the Authorization header into a principal: a member token or an API key."""
 from __future__ import annotations
 
+from loyalty.auth.access import verify_access
 from loyalty.auth.api_keys import authenticate_api_key, looks_like_api_key
 from loyalty.auth.principal import Principal
 from loyalty.auth.tokens import InvalidToken, TokenService
@@ -20,7 +21,7 @@ async def principal_from_header(header: str | None, tokens: TokenService) -> tup
         principal = await authenticate_api_key(credential)
         return (principal, None) if principal else (None, "the API key is not valid")
     try:
-        return tokens.verify(credential), None
+        return await verify_access(tokens, credential), None
     except InvalidToken:
         return None, "the access token is not valid or has expired"
 

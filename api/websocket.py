@@ -15,6 +15,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from api.credentials import MAX_CREDENTIAL_LENGTH
 from loyalty import clock
+from loyalty.auth.access import verify_access
 from loyalty.auth.principal import MemberPrincipal
 from loyalty.auth.tokens import InvalidToken
 from schema.context import Context
@@ -50,7 +51,7 @@ class MemberTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         principal = None
         if token is not None:
             with contextlib.suppress(InvalidToken):
-                principal = cast("LoyaltyGraphQL", self.view).runtime.tokens.verify(token)
+                principal = await verify_access(cast("LoyaltyGraphQL", self.view).runtime.tokens, token)
         if token is None or not isinstance(principal, MemberPrincipal):
             if self.connection_init_timeout_task:
                 self.connection_init_timeout_task.cancel()

@@ -66,3 +66,8 @@ TOPICS: tuple[str, ...] = (
     MEMBERSHIP_STARTED, MEMBERSHIP_RENEWAL_DUE, MEMBERSHIP_RENEWED, MEMBERSHIP_PAYMENT_FAILED, MEMBERSHIP_PAST_DUE,
     MEMBERSHIP_EXPIRED, MEMBERSHIP_CANCELED, MEMBERSHIP_CHANGED, PLAN_CREDIT_POSTED, PLAN_DIVIDEND_PAID,
 )
+
+# -- for the brand's systems only (webhooks): no message goes to the member about these
+MEMBER_ERASED = "member.erased"  # member_number (retired), erased_at
+
+BRAND_TOPICS: tuple[str, ...] = (MEMBER_ERASED,)

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = Field(30.0, alias="NOTIFY_BACKOFF_SECONDS", gt=0)
     notify_backoff_max_seconds: float = Field(6 * 3600.0, alias="NOTIFY_BACKOFF_MAX_SECONDS", gt=0)
     notify_lease_seconds: float = Field(60.0, alias="NOTIFY_LEASE_SECONDS", gt=0)
+    # Webhooks to the brand's systems (docs/webhooks.md).
+    webhooks_allow_private_networks: bool = Field(False, alias="WEBHOOKS_ALLOW_PRIVATE_NETWORKS")
+    webhook_max_attempts: int = Field(8, alias="WEBHOOK_MAX_ATTEMPTS", ge=1)
+    webhook_backoff_seconds: float = Field(30.0, alias="WEBHOOK_BACKOFF_SECONDS", gt=0)
+    webhook_backoff_max_seconds: float = Field(6 * 3600.0, alias="WEBHOOK_BACKOFF_MAX_SECONDS", gt=0)
+    webhook_timeout_seconds: float = Field(10.0, alias="WEBHOOK_TIMEOUT_SECONDS", gt=0)
     worker_reclaim_seconds: float = Field(60.0, alias="WORKER_RECLAIM_SECONDS", gt=0)
     # An event relayed this long ago and not delivered yet is looked up in the stream, and
     # relayed again if the stream lost it (docs/queue.md).

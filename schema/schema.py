@@ -18,12 +18,15 @@ from schema.ledger import nodes as ledger_nodes
 from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
 from schema.errors import DomainErrors
+from schema.gdpr.mutations import GdprMutations
+from schema.gdpr.queries import GdprQueries
 from schema.extensions import LoggedSchema, MaskUnexpectedErrors
 from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
 from schema.members.types import Member
 from schema.memberships import nodes as membership_nodes
+from schema.webhooks import nodes as webhook_nodes
 from schema.memberships.mutations import MembershipMutations
 from schema.memberships.types import PaidMembership
 from schema.program.queries import ProgramQueries
@@ -38,6 +41,9 @@ from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
 from schema.scalars import SCALARS
+from schema.webhooks.mutations import WebhookMutations
+from schema.webhooks.queries import WebhookQueries
+from schema.webhooks.types import Webhook, WebhookDelivery
 
 
 @strawberry.type
@@ -51,13 +57,15 @@ class NodeQueries:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
+Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries,
+                             GdprQueries, WebhookQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations))
+                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
+                                    GdprMutations, WebhookMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
-              PaidMembership]
-_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes)  # imported for their register_node calls
+              PaidMembership, Webhook, WebhookDelivery]
+_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, webhook_nodes)  # imported for their register_node calls
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

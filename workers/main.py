@@ -1,9 +1,12 @@
-"""The worker: relays committed outbox events and delivers the notifications they make.
+"""The worker: relays committed outbox events and delivers the notifications and the webhook
+deliveries they make.
 
 With REDIS_URL it relays the outbox onto a Redis stream and consumes the stream in a consumer
 group, so any number of workers share the load. Without it, it reads the outbox table
-directly (the API process runs this too). Either way it also retries failed notifications
-when their time comes."""
+directly (the API process runs this too). Each event's webhook deliveries are made before
+its notifications, from the same message; they are posted (and retried, like failed
+notifications, when their time comes) by a loop of their own, so that a slow endpoint of
+the brand never holds up the members' messages."""
 from __future__ import annotations
 
 import asyncio
@@ -18,6 +21,8 @@ from loyalty.notifications import delivery
 from loyalty.notifications.channels.configured import Channels, from_settings
 from loyalty.notifications.consumer import handle_event
 from loyalty.settings import Settings
+from loyalty.webhooks import delivery as webhook_delivery
+from loyalty.webhooks import fanout as webhook_fanout
 
 from workers import outbox_consumer, relay, stream
 
@@ -59,11 +64,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
     own_channels = channels is None
     channels = channels or from_settings(settings)
     policy = delivery.policy_from(settings)
+    webhooks, webhook_policy = webhook_delivery.sender_from(settings), webhook_delivery.policy_from(settings)
 
     async def handler(event_id: str, topic: str, member_id: int | None, payload: dict) -> object:
+        await webhook_fanout.plan(event_id, topic, member_id, payload)
         return await handle_event(event_id, topic, member_id, payload, channels, policy)
 
-    loops: list[Awaitable[None]] = [_loop("retry", stop, lambda: delivery.deliver_due(channels, policy))]
+    loops: list[Awaitable[None]] = [
+        _loop("retry", stop, lambda: delivery.deliver_due(channels, policy)),
+        _loop("webhooks", stop, lambda: webhook_delivery.deliver_due(webhooks, webhook_policy), idle=0.2),
+    ]
     redis = None
     if settings.redis_url:
         from loyalty.redis_client import connect
@@ -120,3 +130,4 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
             await redis.aclose()
         if own_channels:
             await channels.close()
+        await webhooks.close()

@@ -18,6 +18,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, TransferCode
 from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset
+from loyalty.members import service as members
 from loyalty.members.models import Member
 from loyalty.program.spec import ActionKind, Program
 from loyalty.tiers import progress
@@ -53,7 +54,7 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
                            code=ErrorCode.NOT_AVAILABLE)
     if (replayed := await _replay(action, reference, member_id)) is not None:
         return replayed
-    if not await Member.exists(id=member_id):
+    if not await Member.exists(id=member_id, erased_at=None):
         raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():
@@ -71,6 +72,7 @@ async def award_action(
     rule = program.earning_rule(action)
     assert rule is not None, "an action is recorded only when the program has its rule"
     account = await lock_member_account(member_id, Asset.POINTS)
+    await members.refuse_erased(member_id)
     record = await ActionRecord.create(
         member_id=member_id, action=action.value, reference=reference, occurred_at=now
     )

@@ -156,7 +156,7 @@ async def yearly_rewards(now: datetime, program: Program | None = None) -> int:
     given, after = 0, 0
     while True:
         rows = await sql.fetch(
-            "SELECT id FROM members m WHERE id > ? AND NOT EXISTS (SELECT 1 FROM reward_grants g "
+            "SELECT id FROM members m WHERE id > ? AND m.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM reward_grants g "
             f"WHERE g.member_id = m.id AND g.kind = ? AND g.year = ?) ORDER BY id LIMIT {BATCH}",
             after, YEARLY, year,
         )

@@ -33,6 +33,7 @@ from loyalty.ledger.models import Account, AccountKind, Asset
 PROGRAM_ACCOUNTS: tuple[tuple[Asset, str], ...] = (
     (Asset.POINTS, ISSUANCE), (Asset.POINTS, REDEMPTION), (Asset.POINTS, EXPIRED), (Asset.POINTS, REWARDS),
     (Asset.CREDIT, ISSUANCE), (Asset.CREDIT, CASHBACK), (Asset.CREDIT, CREDIT_REDEMPTION), (Asset.CREDIT, REWARDS),
+    (Asset.CREDIT, EXPIRED),
 )
 
 _program_ids: dict[tuple[str, str], int] = {}

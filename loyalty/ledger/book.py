@@ -250,3 +250,21 @@ async def settle_debt(account: Account, cause: Entry) -> Transfer | None:
     if asset is Asset.POINTS:
         await lots.draw(account.id, transfer.id, amount)
     return transfer
+
+
+async def void_pending(transfer: Transfer, member_account_ids: frozenset[int]) -> bool:
+    """Voids a pending transfer: it never posts, and the pending balances it held on both
+    sides are released. `member_account_ids` are the (locked) member accounts among its two;
+    the other side is a program account. False when it was no longer pending."""
+    changed = await sql.execute(
+        "UPDATE ledger_transfers SET status = ?, voided_at = ? WHERE id = ? AND status = ?",
+        TransferStatus.VOIDED.value, clock.now(), transfer.id, TransferStatus.PENDING.value,
+    )
+    if changed != 1:
+        return False
+    for account_id, column in ((transfer.credit_account_id, "pending_in"), (transfer.debit_account_id, "pending_out")):
+        if account_id in member_account_ids:
+            await _change(f"{column} = {column} - ?", account_id, transfer.amount)
+        else:
+            await _program_add(account_id, column, -transfer.amount)
+    return True

@@ -29,6 +29,7 @@ class TransferCode(StrEnum):
     YEARLY_REWARD = "YEARLY_REWARD"  # the tier's yearly points or credit
     PLAN_PERK = "PLAN_PERK"  # store credit of a paid plan (the period's credit, the yearly dividend)
     PLAN_PERK_CLAWBACK = "PLAN_PERK_CLAWBACK"  # a refunded plan payment takes back its period's credit
+    FORFEIT = "FORFEIT"  # an erased member's remaining points or credit, forfeited to the expiry account
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
@@ -62,12 +63,13 @@ ACTIVITY_KIND = {
     TransferCode.YEARLY_REWARD: "BONUS",
     TransferCode.PLAN_PERK: "PLAN_PERK",
     TransferCode.PLAN_PERK_CLAWBACK: "REFUND",
+    TransferCode.FORFEIT: "EXPIRY",
 }
 
 # Program accounts, by code.
 ISSUANCE = "issuance"  # where points come from
 REDEMPTION = "redemption"  # where spent points go
-EXPIRED = "expiry"  # where expired points go
+EXPIRED = "expiry"  # where expired points go, and (POINTS and CREDIT) what an erased member forfeits
 CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
 CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
 REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)

@@ -26,6 +26,8 @@ class Member(Model):
     notify_marketing = fields.BooleanField(default=False)
     joined_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    # Set when the member was erased (loyalty.gdpr): the row stays, anonymised, for the ledger.
+    erased_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "members"

@@ -100,8 +100,16 @@ async def create_member(data: NewMember, password_hash: str, *, verified: bool =
 
 
 async def find_by_number(text: str) -> Member | None:
+    """The member with this card number; None for an erased member's (retired) number."""
     number = numbers.normalize(text)
-    return None if number is None else await Member.get_or_none(member_number=number)
+    return None if number is None else await Member.get_or_none(member_number=number, erased_at=None)
+
+
+async def refuse_erased(member_id: int, field: str = "member_id") -> None:
+    """NOT_FOUND for an erased member. Call holding the member's account lock: erasure takes
+    the same lock, so a member erased while the caller waited for it is seen erased here."""
+    if await Member.filter(id=member_id, erased_at__isnull=False).exists():
+        raise NotFound("No member with that id or number.", field=field)
 
 
 async def find_by_email(email: str) -> Member | None:

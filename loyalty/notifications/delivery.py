@@ -54,6 +54,8 @@ async def _send(row: Notification, channels: Channels) -> None:
     member = await Member.get_or_none(id=row.member_id)
     if member is None:
         raise Unregistered("the member is gone")
+    if member.erased_at is not None:
+        raise Unregistered("the member was erased")
     if row.channel == EMAIL:
         if channels.email is None:
             raise DeliveryError("email is not configured")

@@ -35,7 +35,7 @@ async def plan(event_id: uuid.UUID | str, topic: str, member_id: int | None, pay
     if existing:
         return [str(i) for i in existing]
     member = await Member.get_or_none(id=member_id)
-    if member is None or not wanted(member, topic):
+    if member is None or member.erased_at is not None or not wanted(member, topic):
         return []
     targets: list[tuple[str, int | None]] = []
     if topic in texts.TRANSACTIONAL:

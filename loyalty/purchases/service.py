@@ -19,6 +19,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset, TransferStatus
+from loyalty.members import service as members
 from loyalty.members.models import Member
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
@@ -129,7 +130,7 @@ async def record_purchase(program: Program, request: PurchaseRequest) -> Purchas
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
     amount_minor, credit_minor, occurred_at, items = _validate(program, request)
-    if not await Member.exists(id=request.member_id):
+    if not await Member.exists(id=request.member_id, erased_at=None):  # an erased member earns nothing more
         raise NotFound("No member with that id or number.", field="member_id")
     try:
         async with changes.member_change():
@@ -147,6 +148,7 @@ async def _record(
 ) -> Purchase:
     settings = program.program
     account = await lock_member_account(request.member_id, Asset.POINTS)
+    await members.refuse_erased(request.member_id)
     purchase = await Purchase.create(
         order_id=request.order_id, member_id=request.member_id, amount_minor=amount_minor,
         currency=request.currency, brand=request.brand, items=items, occurred_at=occurred_at,

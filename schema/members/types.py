@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
@@ -10,6 +11,7 @@ from schema.bonuses.resolvers import bonus_day_of
 from schema.charity.resolvers import auto_donate_percent_of, charity_of, donations_of
 from schema.charity.types import Charity, DonationConnection
 from schema.errors import UserError
+from schema.gdpr.resolvers import export_of
 from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
 from schema.memberships.resolvers import benefits_of, membership_of
@@ -96,6 +98,12 @@ class Member(Node):
     @strawberry.field(description="What the shop applies at checkout, from the tier and the active plan.")
     async def benefits(self, info: Info) -> list[Benefit]:
         return await benefits_of(info, self.row)
+
+    @strawberry.field(description=(
+        "Every datum held about the member, as one JSON document (the format of docs/gdpr.md)."
+    ))
+    async def export(self, info: Info) -> JSON:
+        return JSON(await export_of(info, self.row))
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

@@ -12,6 +12,7 @@ before and after.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,6 +34,8 @@ from loyalty.rewards.redeem import redeem_reward
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings
 from loyalty.tiers import current
+from loyalty.webhooks import endpoints
+from loyalty.webhooks.models import WebhookDelivery
 from schema.relay import from_global_id, to_global_id
 from schema.schema import build_schema
 from tests.members import member_pk, member_state, row_counts
@@ -103,6 +106,16 @@ MATRIX = table(
     ("cancelMembership",          UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("recordPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("refundPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("exportMemberData",          UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FOUND,  FORBID, FOUND),
+    ("eraseMember",               UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("deleteAccount",             UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("webhooks",                  UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FOUND),
+    ("webhookDeliveries",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FOUND),
+    ("createWebhook",             UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("deleteWebhook",             UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("retryWebhookDelivery",      UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("node(Webhook)",             NULL,   UNAUTH, NULL,   NULL,   NULL,   NULL,   NULL,   FOUND),
+    ("node(WebhookDelivery)",     NULL,   UNAUTH, NULL,   NULL,   NULL,   NULL,   NULL,   FOUND),
 )
 
 
@@ -122,6 +135,8 @@ class World:
     issued_id: str = ""
     donation_id: str = ""
     membership_id: str = ""
+    webhook_id: str = ""
+    delivery_id: str = ""  # a dead delivery to the webhook
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -135,6 +150,7 @@ class Operation:
     needs_coupon: bool = False  # Ann redeemed a reward and donated points
     by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
     needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
+    needs_webhook: bool = False  # a webhook, and a dead delivery to it (the newest)
 
     @property
     def field(self) -> str:
@@ -225,7 +241,50 @@ OPERATIONS: dict[str, Operation] = {
         "input": {"newEmail": f"new-{w.tag}@example.com", "password": PASSWORD}}),
     "unregisterDevice": _mutation("unregisterDevice", "UnregisterDeviceInput", "ok errors { code field }",
                                   variables=lambda w: {"input": {"token": f"device-{w.tag}"}}),
+    "exportMemberData": Operation("query($n: String!) { exportMemberData(memberNumber: $n) }",
+                                  lambda w: {"n": w.ann.number}, lambda w: ExportOf(w.ann.number)),
+    "eraseMember": _mutation("eraseMember", "EraseMemberInput", "erasedAt errors { code field }",
+                             variables=lambda w: {"input": {"memberNumber": w.ann.number,
+                                                            "idempotencyKey": f"erase-{w.tag}"}}),
+    "deleteAccount": _mutation("deleteAccount", "DeleteAccountInput", "erasedAt errors { code field }",
+                               variables=lambda w: {"input": {"password": PASSWORD}}),
+    "webhooks": Operation("query { webhooks { id } }", needs_webhook=True,
+                          found=lambda w: Containing({"id": w.webhook_id})),
+    "webhookDeliveries": Operation("query { webhookDeliveries(first: 1) { edges { node { id } } } }",
+                                   needs_webhook=True,
+                                   found=lambda w: {"edges": [{"node": {"id": w.delivery_id}}]}),
+    "createWebhook": _mutation("createWebhook", "CreateWebhookInput", variables=lambda w: {"input": {
+        "url": "https://93.184.215.14/hook", "events": ["points.earned"]}}),
+    "deleteWebhook": _mutation("deleteWebhook", "DeleteWebhookInput", "ok errors { code field }", needs_webhook=True,
+                               variables=lambda w: {"input": {"webhookId": w.webhook_id}}),
+    "retryWebhookDelivery": _mutation("retryWebhookDelivery", "RetryWebhookDeliveryInput", needs_webhook=True,
+                                      variables=lambda w: {"input": {"deliveryId": w.delivery_id}}),
+    "node(Webhook)": Operation(NODE, lambda w: {"id": w.webhook_id}, lambda w: {"id": w.webhook_id},
+                               needs_webhook=True),
+    "node(WebhookDelivery)": Operation(NODE, lambda w: {"id": w.delivery_id}, lambda w: {"id": w.delivery_id},
+                                       needs_webhook=True),
 }
+
+
+class ExportOf:
+    """Equal to the export document of the member with this number."""
+
+    def __init__(self, number: str):
+        self.number = number
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, dict) and other["format"] == "loyalty.member-export" and \
+            other["member"]["member_number"] == self.number
+
+
+class Containing:
+    """Equal to a list that holds this item (the rows share one database)."""
+
+    def __init__(self, item: object):
+        self.item = item
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and self.item in other
 
 
 # Made once: the world is built through the domain, so that each row costs milliseconds.
@@ -270,6 +329,14 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
         await subscriptions.subscribe(program, member_pk(bob.id), "plus-monthly", f"s-{tag}", now)
         await payments.record_payment(program, payments.Payment(mine.id, f"P-{tag}", Decimal("5.00"), "EUR"), now)
         world.membership_id = to_global_id("PaidMembership", mine.id)
+    if operation.needs_webhook:
+        hook = await endpoints.create_webhook("https://93.184.215.14/hook", ["*"], "staff", clock.now(),
+                                              allow_private=False)
+        dead = await WebhookDelivery.create(
+            key=f"dead-{tag}", webhook_id=hook.id, event_id=uuid.uuid4(), topic="points.earned", member_id=None,
+            body="{}", status="dead", attempts=8, next_attempt_at=clock.now(), created_at=clock.now())
+        world.webhook_id = to_global_id("Webhook", hook.id)
+        world.delivery_id = to_global_id("WebhookDelivery", dead.id)
     if caller in KEY_SCOPES:
         world.keys[caller] = await api_key(KEY_SCOPES[caller], name=caller)
     return world

@@ -35,6 +35,7 @@ MEMOS = {
     TransferCode.YEARLY_REWARD: {"tier": "gold", "tier_name": "Gold", "year": 2026},
     TransferCode.PLAN_PERK: {"plan": "plus-monthly", "plan_name": "Northwind Plus"},
     TransferCode.PLAN_PERK_CLAWBACK: {"plan": "plus-monthly", "refund": "re-1"},
+    TransferCode.FORFEIT: {"erasure": 1},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -155,6 +156,12 @@ EXPECTED = {
         "nl": "Abonnementstegoed teruggenomen: betaling terugbetaald",
         "de": "Mitgliedschaftsguthaben zurückgenommen: Zahlung erstattet",
         "ro": "Credit de abonament retras: plată rambursată",
+    },
+    TransferCode.FORFEIT: {
+        "en": "Forfeited: the account was erased",
+        "nl": "Vervallen: het account is gewist",
+        "de": "Verfallen: das Konto wurde gelöscht",
+        "ro": "Pierdute: contul a fost șters",
     },
 }
 
