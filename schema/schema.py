@@ -38,6 +38,9 @@ from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
 from schema.scalars import SCALARS
+from schema.audit.queries import AuditQueries
+from schema.staff.mutations import StaffMutations
+from schema.staff.queries import StaffQueries
 
 
 @strawberry.type
@@ -51,10 +54,12 @@ class NodeQueries:
         return await resolve_node(info, id)
 
 
-Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
+Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries,
+                                      StaffQueries, AuditQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations))
+                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
+                                    StaffMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
               PaidMembership]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes)  # imported for their register_node calls
