@@ -87,8 +87,8 @@ async def apply_program(text: str, source: str, actor: Actor = CLI) -> tuple[Cur
     raise RuntimeError("could not store the program version: too many concurrent applies")
 
 
-async def apply_program_file(path: Path) -> tuple[CurrentProgram, bool]:
-    return await apply_program(Path(path).read_text(encoding="utf-8"), str(path))
+async def apply_program_file(path: Path, actor: Actor = CLI) -> tuple[CurrentProgram, bool]:
+    return await apply_program(Path(path).read_text(encoding="utf-8"), str(path), actor)
 
 
 async def load_current() -> CurrentProgram | None:
