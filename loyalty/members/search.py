@@ -55,7 +55,7 @@ def search_condition(text: str) -> tuple[str, list[Any]]:
 
 
 def _has_table(table: str) -> bool:
-    return any(model._meta.db_table == table for model in Tortoise.apps.get("loyalty", {}).values())
+    return any(model._meta.db_table == table for model in Tortoise.apps["loyalty"].values())
 
 
 def segment_condition(segment: str | None) -> tuple[str, list[Any]] | None:

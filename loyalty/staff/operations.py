@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from loyalty import changes
 from loyalty.audit.record import Actor, check_reason, record
-from loyalty.errors import NotFound
+from loyalty.errors import LoyaltyError, NotFound
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.models import Asset
 from loyalty.members.models import Member
@@ -23,6 +23,9 @@ async def set_tier(
     program: Program, actor: Actor, member_id: int, code: str, until: date, reason: str | None, now: datetime,
 ) -> TierState:
     reason = check_reason(reason)
+    if code not in {level.code for level in program.tiers.levels}:
+        known = ", ".join(level.code for level in program.tiers.levels)
+        raise LoyaltyError(f"The program has no tier {code!r} (it has {known}).", field="tier")
     if not await Member.exists(id=member_id):
         raise NotFound("No member with that id or number.", field="member_id")
     async with changes.member_change():
