@@ -76,12 +76,13 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='MemberBlock',
             fields=[
-                ('member_id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member_id', fields.BigIntField(unique=True)),
                 ('reason', fields.CharField(max_length=500)),
                 ('actor', fields.CharField(max_length=128)),
                 ('blocked_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'member_blocks', 'app': 'loyalty', 'pk_attr': 'member_id', 'table_description': 'A member blocked for review: earning goes on, spending does not. Removed when unblocked (the audit log keeps the history).'},
+            options={'table': 'member_blocks', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'A member blocked for review: earning goes on, spending does not. Removed when unblocked (the audit log keeps the history).'},
             bases=['Model'],
         ),
         ops.AddIndex(

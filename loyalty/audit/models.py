@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -16,8 +18,8 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=64)
     member_id = fields.BigIntField(null=True)
     reason = fields.CharField(max_length=500, null=True)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
 
     class Meta:
         table = "audit_log"

@@ -143,5 +143,5 @@ def _amount(asset: Asset, program: Program, amount: int) -> object:
 
 
 async def _posted(account_id: int) -> int:
-    values = await Account.filter(id=account_id).values_list("posted", flat=True)
-    return int(values[0])
+    account = await Account.get(id=account_id)
+    return int(account.posted)

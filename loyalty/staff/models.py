@@ -28,7 +28,8 @@ class Adjustment(Model):
 class MemberBlock(Model):
     """A member blocked for review: earning goes on, spending does not. Removed when unblocked (the audit log keeps the history)."""
 
-    member_id = fields.BigIntField(primary_key=True, generated=False)
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField(unique=True)
     reason = fields.CharField(max_length=500)
     actor = fields.CharField(max_length=128)
     blocked_at = fields.DatetimeField()
