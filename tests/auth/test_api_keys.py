@@ -47,8 +47,8 @@ async def test_a_key_needs_a_name_of_1_to_100_characters(clean_db, name):
     assert await ApiKey.all().count() == 0
 
 
-def test_the_known_scopes_are_exactly_these_five():
-    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "admin"}
+def test_the_known_scopes_are_exactly_these_six():
+    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "staff:write", "admin"}
 
 
 def test_parse_scopes_trims_and_deduplicates():
@@ -60,7 +60,8 @@ def test_parse_scopes_refuses_an_unknown_scope():
         parse_scopes("members:read,members:write,root")
     assert raised.value.field == "scopes"
     assert raised.value.message == (
-        "unknown scope(s) members:write, root; known: admin, members:read, payments:write, purchases:write, visits:write"
+        "unknown scope(s) members:write, root; known: admin, members:read, payments:write, purchases:write, "
+        "staff:write, visits:write"
     )
 
 
@@ -94,7 +95,7 @@ async def test_a_revoked_key_is_refused(clean_db):
 
 def test_a_scope_is_honoured_only_when_granted():
     principal = ServicePrincipal(api_key_id=1, name="till", scopes=frozenset({"visits:write"}))
-    assert [principal.has_scope(s) for s in sorted(SCOPES)] == [False, False, False, False, True]
+    assert [principal.has_scope(s) for s in sorted(SCOPES)] == [False, False, False, False, False, True]
 
 
 def test_admin_implies_every_scope():
