@@ -109,8 +109,9 @@ async def cmd_set_tier(args: argparse.Namespace) -> int:
     from loyalty import clock
     from loyalty.errors import LoyaltyError
     from loyalty.members.service import find_by_number
+    from loyalty.audit.record import CLI
     from loyalty.program.store import load_current
-    from loyalty.tiers.override import set_tier
+    from loyalty.staff.operations import set_tier
 
     try:
         until = date.fromisoformat(args.until)
@@ -128,7 +129,7 @@ async def cmd_set_tier(args: argparse.Namespace) -> int:
             print(f"error: no member with number {args.member_number}", file=sys.stderr)
             return 1
         try:
-            await set_tier(current.program, member.id, args.level, until, clock.now())
+            await set_tier(current.program, CLI, member.id, args.level, until, args.reason, clock.now())
         except LoyaltyError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1
@@ -153,12 +154,14 @@ async def cmd_verify_ledger(args: argparse.Namespace) -> int:
 
 
 async def cmd_cancel_reward(args: argparse.Namespace) -> int:
+    from loyalty import clock
+    from loyalty.audit.record import CLI
     from loyalty.errors import LoyaltyError
-    from loyalty.rewards.coupons import cancel
+    from loyalty.staff.operations import cancel_reward
 
     async def work(_: argparse.Namespace) -> int:
         try:
-            row = await cancel(args.code)
+            row = await cancel_reward(CLI, args.code, args.reason, clock.now())
         except LoyaltyError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1
@@ -345,10 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     tier.add_argument("member_number")
     tier.add_argument("level", help="a tier code of the program, e.g. gold")
     tier.add_argument("--until", required=True, help="the date it lapses (YYYY-MM-DD, in the program's time zone)")
+    tier.add_argument("--reason", help="why, for the audit log")
     tier.set_defaults(run=cmd_set_tier)
 
     cancel = sub.add_parser("cancel-reward", help="cancel an issued reward by its code and return its points")
     cancel.add_argument("code")
+    cancel.add_argument("--reason", help="why, for the audit log")
     cancel.set_defaults(run=cmd_cancel_reward)
 
     sub.add_parser("scheduler", help="run the daily jobs at their times (one active scheduler at a time)"

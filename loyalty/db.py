@@ -28,6 +28,8 @@ MODEL_MODULES = [
     "loyalty.memberships.models",
     "loyalty.gdpr.models",
     "loyalty.webhooks.models",
+    "loyalty.audit.models",
+    "loyalty.staff.models",
 ]
 
 

@@ -31,6 +31,7 @@ class ErrorCode(str, Enum):
     UNAVAILABLE = "UNAVAILABLE"  # a dependency is down or slow: retry later (loyalty.faults)
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    MEMBER_BLOCKED = "MEMBER_BLOCKED"  # blocked for review: earning continues, spending does not
 
 
 class LoyaltyError(Exception):

@@ -15,6 +15,7 @@ from loyalty.cache import Cache, build_cache
 from loyalty.change_feed import ChangeFeed, Listener, connect_like_the_pool
 from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.live import LiveUpdates
+from loyalty.audit.record import Actor
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
 from loyalty.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from loyalty.redis_client import DeploymentRedis
@@ -48,12 +49,16 @@ class Runtime:
             await self.redis.aclose()
 
 
+# Who applies the PROGRAM_FILE when a process starts, in the audit log.
+STARTUP = Actor("startup")
+
+
 async def load_program(settings: Settings) -> ProgramHolder:
     """The stored program; in development (or on a database that has none yet) the
     PROGRAM_FILE is applied first when it differs from the latest version."""
     current = await load_current()
     if current is None or not settings.production:
-        current, created = await apply_program_file(settings.program_file)
+        current, created = await apply_program_file(settings.program_file, STARTUP)
         if created:
             log.info("program version %d applied from %s", current.version, settings.program_file)
     return ProgramHolder(current)

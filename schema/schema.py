@@ -44,6 +44,9 @@ from schema.scalars import SCALARS
 from schema.webhooks.mutations import WebhookMutations
 from schema.webhooks.queries import WebhookQueries
 from schema.webhooks.types import Webhook, WebhookDelivery
+from schema.audit.queries import AuditQueries
+from schema.staff.mutations import StaffMutations
+from schema.staff.queries import StaffQueries
 
 
 @strawberry.type
@@ -58,11 +61,11 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries,
-                             GdprQueries, WebhookQueries))
+                             GdprQueries, WebhookQueries, StaffQueries, AuditQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
                                     RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
-                                    GdprMutations, WebhookMutations))
+                                    GdprMutations, WebhookMutations, StaffMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
               PaidMembership, Webhook, WebhookDelivery]
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, webhook_nodes)  # imported for their register_node calls

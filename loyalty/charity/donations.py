@@ -20,6 +20,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import ISSUANCE, TransferCode, charity_account
 from loyalty.ledger.models import Account, Asset, Transfer
 from loyalty.program.spec import Charity, Program
+from loyalty.staff.blocks import is_blocked, refuse_if_blocked
 
 MAX_DONATION_POINTS = 2**31 - 1
 
@@ -81,6 +82,7 @@ async def donate_points(
             account = await lock_member_account(member_id, Asset.POINTS)
             if (existing := await _replay(key, request_hash)) is not None:
                 return existing
+            await refuse_if_blocked(member_id)
             transfer = await book.debit_member(
                 account, points, book.Entry(TransferCode.DONATION, key, member_id, now, memo=_memo(charity)),
                 charity_account(charity.code), field="points",
@@ -108,7 +110,7 @@ async def after_award(
         "SELECT COALESCE(MAX(posted), 0) AS posted FROM ledger_accounts WHERE id = ?", account.id
     )
     points = min(base * choice.auto_donate_percent // 100, int(held["posted"]))
-    if charity is None or points <= 0:
+    if charity is None or points <= 0 or await is_blocked(account.member_id):
         return None
     key = f"donation:auto:{transfer.id}"
     if await Donation.exists(idempotency_key=key):

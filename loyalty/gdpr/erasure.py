@@ -6,6 +6,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 
 from loyalty import changes, events, outbox
+from loyalty.audit.record import Actor, record
 from loyalty.auth.login import MemberAuth
 from loyalty.errors import IdempotencyConflict, NotFound
 from loyalty.gdpr.forfeit import forfeit_balances
@@ -44,6 +45,9 @@ async def erase(member_id: int, key: str, actor: str, now: datetime) -> Erasure:
         await scrub_member(member, now)
         await outbox.emit(events.MEMBER_ERASED, member_id,
                           {"member_number": member.member_number, "erased_at": now.isoformat()})
+        await record(Actor(actor), "member.erase", member_id, None, None,
+                     {"erased_at": now.isoformat(), "points_forfeited": forfeited.points,
+                      "credit_forfeited_minor": forfeited.credit_minor}, at=now)
     return erasure
 
 

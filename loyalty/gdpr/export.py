@@ -16,6 +16,7 @@ from tortoise.models import Model
 
 from loyalty import clock
 from loyalty.actions.models import ActionRecord
+from loyalty.audit.models import AuditEntry
 from loyalty.auth.models import AccountToken, SessionFamily
 from loyalty.bonuses.models import BonusDay, RewardGrant
 from loyalty.charity.models import CharityChoice, Donation
@@ -27,6 +28,7 @@ from loyalty.notifications.models import Notification
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.referrals.models import Referral, ReferralCode
 from loyalty.rewards.models import IssuedReward
+from loyalty.staff.models import Adjustment, MemberBlock
 from loyalty.tiers.models import TierState
 from loyalty.wallet import get_wallet
 
@@ -97,6 +99,9 @@ SECTIONS: dict[str, Rows] = {
     "emailed_links": _rows(AccountToken),
     "notifications": _rows(Notification, order="created_at"),
     "erasure": _rows(Erasure),
+    "adjustments": _rows(Adjustment),
+    "blocks": _rows(MemberBlock),
+    "audit_log": _rows(AuditEntry, order="occurred_at"),
 }
 
 

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty import sql
 from loyalty.ledger.codes import (
-    CASHBACK, CREDIT_REDEMPTION, EXPIRED, ISSUANCE, REDEMPTION, REWARDS, charity_account,
+    ADJUSTMENTS, CASHBACK, CREDIT_REDEMPTION, EXPIRED, ISSUANCE, REDEMPTION, REWARDS, charity_account,
 )
 from loyalty.ledger.models import Account, AccountKind, Asset
 
@@ -34,6 +34,7 @@ PROGRAM_ACCOUNTS: tuple[tuple[Asset, str], ...] = (
     (Asset.POINTS, ISSUANCE), (Asset.POINTS, REDEMPTION), (Asset.POINTS, EXPIRED), (Asset.POINTS, REWARDS),
     (Asset.CREDIT, ISSUANCE), (Asset.CREDIT, CASHBACK), (Asset.CREDIT, CREDIT_REDEMPTION), (Asset.CREDIT, REWARDS),
     (Asset.CREDIT, EXPIRED),
+    (Asset.POINTS, ADJUSTMENTS), (Asset.CREDIT, ADJUSTMENTS),
 )
 
 _program_ids: dict[tuple[str, str], int] = {}

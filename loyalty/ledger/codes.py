@@ -74,6 +74,7 @@ CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
 CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
 REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)
 PLAN_PERKS = "plan_perks"  # where paid plans' credit comes from (CREDIT)
+ADJUSTMENTS = "adjustments"  # where staff adjustments come from and go to (POINTS and CREDIT)
 
 
 def charity_account(charity_code: str) -> str:

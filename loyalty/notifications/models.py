@@ -37,4 +37,7 @@ class Notification(Model):
 
     class Meta:
         table = "notifications"
-        indexes = (Index(fields=("status", "next_attempt_at")), Index(fields=("event_id",)))
+        indexes = (
+            Index(fields=("status", "next_attempt_at")), Index(fields=("event_id",)),
+            Index(fields=("member_id", "created_at")),
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from loyalty import clock
+from loyalty.audit.record import CLI, Actor, record
 from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.program.models import ProgramVersion
 from loyalty.program.spec import Program, ProgramSettings, parse_program
@@ -33,9 +35,31 @@ async def latest_version() -> ProgramVersion | None:
     return await ProgramVersion.all().order_by("-version").first()
 
 
-async def apply_program(text: str, source: str) -> tuple[CurrentProgram, bool]:
-    """Validates and stores the file as the next version. Returns (current, whether a new
-    version was stored); the same text as the latest version stores nothing."""
+def _changed_sections(before: str, after: str) -> list[str]:
+    """The top-level sections (and keys) of the program file that differ between two versions."""
+    try:
+        old, new = tomllib.loads(before), tomllib.loads(after)
+    except tomllib.TOMLDecodeError:
+        return []
+    return sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
+def _name_in(text: str) -> str | None:
+    try:
+        name = tomllib.loads(text).get("program", {}).get("name")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _version_summary(version: int, checksum: str, name: str | None) -> dict[str, object]:
+    return {"version": version, "checksum": checksum, "name": name}
+
+
+async def apply_program(text: str, source: str, actor: Actor = CLI) -> tuple[CurrentProgram, bool]:
+    """Validates and stores the file as the next version, with its audit entry (by `actor`).
+    Returns (current, whether a new version was stored); the same text as the latest version
+    stores nothing."""
     program = parse_program(text, source)
     checksum = _checksum(text)
     # Committed before the version that books against them: never inside a member's transaction.
@@ -50,6 +74,12 @@ async def apply_program(text: str, source: str) -> tuple[CurrentProgram, bool]:
                 await ProgramVersion.create(
                     version=version, checksum=checksum, source=text, applied_at=clock.now()
                 )
+                before = None
+                if latest is not None:
+                    before = _version_summary(latest.version, latest.checksum, _name_in(latest.source))
+                after = {**_version_summary(version, checksum, program.program.name), "source": source,
+                         "changed": _changed_sections(latest.source if latest else "", text)}
+                await record(actor, "program.apply", None, None, before, after)
         except IntegrityError:
             continue  # another process applied a version at the same moment
         log.info("applied program %r from %s as version %d", program.program.name, source, version)
@@ -57,8 +87,8 @@ async def apply_program(text: str, source: str) -> tuple[CurrentProgram, bool]:
     raise RuntimeError("could not store the program version: too many concurrent applies")
 
 
-async def apply_program_file(path: Path) -> tuple[CurrentProgram, bool]:
-    return await apply_program(Path(path).read_text(encoding="utf-8"), str(path))
+async def apply_program_file(path: Path, actor: Actor = CLI) -> tuple[CurrentProgram, bool]:
+    return await apply_program(Path(path).read_text(encoding="utf-8"), str(path), actor)
 
 
 async def load_current() -> CurrentProgram | None:

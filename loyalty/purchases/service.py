@@ -24,6 +24,7 @@ from loyalty.members.models import Member
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase
+from loyalty.staff.blocks import refuse_if_blocked
 from loyalty.tiers import progress
 
 # A purchase may be reported a little ahead of our clock (the shop's clock runs fast).
@@ -149,6 +150,8 @@ async def _record(
     settings = program.program
     account = await lock_member_account(request.member_id, Asset.POINTS)
     await members.refuse_erased(request.member_id)
+    if request.points_to_spend or credit_minor:
+        await refuse_if_blocked(request.member_id)
     purchase = await Purchase.create(
         order_id=request.order_id, member_id=request.member_id, amount_minor=amount_minor,
         currency=request.currency, brand=request.brand, items=items, occurred_at=occurred_at,

@@ -23,6 +23,7 @@ from loyalty.money import to_minor
 from loyalty.program.spec import Program, Reward, RewardKind
 from loyalty.rewards import coupons, stock
 from loyalty.rewards.models import IssuedReward, IssuedSource, IssuedStatus
+from loyalty.staff.blocks import refuse_if_blocked
 from loyalty.tiers import current
 
 
@@ -72,6 +73,7 @@ async def redeem_reward(program: Program, member_id: int, reward_code: str, idem
             # A request with the same key that held the lock before us has committed by now.
             if (existing := await _replay(key, request_hash)) is not None:
                 return existing
+            await refuse_if_blocked(member_id)
             return await _redeem(program, reward, account, key, request_hash, now)
     except IntegrityError:
         if (existing := await _replay(key, request_hash)) is not None:

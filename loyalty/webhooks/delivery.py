@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from tortoise.transactions import in_transaction
 
 from loyalty import clock
+from loyalty.audit.record import Actor, record
 from loyalty.errors import LoyaltyError
 from loyalty.notifications.delivery import RetryPolicy
 from loyalty.settings import Settings
@@ -129,6 +131,9 @@ async def revive(delivery_id: int, actor: str) -> WebhookDelivery | None:
     row = await WebhookDelivery.get_or_none(id=delivery_id, status=DEAD)
     if row is None or await Webhook.get_or_none(id=row.webhook_id, deleted_at=None) is None:
         return None
-    await WebhookDelivery.filter(id=delivery_id, status=DEAD).update(status=PENDING, attempts=0,
-                                                                     next_attempt_at=clock.now())
+    async with in_transaction():
+        await WebhookDelivery.filter(id=delivery_id, status=DEAD).update(status=PENDING, attempts=0,
+                                                                         next_attempt_at=clock.now())
+        await record(Actor(actor), "webhook.retry_delivery", None, None, {"delivery_id": delivery_id, "status": DEAD},
+                     {"delivery_id": delivery_id, "status": PENDING})
     return await WebhookDelivery.get(id=delivery_id)

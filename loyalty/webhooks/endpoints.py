@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tortoise.transactions import in_transaction
+
 from loyalty import events
+from loyalty.audit.record import Actor, record
 from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.webhooks import network, signing
 from loyalty.webhooks.models import DEAD, PENDING, Webhook, WebhookDelivery
@@ -31,8 +34,12 @@ async def create_webhook(url: str, topics: list[str], actor: str, now: datetime,
     by `actor` (the API key)."""
     chosen = _events(topics)
     checked = await network.check_url(url, allow_private=allow_private)
-    return await Webhook.create(url=checked, events=chosen, secret=signing.new_secret(), created_by=actor[:128],
-                                created_at=now)
+    async with in_transaction():
+        hook = await Webhook.create(url=checked, events=chosen, secret=signing.new_secret(), created_by=actor[:128],
+                                    created_at=now)
+        await record(Actor(actor), "webhook.create", None, None, None,
+                     {"webhook_id": hook.id, "url": checked, "events": chosen}, at=now)
+    return hook
 
 
 async def delete_webhook(webhook_id: int, actor: str, now: datetime) -> Webhook:
@@ -41,11 +48,14 @@ async def delete_webhook(webhook_id: int, actor: str, now: datetime) -> Webhook:
     hook = await Webhook.get_or_none(id=webhook_id, deleted_at=None)
     if hook is None:
         raise NotFound("No webhook with that id.", field="webhook_id")
-    hook.deleted_at = now
-    await hook.save(update_fields=["deleted_at"])
-    await WebhookDelivery.filter(webhook_id=webhook_id, status=PENDING).update(
-        status=DEAD, last_error="the webhook was deleted"
-    )
+    async with in_transaction():
+        hook.deleted_at = now
+        await hook.save(update_fields=["deleted_at"])
+        await WebhookDelivery.filter(webhook_id=webhook_id, status=PENDING).update(
+            status=DEAD, last_error="the webhook was deleted"
+        )
+        await record(Actor(actor), "webhook.delete", None, None,
+                     {"webhook_id": hook.id, "url": hook.url, "events": hook.events}, None, at=now)
     return hook
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,6 +23,10 @@ from schema.relay import Node, to_global_id
 from schema.rewards.resolvers import issued_rewards_of
 from schema.rewards.types import IssuedRewardConnection
 from schema.tiers.types import TierStatus, tier_of
+
+if TYPE_CHECKING:
+    from schema.purchases.types import PurchaseConnection
+    from schema.staff.types import MemberNotificationConnection
 
 
 @strawberry.type
@@ -104,6 +109,29 @@ class Member(Node):
     ))
     async def export(self, info: Info) -> JSON:
         return JSON(await export_of(info, self.row))
+
+    @strawberry.field(description="The member's purchases, newest first.")
+    async def purchases(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[PurchaseConnection, strawberry.lazy("schema.purchases.types")]:
+        from schema.staff.resolvers import purchases_of
+
+        return await purchases_of(info, self.row, first, after)
+
+    @strawberry.field(description="The notifications made for the member (push and email), newest first.")
+    async def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[MemberNotificationConnection, strawberry.lazy("schema.staff.types")]:
+        from schema.staff.resolvers import notifications_of
+
+        return await notifications_of(info, self.row, first, after)
+
+    @strawberry.field(description="When the member was blocked for review (earning continues, spending does not); "
+                                  "null when not blocked.")
+    async def blocked_at(self) -> datetime | None:
+        from schema.staff.resolvers import blocked_at_of
+
+        return await blocked_at_of(self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

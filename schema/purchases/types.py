@@ -9,11 +9,12 @@ from strawberry.types import Info
 
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase as PurchaseRow
+from schema.connection import Connection
 from schema.errors import UserError
 from schema.members.types import Member
 from schema.money import Money, from_minor
 from schema.permissions import readable_member
-from schema.relay import Node, to_global_id
+from schema.relay import Node, PageInfo, to_global_id
 
 
 @strawberry.enum
@@ -106,3 +107,16 @@ class RefundPurchaseInput:
     refund_id: str = strawberry.field(description="The shop's refund id: the refund's idempotency key.")
     amount: Decimal
     items: list[PurchaseItemInput] | None = None
+
+
+@strawberry.type
+class PurchaseEdge:
+    cursor: str
+    node: Purchase
+
+
+@strawberry.type
+class PurchaseConnection(Connection):
+    edges: list[PurchaseEdge]
+    page_info: PageInfo
+    edge = PurchaseEdge

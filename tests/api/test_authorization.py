@@ -116,7 +116,23 @@ MATRIX = table(
     ("retryWebhookDelivery",      UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("node(Webhook)",             NULL,   UNAUTH, NULL,   NULL,   NULL,   NULL,   NULL,   FOUND),
     ("node(WebhookDelivery)",     NULL,   UNAUTH, NULL,   NULL,   NULL,   NULL,   NULL,   FOUND),
+    ("members",                   UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FOUND,  FORBID, FOUND),
+    ("auditLog",                  UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FOUND,  FORBID, FOUND),
+    ("adjustPoints",              UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("adjustCredit",              UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("setTier",                   UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("cancelIssuedReward",        UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("blockMember",               UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("unblockMember",             UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
 )
+
+# The staff operations with a key that holds staff:write alone: it changes, but does not read
+# members (members:read).
+KEY_STAFF_WRITE = "key staff:write"
+KEY_SCOPES[KEY_STAFF_WRITE] = "staff:write"
+STAFF_OPERATIONS = ("members", "auditLog", "adjustPoints", "adjustCredit", "setTier", "cancelIssuedReward",
+                    "blockMember", "unblockMember")
+STAFF_KEY_MATRIX = [(op, KEY_STAFF_WRITE, FORBID if op in ("members", "auditLog") else OK) for op in STAFF_OPERATIONS]
 
 
 @dataclass
@@ -151,6 +167,7 @@ class Operation:
     by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
     needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
     needs_webhook: bool = False  # a webhook, and a dead delivery to it (the newest)
+    non_null: bool = False  # a query field that is never null: an error in it nulls the whole data
 
     @property
     def field(self) -> str:
@@ -239,6 +256,24 @@ OPERATIONS: dict[str, Operation] = {
                                 variables=lambda w: {"input": {"oldPassword": PASSWORD, "newPassword": "a new password 2"}}),
     "changeEmail": _mutation("changeEmail", "ChangeEmailInput", "ok errors { code field }", variables=lambda w: {
         "input": {"newEmail": f"new-{w.tag}@example.com", "password": PASSWORD}}),
+    "members": Operation("query($s: String) { members(search: $s) { edges { node { id } } } }",
+                         lambda w: {"s": w.ann.email}, lambda w: {"edges": [{"node": {"id": w.ann.id}}]}, non_null=True),
+    "auditLog": Operation("query($n: String) { auditLog(memberNumber: $n) { edges { node { action } } } }",
+                          lambda w: {"n": w.ann.number}, lambda w: {"edges": []}, non_null=True),
+    "adjustPoints": _mutation("adjustPoints", "AdjustPointsInput", variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "points": 10, "reason": "Goodwill", "idempotencyKey": f"adj-{w.tag}"}}),
+    "adjustCredit": _mutation("adjustCredit", "AdjustCreditInput", variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "amount": "1.00", "currencyCode": "EUR", "reason": "Goodwill",
+        "idempotencyKey": f"adj-{w.tag}"}}),
+    "setTier": _mutation("setTier", "SetTierInput", variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "tier": "gold", "until": (date.today() + timedelta(days=30)).isoformat(),
+        "reason": "Goodwill"}}),
+    "cancelIssuedReward": _mutation("cancelIssuedReward", "CancelIssuedRewardInput", needs_coupon=True,
+                                    variables=lambda w: {"input": {"code": w.coupon_code, "reason": "Mistake"}}),
+    "blockMember": _mutation("blockMember", "BlockMemberInput", variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "reason": "Review"}}),
+    "unblockMember": _mutation("unblockMember", "UnblockMemberInput", variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "reason": "Cleared"}}),
     "unregisterDevice": _mutation("unregisterDevice", "UnregisterDeviceInput", "ok errors { code field }",
                                   variables=lambda w: {"input": {"token": f"device-{w.tag}"}}),
     "exportMemberData": Operation("query($n: String!) { exportMemberData(memberNumber: $n) }",
@@ -356,7 +391,7 @@ def check(outcome: str, operation: Operation, world: World, caller: str, body: d
     name = operation.field
     if outcome == UNAUTH or (outcome == FORBID and not operation.is_mutation):
         # A payload is non-null, so an error in a mutation nulls the whole data.
-        assert body["data"] == (None if operation.is_mutation else {name: None})
+        assert body["data"] == (None if operation.is_mutation or operation.non_null else {name: None})
         code = "UNAUTHENTICATED" if outcome == UNAUTH else "FORBIDDEN"
         assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [([name], code)]
         return
@@ -384,7 +419,7 @@ async def shared(database: None, settings: Settings) -> AsyncIterator[tuple[Runt
     await runtime.close()
 
 
-@pytest.mark.parametrize(("operation", "caller", "outcome"), MATRIX)
+@pytest.mark.parametrize(("operation", "caller", "outcome"), MATRIX + STAFF_KEY_MATRIX)
 async def test_authorization(shared, operation, caller, outcome, monkeypatch):
     runtime, client = shared
     if operation == "chooseBonusDay":  # a perk of the top tier: every member holds it here
