@@ -26,6 +26,8 @@ MODEL_MODULES = [
     "loyalty.bonuses.models",
     "loyalty.schedule",
     "loyalty.memberships.models",
+    "loyalty.passes.models",
+    "loyalty.visits.models",
 ]
 
 

@@ -141,7 +141,7 @@ def _as_item(row: Transfer, member_account_ids: set[int]) -> ActivityItem:
     points = row.asset == Asset.POINTS.value
     return ActivityItem(
         transfer=row, kind=ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT"),
-        points=signed if points else 0, credit_minor=None if points else signed,
+        points=signed if points else 0, credit_minor=signed if row.asset == Asset.CREDIT.value else None,
     )
 
 

@@ -26,6 +26,9 @@ from schema.members.types import Member
 from schema.memberships import nodes as membership_nodes
 from schema.memberships.mutations import MembershipMutations
 from schema.memberships.types import PaidMembership
+from schema.passes import nodes as pass_nodes
+from schema.passes.mutations import PassMutations
+from schema.passes.types import Pass
 from schema.program.queries import ProgramQueries
 from schema.query_cost import Budget
 from schema.permissions import refuse_rejected_credentials
@@ -38,6 +41,7 @@ from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
 from schema.scalars import SCALARS
+from schema.visits.mutations import VisitMutations
 
 
 @strawberry.type
@@ -54,10 +58,11 @@ class NodeQueries:
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
-                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations))
+                                    RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
+                                    PassMutations, VisitMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
-              PaidMembership]
-_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes)  # imported for their register_node calls
+              PaidMembership, Pass]
+_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, pass_nodes)  # imported for their register_node calls
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -29,6 +29,11 @@ class TransferCode(StrEnum):
     YEARLY_REWARD = "YEARLY_REWARD"  # the tier's yearly points or credit
     PLAN_PERK = "PLAN_PERK"  # store credit of a paid plan (the period's credit, the yearly dividend)
     PLAN_PERK_CLAWBACK = "PLAN_PERK_CLAWBACK"  # a refunded plan payment takes back its period's credit
+    PASS_CREDIT = "PASS_CREDIT"  # a credit pass's payment posts its price and bonus to the pass
+    PAY_WITH_PASS = "PAY_WITH_PASS"  # pass credit spent as payment on an order
+    PASS_RESTORE = "PASS_RESTORE"  # a refund gives back pass credit spent on the order
+    PASS_EXPIRY = "PASS_EXPIRY"  # an expired credit pass's balance goes to the expiry account
+    PASS_CANCELED = "PASS_CANCELED"  # a refunded credit pass payment takes back what is left
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
@@ -62,6 +67,11 @@ ACTIVITY_KIND = {
     TransferCode.YEARLY_REWARD: "BONUS",
     TransferCode.PLAN_PERK: "PLAN_PERK",
     TransferCode.PLAN_PERK_CLAWBACK: "REFUND",
+    TransferCode.PASS_CREDIT: "PASS",
+    TransferCode.PAY_WITH_PASS: "PASS",
+    TransferCode.PASS_RESTORE: "REFUND",
+    TransferCode.PASS_EXPIRY: "EXPIRY",
+    TransferCode.PASS_CANCELED: "PASS",
 }
 
 # Program accounts, by code.
@@ -72,6 +82,12 @@ CASHBACK = "cashback"  # where cashback credit comes from (CREDIT)
 CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CREDIT)
 REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)
 PLAN_PERKS = "plan_perks"  # where paid plans' credit comes from (CREDIT)
+PASS_SALES = "pass_sales"  # where credit passes' credit comes from, and a canceled pass's goes back (PASS_CREDIT)
+
+
+def pass_account(pass_id: int) -> str:
+    """The code of the account that holds a credit pass's credit."""
+    return f"pass:{pass_id}"
 
 
 def charity_account(charity_code: str) -> str:

@@ -14,6 +14,8 @@ from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
 from schema.memberships.resolvers import benefits_of, membership_of
 from schema.memberships.types import Benefit, PaidMembership
+from schema.passes.resolvers import passes_of
+from schema.passes.types import Pass
 from schema.referrals.resolvers import referral_of
 from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
@@ -96,6 +98,10 @@ class Member(Node):
     @strawberry.field(description="What the shop applies at checkout, from the tier and the active plan.")
     async def benefits(self, info: Info) -> list[Benefit]:
         return await benefits_of(info, self.row)
+
+    @strawberry.field(description="The member's passes: active and pending first, then ended ones, newest first.")
+    async def passes(self, info: Info) -> list[Pass]:
+        return await passes_of(info, self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:
