@@ -158,6 +158,7 @@ def test_demo_earning_rules_and_their_limits():
         "BIRTHDAY": (200, "1 per year"),
         "FITNESS_ACTIVITY": (5, "1 per day"),
         "SURVEY_COMPLETED": (30, "2 per month"),
+        "VISIT": (10, "1 per day"),
     }
     assert program.earning_rule(ActionKind.SIGN_UP).description == "Welcome to Northwind Rewards"
     assert program.earning_rule("SURVEY_COMPLETED").points == 30
