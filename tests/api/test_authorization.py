@@ -26,6 +26,8 @@ from api.app import create_app
 from loyalty.auth import email_tokens
 from loyalty import clock
 from loyalty.memberships import payments, subscriptions
+from loyalty.passes import buying
+from loyalty.passes import payments as pass_payments
 from loyalty.charity.donations import donate_points
 from loyalty.members.models import Member
 from loyalty.members import service as members
@@ -103,6 +105,11 @@ MATRIX = table(
     ("cancelMembership",          UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
     ("recordPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("refundPlanPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("node(Pass)",                NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("buyPass",                   UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("recordPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("refundPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("recordVisit",               UNAUTH, UNAUTH, FORBID, FORBID, OK,     FORBID, FORBID, OK),
 )
 
 
@@ -122,6 +129,8 @@ class World:
     issued_id: str = ""
     donation_id: str = ""
     membership_id: str = ""
+    pass_id: str = ""  # Ann's visit pack waiting for its payment
+    paid_pass_id: str = ""  # Ann's visit pack paid with PP-<tag>
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -135,6 +144,7 @@ class Operation:
     needs_coupon: bool = False  # Ann redeemed a reward and donated points
     by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
     needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
+    needs_passes: bool = False  # Ann bought two climbing packs and paid one (PP-<tag>)
 
     @property
     def field(self) -> str:
@@ -210,6 +220,17 @@ OPERATIONS: dict[str, Operation] = {
                                                                   "currencyCode": "EUR"}}),
     "refundPlanPayment": _mutation("refundPlanPayment", "RefundPlanPaymentInput", needs_membership=True,
                                    variables=lambda w: {"input": {"paymentId": f"P-{w.tag}", "refundId": f"PR-{w.tag}"}}),
+    "node(Pass)": Operation(NODE, lambda w: {"id": w.pass_id}, lambda w: {"id": w.pass_id}, needs_passes=True),
+    "buyPass": _mutation("buyPass", "BuyPassInput", variables=lambda w: {"input": {
+        "passProductId": to_global_id("PassProduct", "climbing-5"), "idempotencyKey": f"buy-{w.tag}"}}),
+    "recordPassPayment": _mutation("recordPassPayment", "RecordPassPaymentInput", needs_passes=True,
+                                   variables=lambda w: {"input": {"passId": w.pass_id, "paymentId": f"PP-{w.tag}-2",
+                                                                  "amount": "60.00", "currencyCode": "EUR"}}),
+    "refundPassPayment": _mutation("refundPassPayment", "RefundPassPaymentInput", needs_passes=True,
+                                   variables=lambda w: {"input": {"paymentId": f"PP-{w.tag}", "refundId": f"PPR-{w.tag}"}}),
+    "recordVisit": _mutation("recordVisit", "RecordVisitInput", needs_passes=True, variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "reference": f"visit-{w.tag}", "location": "climbing-hall",
+        "passId": w.paid_pass_id}}),
     "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
         "day": (date.today() + timedelta(days=30)).isoformat()}}),
     "verifyEmail": _mutation("verifyEmail", "VerifyEmailInput", "ok errors { code field }", by_ann_s_link=True,
@@ -270,6 +291,13 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
         await subscriptions.subscribe(program, member_pk(bob.id), "plus-monthly", f"s-{tag}", now)
         await payments.record_payment(program, payments.Payment(mine.id, f"P-{tag}", Decimal("5.00"), "EUR"), now)
         world.membership_id = to_global_id("PaidMembership", mine.id)
+    if operation.needs_passes:
+        program, now = runtime.program.program, clock.now()
+        pending = await buying.buy_pass(program, member_pk(ann.id), "climbing-5", f"b-{tag}", now)
+        paid = await buying.buy_pass(program, member_pk(ann.id), "climbing-5", f"b2-{tag}", now)
+        await pass_payments.record_payment(program, pass_payments.Payment(paid.id, f"PP-{tag}", Decimal("60.00"), "EUR"),
+                                           now)
+        world.pass_id, world.paid_pass_id = to_global_id("Pass", pending.id), to_global_id("Pass", paid.id)
     if caller in KEY_SCOPES:
         world.keys[caller] = await api_key(KEY_SCOPES[caller], name=caller)
     return world
