@@ -63,7 +63,7 @@ async def _usable(program: Program, member_id: int, pass_id: int | None, brand: 
 
 async def spend(
     program: Program, member_id: int, pass_id: int | None, amount: Decimal | None, brand: str | None,
-    order_id: str, purchase_id: int, left_minor: int, memo: dict,
+    order_id: str, purchase_id: int, left_minor: int, memo: dict[str, object],
 ) -> int:
     """Pays up to `left_minor` of the order with the pass's credit; returns what it paid."""
     if amount is None or amount == 0:
@@ -117,4 +117,4 @@ async def refund(program: Program, purchase: Purchase, refund_id: str) -> int:
         program, row, credit_minor=restore, balance_minor=await balance_minor(row),
         currency=program.program.currency, order=purchase.order_id, refund=refund_id,
     ))
-    return restore
+    return int(restore)

@@ -80,7 +80,7 @@ async def _expire_one_credit_pass(program: Program, pass_id: int, now: datetime)
         sweeps = await sql.fetch_one("SELECT COUNT(*) AS n FROM ledger_transfers WHERE code = ? AND idempotency_key LIKE ?",
                                      TransferCode.PASS_EXPIRY.value, f"pass:{row.id}:expiry%")
         product = program.pass_product(row.product_code)
-        left = await take_balance(row, TransferCode.PASS_EXPIRY, EXPIRED, f"pass:{row.id}:expiry:{int(sweeps['n'])}",
+        left = await take_balance(row, TransferCode.PASS_EXPIRY, EXPIRED, f"pass:{row.id}:expiry:{int(sweeps['n']) if sweeps else 0}",
                                   None, now, {"pass_name": product.name if product else row.product_code,
                                               "currency": settings.currency})
         if not due:

@@ -104,8 +104,8 @@ async def _activate(program: Program, row: Pass, product: PassProduct, payment_i
     row.valid_until = valid_until(product, now, settings.zone)
     credit_minor = 0
     if product.kind is PassKind.CREDIT_PASS:
-        credit_minor = to_minor(product.price or 0, settings.minor_units) + to_minor(
-            product.bonus_credit or 0, settings.minor_units, allow_zero=True)
+        credit_minor = to_minor(product.price or Decimal(0), settings.minor_units) + to_minor(
+            product.bonus_credit or Decimal(0), settings.minor_units, allow_zero=True)
         account = await Account.create(asset=Asset.PASS_CREDIT.value, kind=AccountKind.PASS.value,
                                        code=pass_account(row.id))
         await book.credit_member(account, credit_minor, book.Entry(
@@ -149,7 +149,7 @@ async def refund_payment(program: Program, payment_id: str, refund_id: str, now:
 
 
 async def take_balance(row: Pass, code: TransferCode, destination: str, key: str, reference: str | None,
-                       now: datetime, memo: dict) -> int:
+                       now: datetime, memo: dict[str, object]) -> int:
     """Moves what is left of a credit pass's credit to a program account; returns it. Under
     the member's lock (every change of pass credit holds it), so the balance read is the one
     the guarded debit takes."""

@@ -42,11 +42,11 @@ async def use_for_visit(program: Program, member_id: int, pass_id: int | None, l
     chosen = await _choose(program, member_id, location, at)
     if chosen is not None:
         return await _apply(program, chosen, at, now)
-    product = punch.card_product(program, location)
-    if product is None:
+    card_product = punch.card_product(program, location)
+    if card_product is None:
         raise LoyaltyError("The member holds no pass that admits this visit.", field="pass_id",
                            code=ErrorCode.NO_VALID_PASS)
-    card = await punch.open_card(member_id, product, now)
+    card = await punch.open_card(member_id, card_product, now)
     return await _apply(program, card, at, now)
 
 
