@@ -74,6 +74,9 @@ ACTIVITY_KIND = {
     TransferCode.PASS_CANCELED: "PASS",
 }
 
+# Actions whose points show under a history kind of their own (an EARN_ACTION memo names the action).
+ACTION_ACTIVITY_KIND = {"VISIT": "VISIT"}
+
 # Program accounts, by code.
 ISSUANCE = "issuance"  # where points come from
 REDEMPTION = "redemption"  # where spent points go

@@ -74,6 +74,9 @@ async def test_the_tenth_coffee_stamp_issues_a_free_coffee(desk, ann):
     tenth = await check_in(desk, ann, "till-9", "harbor-kitchen", T0 + timedelta(days=9))
     assert (tenth["pass"]["status"], tenth["pass"]["visitsUsed"], tenth["issuedReward"]) == (
         "USED_UP", 10, {"status": "ACTIVE"})
+    history = await shop_history(desk.client, ann)
+    assert [(e["kind"], e["points"], e["description"]) for e in history if e["kind"] == "VISIT"] == [
+        ("VISIT", 10, "Visit")] * 10  # the VISIT earning rule: 10 points, once a day
 
 
 async def test_the_climbing_pack_is_used_up_and_the_seventh_check_in_is_refused(client, runtime, desk, payments, ann):
