@@ -30,6 +30,8 @@ MODEL_MODULES = [
     "loyalty.webhooks.models",
     "loyalty.audit.models",
     "loyalty.staff.models",
+    "loyalty.passes.models",
+    "loyalty.visits.models",
 ]
 
 

@@ -32,6 +32,9 @@ class ErrorCode(str, Enum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
     MEMBER_BLOCKED = "MEMBER_BLOCKED"  # blocked for review: earning continues, spending does not
+    PASS_NOT_VALID = "PASS_NOT_VALID"  # the pass does not admit this visit or payment now
+    PASS_USED_UP = "PASS_USED_UP"  # every visit of the pass has been used
+    NO_VALID_PASS = "NO_VALID_PASS"  # the member holds no pass that fits the visit
 
 
 class LoyaltyError(Exception):

@@ -56,6 +56,17 @@ MEMBERSHIP_CANCELED = "membership.canceled"  # at_period_end (bool): canceled no
 MEMBERSHIP_CHANGED = "membership.changed"  # any other recorded step (subscribe, scheduled cancel, plan change)
 PLAN_CREDIT_POSTED = "membership.credit_posted"  # credit_minor, currency: the period's credit
 PLAN_DIVIDEND_PAID = "membership.dividend_paid"  # credit_minor, currency, year, spend_minor, percent
+# -- passes: pass_id, product, product_name, kind, and
+PASS_STAMPED = "pass.stamped"  # a punch card stamp: stamps, visits, remaining, reward_name
+PASS_CARD_COMPLETED = "pass.card_completed"  # the last stamp: reward, reward_name, code, issued_reward_id
+PASS_BOUGHT = "pass.bought"  # a paid pass is active: visits_total, valid_until, credit_minor, currency
+PASS_VISIT_USED = "pass.visit_used"  # a visit pack's visit or a time pass's: visits_used, visits_left
+PASS_VISITS_LOW = "pass.visits_low"  # reminder: visits_left (two or fewer) on a visit pack
+PASS_EXPIRING = "pass.expiring"  # reminder: valid_until, days
+PASS_EXPIRED = "pass.expired"  # valid_until, visits_left, credit_minor (what expired), currency
+PASS_CANCELED = "pass.canceled"  # its payment was refunded: visits_used, credit_minor (taken back), currency
+PASS_CREDIT_SPENT = "pass.credit_spent"  # credit_minor, balance_minor, currency, order
+PASS_CREDIT_RESTORED = "pass.credit_restored"  # credit_minor, balance_minor, currency, order, refund
 
 TOPICS: tuple[str, ...] = (
     POINTS_EARNED, POINTS_ACTIVATED, POINTS_SPENT, POINTS_CLAWED_BACK, POINTS_RESTORED, POINTS_EXPIRED,
@@ -65,6 +76,8 @@ TOPICS: tuple[str, ...] = (
     ACCOUNT_VERIFY_EMAIL, ACCOUNT_PASSWORD_RESET, ACCOUNT_PASSWORD_CHANGED,
     MEMBERSHIP_STARTED, MEMBERSHIP_RENEWAL_DUE, MEMBERSHIP_RENEWED, MEMBERSHIP_PAYMENT_FAILED, MEMBERSHIP_PAST_DUE,
     MEMBERSHIP_EXPIRED, MEMBERSHIP_CANCELED, MEMBERSHIP_CHANGED, PLAN_CREDIT_POSTED, PLAN_DIVIDEND_PAID,
+    PASS_STAMPED, PASS_CARD_COMPLETED, PASS_BOUGHT, PASS_VISIT_USED, PASS_VISITS_LOW, PASS_EXPIRING, PASS_EXPIRED,
+    PASS_CANCELED, PASS_CREDIT_SPENT, PASS_CREDIT_RESTORED,
 )
 
 # -- for the brand's systems only (webhooks): no message goes to the member about these

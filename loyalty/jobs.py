@@ -11,6 +11,7 @@ from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.warnings import expiry_warnings
 from loyalty.memberships.dividends import plan_dividends
 from loyalty.memberships.renewals import renew_memberships
+from loyalty.passes.expiry import expire_passes
 from loyalty.referrals.completion import complete_referrals
 from loyalty.rewards.coupons import expire_rewards
 from loyalty.tiers.review import review_tiers
@@ -19,7 +20,8 @@ Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
 # then expiry, then rewards and warnings; paid memberships last (their periods end, their
-# credit and dividends post). Each job is entered at its place in this order.
+# credit and dividends post), then passes (their validity ends, credit passes' breakage).
+# Each job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -31,4 +33,5 @@ JOBS: dict[str, Job] = {
     "expiry-warnings": expiry_warnings,
     "renew-memberships": renew_memberships,
     "plan-dividends": plan_dividends,
+    "expire-passes": expire_passes,
 }

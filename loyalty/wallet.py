@@ -6,7 +6,7 @@ from datetime import datetime
 
 from loyalty import cache, paging, sql
 from loyalty.ledger import expiry
-from loyalty.ledger.codes import ACTIVITY_KIND, TransferCode
+from loyalty.ledger.codes import ACTION_ACTIVITY_KIND, ACTIVITY_KIND, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
 from loyalty.program.spec import ExpiryPolicy, Program
 
@@ -139,9 +139,12 @@ def _as_item(row: Transfer, member_account_ids: set[int]) -> ActivityItem:
     # A shortfall touches neither: it is booked on what the member owes, not on what they hold.
     signed = row.amount if incoming and not outgoing else -row.amount if outgoing and not incoming else 0
     points = row.asset == Asset.POINTS.value
+    kind = ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT")
+    if row.code == TransferCode.EARN_ACTION and isinstance(row.memo, dict):
+        kind = ACTION_ACTIVITY_KIND.get(str(row.memo.get("action")), kind)
     return ActivityItem(
-        transfer=row, kind=ACTIVITY_KIND.get(TransferCode(row.code), "ADJUSTMENT"),
-        points=signed if points else 0, credit_minor=None if points else signed,
+        transfer=row, kind=kind,
+        points=signed if points else 0, credit_minor=signed if row.asset == Asset.CREDIT.value else None,
     )
 
 

@@ -29,6 +29,9 @@ from schema.memberships import nodes as membership_nodes
 from schema.webhooks import nodes as webhook_nodes
 from schema.memberships.mutations import MembershipMutations
 from schema.memberships.types import PaidMembership
+from schema.passes import nodes as pass_nodes
+from schema.passes.mutations import PassMutations
+from schema.passes.types import Pass
 from schema.program.queries import ProgramQueries
 from schema.query_cost import Budget
 from schema.permissions import refuse_rejected_credentials
@@ -47,6 +50,7 @@ from schema.webhooks.types import Webhook, WebhookDelivery
 from schema.audit.queries import AuditQueries
 from schema.staff.mutations import StaffMutations
 from schema.staff.queries import StaffQueries
+from schema.visits.mutations import VisitMutations
 
 
 @strawberry.type
@@ -65,10 +69,10 @@ Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, Reward
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
                                     RewardMutations, CharityMutations, BonusMutations, MembershipMutations,
-                                    GdprMutations, WebhookMutations, StaffMutations))
+                                    GdprMutations, WebhookMutations, StaffMutations, PassMutations, VisitMutations))
 NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, IssuedReward, Charity, Donation,
-              PaidMembership, Webhook, WebhookDelivery]
-_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, webhook_nodes)  # imported for their register_node calls
+              PaidMembership, Webhook, WebhookDelivery, Pass]
+_NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, webhook_nodes, pass_nodes)  # imported for their register_node calls
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from loyalty import sql
 from loyalty.ledger.codes import (
-    ADJUSTMENTS, CASHBACK, CREDIT_REDEMPTION, EXPIRED, ISSUANCE, REDEMPTION, REWARDS, charity_account,
+    ADJUSTMENTS, CASHBACK, CREDIT_REDEMPTION, EXPIRED, ISSUANCE, PASS_SALES, REDEMPTION, REWARDS, charity_account,
 )
 from loyalty.ledger.models import Account, AccountKind, Asset
 
@@ -35,6 +35,7 @@ PROGRAM_ACCOUNTS: tuple[tuple[Asset, str], ...] = (
     (Asset.CREDIT, ISSUANCE), (Asset.CREDIT, CASHBACK), (Asset.CREDIT, CREDIT_REDEMPTION), (Asset.CREDIT, REWARDS),
     (Asset.CREDIT, EXPIRED),
     (Asset.POINTS, ADJUSTMENTS), (Asset.CREDIT, ADJUSTMENTS),
+    (Asset.PASS_CREDIT, PASS_SALES), (Asset.PASS_CREDIT, CREDIT_REDEMPTION), (Asset.PASS_CREDIT, EXPIRED),
 )
 
 _program_ids: dict[tuple[str, str], int] = {}

@@ -30,6 +30,11 @@ class TransferCode(StrEnum):
     PLAN_PERK = "PLAN_PERK"  # store credit of a paid plan (the period's credit, the yearly dividend)
     PLAN_PERK_CLAWBACK = "PLAN_PERK_CLAWBACK"  # a refunded plan payment takes back its period's credit
     FORFEIT = "FORFEIT"  # an erased member's remaining points or credit, forfeited to the expiry account
+    PASS_CREDIT = "PASS_CREDIT"  # a credit pass's payment posts its price and bonus to the pass
+    PAY_WITH_PASS = "PAY_WITH_PASS"  # pass credit spent as payment on an order
+    PASS_RESTORE = "PASS_RESTORE"  # a refund gives back pass credit spent on the order
+    PASS_EXPIRY = "PASS_EXPIRY"  # an expired credit pass's balance goes to the expiry account
+    PASS_CANCELED = "PASS_CANCELED"  # a refunded credit pass payment takes back what is left
 
 
 # Credits that count as earned (the wallet's lifetime figure), and the debit that undoes them.
@@ -64,7 +69,15 @@ ACTIVITY_KIND = {
     TransferCode.PLAN_PERK: "PLAN_PERK",
     TransferCode.PLAN_PERK_CLAWBACK: "REFUND",
     TransferCode.FORFEIT: "EXPIRY",
+    TransferCode.PASS_CREDIT: "PASS",
+    TransferCode.PAY_WITH_PASS: "PASS",
+    TransferCode.PASS_RESTORE: "REFUND",
+    TransferCode.PASS_EXPIRY: "EXPIRY",
+    TransferCode.PASS_CANCELED: "PASS",
 }
+
+# Actions whose points show under a history kind of their own (an EARN_ACTION memo names the action).
+ACTION_ACTIVITY_KIND = {"VISIT": "VISIT"}
 
 # Program accounts, by code.
 ISSUANCE = "issuance"  # where points come from
@@ -75,6 +88,12 @@ CREDIT_REDEMPTION = "credit_redemption"  # where credit spent on orders goes (CR
 REWARDS = "rewards"  # where birthday and yearly rewards come from (POINTS and CREDIT)
 PLAN_PERKS = "plan_perks"  # where paid plans' credit comes from (CREDIT)
 ADJUSTMENTS = "adjustments"  # where staff adjustments come from and go to (POINTS and CREDIT)
+PASS_SALES = "pass_sales"  # where credit passes' credit comes from, and a canceled pass's goes back (PASS_CREDIT)
+
+
+def pass_account(pass_id: int) -> str:
+    """The code of the account that holds a credit pass's credit."""
+    return f"pass:{pass_id}"
 
 
 def charity_account(charity_code: str) -> str:

@@ -66,6 +66,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EARN_ACTION.BIRTHDAY": "Birthday points",
         "EARN_ACTION.FITNESS_ACTIVITY": "Fitness activity",
         "EARN_ACTION.SURVEY_COMPLETED": "Survey completed",
+        "EARN_ACTION.VISIT": "Visit",
         "EXPIRY": "Points expired",
         "BONUS": ("Bonus points: {reason}", "Bonus points"),
         "ADJUSTMENT": ("Adjustment: {reason}", "Adjustment"),
@@ -93,6 +94,11 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK.dividend": ("{plan_name} dividend for {year}", "Yearly plan dividend"),
         "PLAN_PERK_CLAWBACK": ("Plan credit taken back: payment refunded", "Plan credit taken back"),
         "FORFEIT": "Forfeited: the account was erased",
+        "PASS_CREDIT": ("{money} of credit on your {pass_name}", "Pass credit"),
+        "PAY_WITH_PASS": ("Paid {pass_credit} with pass credit (order {order})", "Paid with pass credit"),
+        "PASS_RESTORE": ("{pass_credit} of pass credit returned: refund {refund} of order {order}", "Pass credit returned"),
+        "PASS_EXPIRY": ("{money} of credit expired with your {pass_name}", "Pass credit expired"),
+        "PASS_CANCELED": ("{money} of credit canceled: the payment of your {pass_name} was refunded", "Pass credit canceled"),
         "step.new_member": "{count}X new member bonus",
         "step.bonus_day": "{count}X on your bonus day",
         "step.promotion": "{count}X promotion",
@@ -123,6 +129,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EARN_ACTION.BIRTHDAY": "Verjaardagspunten",
         "EARN_ACTION.FITNESS_ACTIVITY": "Sportactiviteit",
         "EARN_ACTION.SURVEY_COMPLETED": "Enquête ingevuld",
+        "EARN_ACTION.VISIT": "Bezoek",
         "EXPIRY": "Punten verlopen",
         "BONUS": ("Bonuspunten: {reason}", "Bonuspunten"),
         "ADJUSTMENT": ("Correctie: {reason}", "Correctie"),
@@ -152,6 +159,11 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK.dividend": ("Dividend van {plan_name} over {year}", "Jaarlijks abonnementsdividend"),
         "PLAN_PERK_CLAWBACK": ("Abonnementstegoed teruggenomen: betaling terugbetaald", "Abonnementstegoed teruggenomen"),
         "FORFEIT": "Vervallen: het account is gewist",
+        "PASS_CREDIT": ("{money} tegoed op je {pass_name}", "Pastegoed"),
+        "PAY_WITH_PASS": ("{pass_credit} betaald met pastegoed (bestelling {order})", "Betaald met pastegoed"),
+        "PASS_RESTORE": ("{pass_credit} pastegoed teruggegeven: terugbetaling {refund} van bestelling {order}", "Pastegoed teruggegeven"),
+        "PASS_EXPIRY": ("{money} tegoed verlopen met je {pass_name}", "Pastegoed verlopen"),
+        "PASS_CANCELED": ("{money} tegoed geannuleerd: de betaling van je {pass_name} is terugbetaald", "Pastegoed geannuleerd"),
         "step.new_member": "{count}X bonus voor nieuwe leden",
         "step.bonus_day": "{count}X op je bonusdag",
         "step.promotion": "{count}X actie",
@@ -182,6 +194,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EARN_ACTION.BIRTHDAY": "Geburtstagspunkte",
         "EARN_ACTION.FITNESS_ACTIVITY": "Fitnessaktivität",
         "EARN_ACTION.SURVEY_COMPLETED": "Umfrage ausgefüllt",
+        "EARN_ACTION.VISIT": "Besuch",
         "EXPIRY": "Punkte verfallen",
         "BONUS": ("Bonuspunkte: {reason}", "Bonuspunkte"),
         "ADJUSTMENT": ("Korrektur: {reason}", "Korrektur"),
@@ -210,6 +223,11 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK.dividend": ("Dividende von {plan_name} für {year}", "Jährliche Mitgliedschaftsdividende"),
         "PLAN_PERK_CLAWBACK": ("Mitgliedschaftsguthaben zurückgenommen: Zahlung erstattet", "Mitgliedschaftsguthaben zurückgenommen"),
         "FORFEIT": "Verfallen: das Konto wurde gelöscht",
+        "PASS_CREDIT": ("{money} Guthaben auf deinem {pass_name}", "Passguthaben"),
+        "PAY_WITH_PASS": ("{pass_credit} mit Passguthaben bezahlt (Bestellung {order})", "Mit Passguthaben bezahlt"),
+        "PASS_RESTORE": ("{pass_credit} Passguthaben zurückgebucht: Erstattung {refund} zu Bestellung {order}", "Passguthaben zurückgebucht"),
+        "PASS_EXPIRY": ("{money} Guthaben mit deinem {pass_name} verfallen", "Passguthaben verfallen"),
+        "PASS_CANCELED": ("{money} Guthaben storniert: die Zahlung für dein {pass_name} wurde erstattet", "Passguthaben storniert"),
         "step.new_member": "{count}X Neumitgliederbonus",
         "step.bonus_day": "{count}X an deinem Bonustag",
         "step.promotion": "{count}X Aktion",
@@ -240,6 +258,7 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "EARN_ACTION.BIRTHDAY": "Puncte de ziua ta",
         "EARN_ACTION.FITNESS_ACTIVITY": "Activitate sportivă",
         "EARN_ACTION.SURVEY_COMPLETED": "Chestionar completat",
+        "EARN_ACTION.VISIT": "Vizită",
         "EXPIRY": "Puncte expirate",
         "BONUS": ("Puncte bonus: {reason}", "Puncte bonus"),
         "ADJUSTMENT": ("Ajustare: {reason}", "Ajustare"),
@@ -269,6 +288,11 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK.dividend": ("Dividend {plan_name} pentru {year}", "Dividend anual de abonament"),
         "PLAN_PERK_CLAWBACK": ("Credit de abonament retras: plată rambursată", "Credit de abonament retras"),
         "FORFEIT": "Pierdute: contul a fost șters",
+        "PASS_CREDIT": ("{money} credit pe {pass_name}", "Credit de abonament prepay"),
+        "PAY_WITH_PASS": ("{pass_credit} plătiți cu creditul abonamentului (comanda {order})", "Plată cu creditul abonamentului"),
+        "PASS_RESTORE": ("{pass_credit} credit de abonament returnat: rambursarea {refund} pentru comanda {order}", "Credit de abonament returnat"),
+        "PASS_EXPIRY": ("{money} credit expirat odată cu {pass_name}", "Credit de abonament expirat"),
+        "PASS_CANCELED": ("{money} credit anulat: plata pentru {pass_name} a fost rambursată", "Credit de abonament anulat"),
         "step.new_member": "{count}X bonus de membru nou",
         "step.bonus_day": "{count}X în ziua ta bonus",
         "step.promotion": "{count}X promoție",
@@ -321,7 +345,7 @@ def _values(memo: dict[str, Any], amount: int, lang: str, locale: str | None) ->
     }
     values["points"] = str(amount)
     currency = values.get("currency")
-    for key, name in (("amount_minor", "money"), ("earning_minor", "earning")):
+    for key, name in (("amount_minor", "money"), ("earning_minor", "earning"), ("pass_credit_minor", "pass_credit")):
         minor = _number(memo.get(key))
         if minor is not None and currency and minor == minor.to_integral_value():
             values[name] = i18n.money_minor(int(minor), currency, locale)

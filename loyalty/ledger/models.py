@@ -11,12 +11,14 @@ from tortoise.models import Model
 class Asset(StrEnum):
     POINTS = "POINTS"
     CREDIT = "CREDIT"  # in minor units of the program currency
+    PASS_CREDIT = "PASS"  # a credit pass's own credit, in minor units: never mixes with CREDIT
 
 
 class AccountKind(StrEnum):
     MEMBER = "member"  # what a member holds, never below zero
     DEBT = "debt"  # what a member owes after a refund took back spent points, never above zero
     PROGRAM = "program"  # the program side: issuance, redemption, expiry, donations
+    PASS = "pass"  # what a credit pass holds (code pass:<id>), never below zero
 
 
 class TransferStatus(StrEnum):

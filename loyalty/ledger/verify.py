@@ -49,6 +49,8 @@ _CHECKS: list[tuple[str, str]] = [
      "SELECT asset AS subject, SUM(posted) AS found, 0 AS expected FROM ledger_accounts GROUP BY asset"),
     ("rule 4: no member account below zero",
      "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'member' AND posted < 0"),
+    ("rule 4: no pass account below zero",
+     "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'pass' AND posted < 0"),
     ("rule 4: no debt account above zero",
      "SELECT id AS subject, posted AS found FROM ledger_accounts WHERE kind = 'debt' AND posted > 0"),
     ("rule 4: no account's pending balances below zero, nor a member's pending points",

@@ -81,13 +81,15 @@ def values(payload: dict[str, Any], name: str, locale: str | None = None) -> _Va
     found = _Values({key: value for key, value in payload.items() if value is not None})
     found["name"] = name
     currency = payload.get("currency", "")
-    for key in ("points", "owed"):
+    for key in ("points", "owed", "stamps", "visits", "remaining", "visits_left"):
         if isinstance(payload.get(key), int) and not isinstance(payload.get(key), bool):
             found[key] = _number(payload[key], locale)
     if "credit_minor" in payload:
         found["credit"] = _money(payload["credit_minor"], currency, locale)
     if "value_minor" in payload:
         found["value"] = _money(payload["value_minor"], currency, locale)
+    if payload.get("balance_minor") is not None:
+        found["balance"] = _money(payload["balance_minor"], currency, locale)
     if payload.get("remaining_to_keep") is not None:
         remaining = payload["remaining_to_keep"]
         spend = payload.get("metric") == "SPEND" and currency

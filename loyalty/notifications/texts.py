@@ -362,3 +362,72 @@ TEXTS.update({
         "ro": ("Dividendul tău {plan_name}", "{percent}% din cheltuielile tale din {year} îți revin ca {credit} credit."),
     },
 })
+
+# -- passes
+LINKS.update({topic: "/wallet" for topic in (
+    events.PASS_STAMPED, events.PASS_BOUGHT, events.PASS_VISIT_USED, events.PASS_VISITS_LOW, events.PASS_EXPIRING,
+    events.PASS_EXPIRED, events.PASS_CANCELED, events.PASS_CREDIT_SPENT, events.PASS_CREDIT_RESTORED,
+)})
+LINKS[events.PASS_CARD_COMPLETED] = "/rewards"
+TEXTS.update({
+    events.PASS_STAMPED: {
+        "en": ("Stamp {stamps} of {visits}", "Your {product_name} has {stamps} of {visits} stamps: {remaining} more to {reward_name}."),
+        "nl": ("Stempel {stamps} van {visits}", "Je {product_name} heeft {stamps} van {visits} stempels: nog {remaining} tot {reward_name}."),
+        "de": ("Stempel {stamps} von {visits}", "Deine {product_name} hat {stamps} von {visits} Stempeln: noch {remaining} bis {reward_name}."),
+        "ro": ("Ștampila {stamps} din {visits}", "{product_name} are {stamps} din {visits} ștampile: încă {remaining} până la {reward_name}."),
+    },
+    events.PASS_CARD_COMPLETED: {
+        "en": ("Your card is full: {reward_name}", "Your {product_name} is complete. Your {reward_name} code: {code}. A new card has started."),
+        "nl": ("Je kaart is vol: {reward_name}", "Je {product_name} is vol. Je code voor {reward_name}: {code}. Er is een nieuwe kaart gestart."),
+        "de": ("Deine Karte ist voll: {reward_name}", "Deine {product_name} ist voll. Dein Code für {reward_name}: {code}. Eine neue Karte hat begonnen."),
+        "ro": ("Cardul tău e complet: {reward_name}", "{product_name} este complet. Codul tău pentru {reward_name}: {code}. A început un card nou."),
+    },
+    events.PASS_BOUGHT: {
+        "en": ("{product_name} is yours", "Your payment is in: your {product_name} is ready to use."),
+        "nl": ("{product_name} is van jou", "Je betaling is binnen: je {product_name} is klaar voor gebruik."),
+        "de": ("{product_name} gehört dir", "Deine Zahlung ist eingegangen: dein {product_name} ist bereit."),
+        "ro": ("{product_name} este al tău", "Plata ta a sosit: {product_name} este gata de folosit."),
+    },
+    events.PASS_VISIT_USED: {
+        "en": ("Welcome in", "A visit was recorded on your {product_name}."),
+        "nl": ("Welkom", "Er is een bezoek geregistreerd op je {product_name}."),
+        "de": ("Willkommen", "Ein Besuch wurde auf deinem {product_name} verbucht."),
+        "ro": ("Bine ai venit", "O vizită a fost înregistrată pe {product_name}."),
+    },
+    events.PASS_VISITS_LOW: {
+        "en": ("{visits_left} visits left", "Your {product_name} has {visits_left} visits left."),
+        "nl": ("Nog {visits_left} bezoeken", "Je {product_name} heeft nog {visits_left} bezoeken."),
+        "de": ("Noch {visits_left} Besuche", "Dein {product_name} hat noch {visits_left} Besuche."),
+        "ro": ("Mai ai {visits_left} vizite", "{product_name} mai are {visits_left} vizite."),
+    },
+    events.PASS_EXPIRING: {
+        "en": ("{product_name} ends soon", "Your {product_name} is valid until {valid_until}."),
+        "nl": ("{product_name} loopt bijna af", "Je {product_name} is geldig tot {valid_until}."),
+        "de": ("{product_name} läuft bald ab", "Dein {product_name} gilt bis {valid_until}."),
+        "ro": ("{product_name} expiră curând", "{product_name} este valabil până la {valid_until}."),
+    },
+    events.PASS_EXPIRED: {
+        "en": ("{product_name} has ended", "Your {product_name} was valid until {valid_until}."),
+        "nl": ("{product_name} is afgelopen", "Je {product_name} was geldig tot {valid_until}."),
+        "de": ("{product_name} ist abgelaufen", "Dein {product_name} galt bis {valid_until}."),
+        "ro": ("{product_name} a expirat", "{product_name} a fost valabil până la {valid_until}."),
+    },
+    events.PASS_CANCELED: {
+        "en": ("{product_name} canceled", "The payment of your {product_name} was refunded, so the pass is canceled."),
+        "nl": ("{product_name} geannuleerd", "De betaling van je {product_name} is terugbetaald, dus de pas is geannuleerd."),
+        "de": ("{product_name} storniert", "Die Zahlung für dein {product_name} wurde erstattet, daher ist der Pass storniert."),
+        "ro": ("{product_name} anulat", "Plata pentru {product_name} a fost rambursată, așa că abonamentul este anulat."),
+    },
+    events.PASS_CREDIT_SPENT: {
+        "en": ("{credit} paid with {product_name}", "You paid {credit} with your {product_name}: {balance} left."),
+        "nl": ("{credit} betaald met {product_name}", "Je betaalde {credit} met je {product_name}: nog {balance} over."),
+        "de": ("{credit} mit {product_name} bezahlt", "Du hast {credit} mit deinem {product_name} bezahlt: noch {balance} übrig."),
+        "ro": ("{credit} plătit cu {product_name}", "Ai plătit {credit} cu {product_name}: mai ai {balance}."),
+    },
+    events.PASS_CREDIT_RESTORED: {
+        "en": ("{credit} back on {product_name}", "A refund put {credit} back on your {product_name}: {balance} left."),
+        "nl": ("{credit} terug op {product_name}", "Een terugbetaling zette {credit} terug op je {product_name}: nog {balance} over."),
+        "de": ("{credit} zurück auf {product_name}", "Eine Erstattung hat {credit} auf dein {product_name} zurückgebucht: noch {balance} übrig."),
+        "ro": ("{credit} înapoi pe {product_name}", "O rambursare a pus {credit} înapoi pe {product_name}: mai ai {balance}."),
+    },
+})

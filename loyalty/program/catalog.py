@@ -112,6 +112,9 @@ _PASS_FIELDS = {
     "bonus_credit": ({_P.CREDIT_PASS}, False),
     "reward": ({_P.PUNCH_CARD}, True),
     "valid_days": ({_P.VISIT_PACK, _P.CREDIT_PASS}, False),
+    "stamp_valid_days": ({_P.PUNCH_CARD}, False),
+    "max_visits_per_day": ({_P.TIME_PASS}, False),
+    "brand": ({_P.CREDIT_PASS}, False),
 }
 _PASS_DEFAULTS = {
     "VISIT_PACK": {"bonus_visits": 0}, "TIME_PASS": {"bonus_months": 0}, "CREDIT_PASS": {"bonus_credit": 0},
@@ -135,6 +138,11 @@ class PassProduct(BaseModel):
     bonus_credit: Money | None = None
     reward: Code | None = None  # a reward code
     valid_days: PositiveInt | None = None
+    stamp_valid_days: PositiveInt | None = None  # PUNCH_CARD: older stamps no longer count
+    max_visits_per_day: PositiveInt | None = None  # TIME_PASS: visits a day, unlimited when left out
+    brand: Code | None = None  # CREDIT_PASS: the one brand its credit pays at
+    locations: tuple[Text, ...] = ()  # the locations whose visits it admits; every location when empty
+    reminder_days: Count = 7  # paid passes: the member is reminded this many days before it expires
 
     @model_validator(mode="before")
     @classmethod

@@ -187,6 +187,7 @@ class Tiers(BaseModel):
     period: TierPeriod
     downgrade: TierDowngrade
     at_risk_days: Count = 30  # members are warned this many days before the period ends
+    visits_include_purchases: Annotated[bool, Strict()] = False  # VISITS: each purchase counts as a visit too
     levels: Annotated[tuple[TierLevel, ...], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -224,6 +225,7 @@ class ActionKind(StrEnum):
     BIRTHDAY = "BIRTHDAY"
     FITNESS_ACTIVITY = "FITNESS_ACTIVITY"
     SURVEY_COMPLETED = "SURVEY_COMPLETED"
+    VISIT = "VISIT"  # a visit recorded by the booking system (recordVisit), not through recordAction
 
 
 class EarningRule(BaseModel):
@@ -345,10 +347,15 @@ class Program(BaseModel):
         for i, product in enumerate(self.pass_products):
             if product.reward is not None and product.reward not in rewards:
                 raise problem(("pass_products", i, "reward"), f'no reward has code "{product.reward}"')
+            if product.brand is not None and product.brand not in brands:
+                raise problem(("pass_products", i, "brand"), f'no brand has code "{product.brand}"')
         if self.referral and self.referral.welcome_reward and self.referral.welcome_reward not in rewards:
             raise problem(("referral", "welcome_reward"), f'no reward has code "{self.referral.welcome_reward}"')
         check_money(self, (), self.program.minor_units, self.program.currency)
         return self
+
+    def pass_product(self, code: str) -> PassProduct | None:
+        return next((p for p in self.pass_products if p.code == code), None)
 
     @property
     def tier_levels(self) -> tuple[TierLevel, ...]:

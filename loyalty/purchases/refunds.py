@@ -28,6 +28,7 @@ from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.codes import CASHBACK, CREDIT_REDEMPTION, ISSUANCE, REDEMPTION, TransferCode
 from loyalty.ledger.models import Account, Asset, Transfer, TransferStatus
 from loyalty.money import to_minor
+from loyalty.passes import credit as pass_credit
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.purchases.service import Item, validate_items
@@ -62,6 +63,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     try:
         async with changes.member_change():
             refunded = await _refund(request, amount_minor, items, request_hash, purchase.member_id)
+            await pass_credit.refund(program, refunded, request.refund_id)
             await progress.track(program, purchase.member_id, clock.now(), refund=True)
             return refunded
     except IntegrityError:

@@ -21,6 +21,7 @@ from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset, TransferStatus
 from loyalty.members import service as members
 from loyalty.members.models import Member
+from loyalty.passes import credit as pass_credit
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase
@@ -51,6 +52,8 @@ class PurchaseRequest:
     items: tuple[Item, ...] = field(default_factory=tuple)
     points_to_spend: int | None = None
     credit_to_spend: Decimal | None = None  # store credit to pay with, in the program's currency
+    pass_id: int | None = None  # a credit pass to pay with (loyalty.passes.credit)
+    pass_credit_to_spend: Decimal | None = None
 
 
 def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, datetime, list[dict]]:
@@ -113,6 +116,8 @@ def _request_hash(request: PurchaseRequest) -> str:
         member=request.member_id, amount=_plain(request.amount), currency=request.currency, brand=request.brand,
         points=request.points_to_spend or 0,
         **({"credit": _plain(request.credit_to_spend)} if request.credit_to_spend else {}),
+        **({"pass": request.pass_id, "pass_credit": _plain(request.pass_credit_to_spend or Decimal(0))}
+           if request.pass_id or request.pass_credit_to_spend else {}),
         items=[[i.sku, i.quantity, _plain(i.amount), i.category] for i in request.items],
         occurred_at=occurred_at.astimezone(timezone.utc).isoformat() if occurred_at and occurred_at.tzinfo else occurred_at,
     )
@@ -186,6 +191,9 @@ async def _record(
         await outbox.emit(events.CREDIT_SPENT, request.member_id, {
             "credit_minor": credit_minor, "currency": request.currency, "order": request.order_id,
         })
+    eligible_minor -= await pass_credit.spend(
+        program, request.member_id, request.pass_id, request.pass_credit_to_spend, request.brand, request.order_id,
+        purchase.id, eligible_minor, memo)
     if eligible_minor != amount_minor:  # the history says which part of the order earned
         memo = {**memo, "earning_minor": eligible_minor}
     facts = await purchase_facts(program, request.member_id, eligible_minor, request.brand, items, occurred_at)

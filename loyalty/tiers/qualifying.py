@@ -5,8 +5,9 @@
 - POINTS_EARNED: points earned in the period (purchases, actions, bonuses, birthday and
   yearly rewards, referrals: the EARNING codes; pending ones too), less what refunds took
   back of them.
-- VISITS: the member's purchases in the period (each purchase counts as one visit); one
-  refunded in full does not count.
+- VISITS: the member's visits in the period (recorded with recordVisit); with
+  `tiers.visits_include_purchases`, also their purchases in the period (each one visit), one
+  refunded in full not counting.
 
 Amounts are ints in the metric's unit (minor units for SPEND); `as_decimal` shows them.
 """
@@ -52,7 +53,8 @@ async def qualifying_units(program: Program, member_id: int, period: Period) -> 
     if metric is TierMetric.SPEND:
         return await spend_minor(member_id, period)
     if metric is TierMetric.VISITS:
-        return await purchase_count(member_id, period)
+        purchases = await purchase_count(member_id, period) if program.tiers.visits_include_purchases else 0
+        return await visit_count(member_id, period) + purchases
     return await points_earned(member_id, period)
 
 
@@ -66,9 +68,18 @@ async def spend_minor(member_id: int, period: Period) -> int:
     return int(row["total"])
 
 
+async def visit_count(member_id: int, period: Period) -> int:
+    """The member's recorded visits in the period."""
+    row = await sql.fetch_aggregate(
+        "SELECT COUNT(*) AS total FROM visits WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ?",
+        member_id, period.start, period.end,
+    )
+    return int(row["total"])
+
+
 async def purchase_count(member_id: int, period: Period) -> int:
     """The member's purchases in the period, less those refunded in full: what the VISITS
-    metric counts (each purchase is one visit)."""
+    metric adds when purchases count as visits (each purchase is one visit)."""
     row = await sql.fetch_aggregate(
         "SELECT COUNT(*) AS total FROM purchases "
         "WHERE member_id = ? AND occurred_at >= ? AND occurred_at < ? AND refunded_minor < amount_minor",

@@ -17,6 +17,8 @@ from schema.ledger.resolvers import activity_of, wallet_of
 from schema.ledger.types import ActivityConnection, Wallet
 from schema.memberships.resolvers import benefits_of, membership_of
 from schema.memberships.types import Benefit, PaidMembership
+from schema.passes.resolvers import passes_of
+from schema.passes.types import Pass
 from schema.referrals.resolvers import referral_of
 from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
@@ -132,6 +134,10 @@ class Member(Node):
         from schema.staff.resolvers import blocked_at_of
 
         return await blocked_at_of(self.row)
+
+    @strawberry.field(description="The member's passes: active and pending first, then ended ones, newest first.")
+    async def passes(self, info: Info) -> list[Pass]:
+        return await passes_of(info, self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

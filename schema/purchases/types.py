@@ -99,6 +99,12 @@ class RecordPurchaseInput:
         default=None,
         description="Store credit to spend on this order as payment, in the program's currency; all or nothing.",
     )
+    pass_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A credit pass of the member's to pay with (with passCreditToSpend)."
+    )
+    pass_credit_to_spend: Decimal | None = strawberry.field(
+        default=None, description="Credit of that pass to spend on this order; all or nothing."
+    )
 
 
 @strawberry.input

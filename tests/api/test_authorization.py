@@ -27,6 +27,8 @@ from api.app import create_app
 from loyalty.auth import email_tokens
 from loyalty import clock
 from loyalty.memberships import payments, subscriptions
+from loyalty.passes import buying
+from loyalty.passes import payments as pass_payments
 from loyalty.charity.donations import donate_points
 from loyalty.members.models import Member
 from loyalty.members import service as members
@@ -124,6 +126,11 @@ MATRIX = table(
     ("cancelIssuedReward",        UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("blockMember",               UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("unblockMember",             UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("node(Pass)",                NULL,   UNAUTH, FOUND,  NULL,   NULL,   FOUND,  NULL,   FOUND),
+    ("buyPass",                   UNAUTH, UNAUTH, OK,     OK,     FORBID, FORBID, FORBID, FORBID),
+    ("recordPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("refundPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
+    ("recordVisit",               UNAUTH, UNAUTH, FORBID, FORBID, OK,     FORBID, FORBID, OK),
 )
 
 # The staff operations with a key that holds staff:write alone: it changes, but does not read
@@ -153,6 +160,8 @@ class World:
     membership_id: str = ""
     webhook_id: str = ""
     delivery_id: str = ""  # a dead delivery to the webhook
+    pass_id: str = ""  # Ann's visit pack waiting for its payment
+    paid_pass_id: str = ""  # Ann's visit pack paid with PP-<tag>
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -168,6 +177,7 @@ class Operation:
     needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
     needs_webhook: bool = False  # a webhook, and a dead delivery to it (the newest)
     non_null: bool = False  # a query field that is never null: an error in it nulls the whole data
+    needs_passes: bool = False  # Ann bought two climbing packs and paid one (PP-<tag>)
 
     @property
     def field(self) -> str:
@@ -243,6 +253,17 @@ OPERATIONS: dict[str, Operation] = {
                                                                   "currencyCode": "EUR"}}),
     "refundPlanPayment": _mutation("refundPlanPayment", "RefundPlanPaymentInput", needs_membership=True,
                                    variables=lambda w: {"input": {"paymentId": f"P-{w.tag}", "refundId": f"PR-{w.tag}"}}),
+    "node(Pass)": Operation(NODE, lambda w: {"id": w.pass_id}, lambda w: {"id": w.pass_id}, needs_passes=True),
+    "buyPass": _mutation("buyPass", "BuyPassInput", variables=lambda w: {"input": {
+        "passProductId": to_global_id("PassProduct", "climbing-5"), "idempotencyKey": f"buy-{w.tag}"}}),
+    "recordPassPayment": _mutation("recordPassPayment", "RecordPassPaymentInput", needs_passes=True,
+                                   variables=lambda w: {"input": {"passId": w.pass_id, "paymentId": f"PP-{w.tag}-2",
+                                                                  "amount": "60.00", "currencyCode": "EUR"}}),
+    "refundPassPayment": _mutation("refundPassPayment", "RefundPassPaymentInput", needs_passes=True,
+                                   variables=lambda w: {"input": {"paymentId": f"PP-{w.tag}", "refundId": f"PPR-{w.tag}"}}),
+    "recordVisit": _mutation("recordVisit", "RecordVisitInput", needs_passes=True, variables=lambda w: {"input": {
+        "memberNumber": w.ann.number, "reference": f"visit-{w.tag}", "location": "climbing-hall",
+        "passId": w.paid_pass_id}}),
     "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
         "day": (date.today() + timedelta(days=30)).isoformat()}}),
     "verifyEmail": _mutation("verifyEmail", "VerifyEmailInput", "ok errors { code field }", by_ann_s_link=True,
@@ -372,6 +393,13 @@ async def make_world(runtime: Runtime, client: httpx.AsyncClient, operation: Ope
             body="{}", status="dead", attempts=8, next_attempt_at=clock.now(), created_at=clock.now())
         world.webhook_id = to_global_id("Webhook", hook.id)
         world.delivery_id = to_global_id("WebhookDelivery", dead.id)
+    if operation.needs_passes:
+        program, now = runtime.program.program, clock.now()
+        pending = await buying.buy_pass(program, member_pk(ann.id), "climbing-5", f"b-{tag}", now)
+        paid = await buying.buy_pass(program, member_pk(ann.id), "climbing-5", f"b2-{tag}", now)
+        await pass_payments.record_payment(program, pass_payments.Payment(paid.id, f"PP-{tag}", Decimal("60.00"), "EUR"),
+                                           now)
+        world.pass_id, world.paid_pass_id = to_global_id("Pass", pending.id), to_global_id("Pass", paid.id)
     if caller in KEY_SCOPES:
         world.keys[caller] = await api_key(KEY_SCOPES[caller], name=caller)
     return world

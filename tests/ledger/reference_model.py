@@ -45,6 +45,7 @@ EARNING_RULES: dict[str, tuple[int, int, str]] = {
     "BIRTHDAY": (200, 1, "year"),
     "FITNESS_ACTIVITY": (5, 1, "day"),
     "SURVEY_COMPLETED": (30, 2, "month"),
+    "VISIT": (10, 1, "day"),
 }
 
 

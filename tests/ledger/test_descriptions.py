@@ -36,6 +36,11 @@ MEMOS = {
     TransferCode.PLAN_PERK: {"plan": "plus-monthly", "plan_name": "Northwind Plus"},
     TransferCode.PLAN_PERK_CLAWBACK: {"plan": "plus-monthly", "refund": "re-1"},
     TransferCode.FORFEIT: {"erasure": 1},
+    TransferCode.PASS_CREDIT: {"pass_name": "Harbor Kitchen prepaid", "amount_minor": 13000, "currency": "EUR"},
+    TransferCode.PAY_WITH_PASS: {"order": "O-1", "amount_minor": 10000, "currency": "EUR", "pass_credit_minor": 4500},
+    TransferCode.PASS_RESTORE: {"order": "O-1", "refund": "R-1", "currency": "EUR", "pass_credit_minor": 2000},
+    TransferCode.PASS_EXPIRY: {"pass_name": "Harbor Kitchen prepaid", "amount_minor": 10500, "currency": "EUR"},
+    TransferCode.PASS_CANCELED: {"pass_name": "Harbor Kitchen prepaid", "amount_minor": 10500, "currency": "EUR"},
 }
 LANGUAGES = ("en", "nl", "de", "ro")
 
@@ -163,6 +168,36 @@ EXPECTED = {
         "de": "Verfallen: das Konto wurde gelöscht",
         "ro": "Pierdute: contul a fost șters",
     },
+    TransferCode.PASS_CREDIT: {
+        "en": "EUR 130.00 of credit on your Harbor Kitchen prepaid",
+        "nl": "EUR 130,00 tegoed op je Harbor Kitchen prepaid",
+        "de": "130,00 EUR Guthaben auf deinem Harbor Kitchen prepaid",
+        "ro": "130,00 EUR credit pe Harbor Kitchen prepaid",
+    },
+    TransferCode.PAY_WITH_PASS: {
+        "en": "Paid EUR 45.00 with pass credit (order O-1)",
+        "nl": "EUR 45,00 betaald met pastegoed (bestelling O-1)",
+        "de": "45,00 EUR mit Passguthaben bezahlt (Bestellung O-1)",
+        "ro": "45,00 EUR plătiți cu creditul abonamentului (comanda O-1)",
+    },
+    TransferCode.PASS_RESTORE: {
+        "en": "EUR 20.00 of pass credit returned: refund R-1 of order O-1",
+        "nl": "EUR 20,00 pastegoed teruggegeven: terugbetaling R-1 van bestelling O-1",
+        "de": "20,00 EUR Passguthaben zurückgebucht: Erstattung R-1 zu Bestellung O-1",
+        "ro": "20,00 EUR credit de abonament returnat: rambursarea R-1 pentru comanda O-1",
+    },
+    TransferCode.PASS_EXPIRY: {
+        "en": "EUR 105.00 of credit expired with your Harbor Kitchen prepaid",
+        "nl": "EUR 105,00 tegoed verlopen met je Harbor Kitchen prepaid",
+        "de": "105,00 EUR Guthaben mit deinem Harbor Kitchen prepaid verfallen",
+        "ro": "105,00 EUR credit expirat odată cu Harbor Kitchen prepaid",
+    },
+    TransferCode.PASS_CANCELED: {
+        "en": "EUR 105.00 of credit canceled: the payment of your Harbor Kitchen prepaid was refunded",
+        "nl": "EUR 105,00 tegoed geannuleerd: de betaling van je Harbor Kitchen prepaid is terugbetaald",
+        "de": "105,00 EUR Guthaben storniert: die Zahlung für dein Harbor Kitchen prepaid wurde erstattet",
+        "ro": "105,00 EUR credit anulat: plata pentru Harbor Kitchen prepaid a fost rambursată",
+    },
 }
 
 
@@ -238,6 +273,7 @@ ACTIONS = {
     ActionKind.SURVEY_COMPLETED: (
         "Survey completed", "Enquête ingevuld", "Umfrage ausgefüllt", "Chestionar completat",
     ),
+    ActionKind.VISIT: ("Visit", "Bezoek", "Besuch", "Vizită"),
 }
 
 

@@ -106,7 +106,7 @@ async def test_program_accounts_exist_and_are_committed_before_any_request(runti
         ("POINTS", f"charity:{c.code}") for c in runtime.program.program.charities]
     rows = await Account.filter(kind=AccountKind.PROGRAM.value).order_by("id")
     assert sorted((a.asset, a.code) for a in rows) == sorted(expected)
-    assert len(expected) == 11 + 3  # the demo's three charities
+    assert len(expected) == 14 + 3  # the demo's three charities
     assert {(a.asset, a.code): (a.posted, a.pending_in, a.pending_out) for a in rows} == {
         key: (0, 0, 0) for key in expected}
     assert accounts._program_ids == {(a.asset, a.code): a.id for a in rows}
@@ -156,7 +156,7 @@ async def test_ensuring_program_accounts_again_changes_nothing(runtime):
     before = {(a.asset, a.code): a.id for a in await Account.filter(kind=AccountKind.PROGRAM.value)}
     await ensure_program_accounts(c.code for c in runtime.program.program.charities)
     after = {(a.asset, a.code): a.id for a in await Account.filter(kind=AccountKind.PROGRAM.value)}
-    assert after == before and len(after) == 14
+    assert after == before and len(after) == 17
 
 
 async def test_a_transfer_naming_a_missing_program_account_fails_its_transaction(runtime):

@@ -77,5 +77,5 @@ def test_verify_ledger_help_lists_exactly_the_rules_it_checks(settings):
     assert done.returncode == 0, done.stderr
     listed = [line.strip() for line in done.stdout.splitlines() if line.startswith("  rule ")]
     assert listed == list(RULES)
-    assert len(RULES) == 19
+    assert len(RULES) == 20
     assert "exits 1 on a violation, 0 when the ledger is consistent" in done.stdout

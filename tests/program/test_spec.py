@@ -114,7 +114,7 @@ def test_demo_counts():
     program = load_demo()
     assert [b.code for b in program.brands] == ["northwind", "harbor"]
     assert [t.code for t in program.tier_levels] == ["bronze", "silver", "gold"]
-    assert len(program.earning_rules) == 8
+    assert len(program.earning_rules) == 9
     assert {r.action for r in program.earning_rules} == set(ActionKind)
     assert len(program.rewards) == 7
     assert {r.kind for r in program.rewards} == set(RewardKind)
@@ -159,6 +159,7 @@ def test_demo_earning_rules_and_their_limits():
         "BIRTHDAY": (200, "1 per year"),
         "FITNESS_ACTIVITY": (5, "1 per day"),
         "SURVEY_COMPLETED": (30, "2 per month"),
+        "VISIT": (10, "1 per day"),
     }
     assert program.earning_rule(ActionKind.SIGN_UP).description == "Welcome to Northwind Rewards"
     assert program.earning_rule("SURVEY_COMPLETED").points == 30
@@ -475,7 +476,7 @@ CASES = {
     "unknown action": (
         'action = "SURVEY_COMPLETED"', 'action = "SURVEY"', 'action = "SURVEY"',
         "earning_rules[7].action: must be 'SIGN_UP', 'NEWSLETTER_SIGNUP', 'PRODUCT_REVIEW', 'SOCIAL_FOLLOW',"
-        " 'SOCIAL_SHARE', 'BIRTHDAY', 'FITNESS_ACTIVITY' or 'SURVEY_COMPLETED', not \"SURVEY\"",
+        " 'SOCIAL_SHARE', 'BIRTHDAY', 'FITNESS_ACTIVITY', 'SURVEY_COMPLETED' or 'VISIT', not \"SURVEY\"",
     ),
     "zero limit count": (
         'limit = { count = 5, per = "month" }', 'limit = { count = 0, per = "month" }', "count = 0",

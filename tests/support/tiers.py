@@ -48,7 +48,8 @@ def tier_program_text(period: str = "calendar_year", metric: str = "SPEND", down
     text = DEMO_PATH.read_text(encoding="utf-8")
     replacements = [
         ('period = "calendar_year"', f'period = "{period}"'),
-        ('metric = "SPEND"', f'metric = "{metric}"'),
+        # Programs by visits that were written when purchases counted as visits keep that behaviour.
+        ('metric = "SPEND"', f'metric = "{metric}"' + ("\nvisits_include_purchases = true" if metric == "VISITS" else "")),
         ('downgrade = "one_tier"', f'downgrade = "{downgrade}"'),
         ('points_multiplier = "1.25"', 'points_multiplier = "1"'),
         ('points_multiplier = "2"\ncashback', 'points_multiplier = "1"\ncashback'),

@@ -1,0 +1,21 @@
+"""What the pass events carry, and the pass's product."""
+from __future__ import annotations
+
+from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.passes.models import Pass
+from loyalty.program.spec import PassProduct, Program
+
+
+def product_of(program: Program, row: Pass) -> PassProduct:
+    product = program.pass_product(row.product_code)
+    if product is None:
+        raise LoyaltyError("The pass's product is no longer offered.", field="pass_id", code=ErrorCode.PASS_NOT_VALID)
+    return product
+
+
+def payload(program: Program, row: Pass, **extra: object) -> dict[str, object]:
+    product = program.pass_product(row.product_code)
+    return {
+        "pass_id": row.id, "product": row.product_code, "product_name": product.name if product else row.product_code,
+        "kind": row.kind, **extra,
+    }
