@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-SCOPES = frozenset({"purchases:write", "members:read", "visits:write", "admin", "payments:write"})
+SCOPES = frozenset({"purchases:write", "members:read", "visits:write", "admin", "payments:write", "reports:read"})
 
 
 @dataclass(frozen=True)
