@@ -1,41 +1,15 @@
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from loyalty import clock
-from loyalty.charity.donations import donate_points
 from loyalty.errors import ErrorCode, LoyaltyError
-from loyalty.ledger.activation import activate_pending
 from loyalty.ledger.verify import verify_ledger
-from loyalty.purchases.refunds import RefundRequest, refund_purchase
-from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.reports.build import program_report
-from loyalty.reports.figures import CharityTotal, ExpiryMonth, PointsFlows, TierCount
-from tests.support.members import new_member
-
-T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
-START = T0 - timedelta(days=1)
-
-
-async def _two_members_history(program) -> tuple[int, int]:
-    """Ann buys for EUR 100 and Bob for EUR 50; their points post after the return window;
-    Ann gives 20 points to the Wildlife Trust and pays 30 points of a EUR 10 order; Bob's
-    order is refunded by EUR 20."""
-    with clock.frozen_at(T0):
-        ann, bob = await new_member("ann@example.com"), await new_member("bob@example.com")
-        await record_purchase(program, PurchaseRequest(ann, "O-1", Decimal("100.00"), "EUR", brand="northwind"))
-        await record_purchase(program, PurchaseRequest(bob, "O-2", Decimal("50.00"), "EUR", brand="harbor"))
-    with clock.frozen_at(T0 + timedelta(days=15)):
-        assert await activate_pending(clock.now()) == 2
-    with clock.frozen_at(T0 + timedelta(days=16)):
-        await donate_points(program, ann, "wildlife", 20, "give-1")
-        await record_purchase(program, PurchaseRequest(ann, "O-3", Decimal("10.00"), "EUR", brand="harbor",
-                                                       points_to_spend=30))
-    with clock.frozen_at(T0 + timedelta(days=17)):
-        await refund_purchase(program, RefundRequest("O-2", "R-1", Decimal("20.00")))
-    return ann, bob
-
+from loyalty.reports.figures import CharityTotal, ExpiryMonth, Memberships, PointsFlows, TierCount, TierMovement
+from loyalty.wallet import get_wallet
+from tests.reports.scenes import START, T0, plans_tiers_and_a_referral, two_members_history as _two_members_history
 
 async def test_a_report_gives_the_balances_at_its_end_and_the_flows_posted_within_it(runtime):
     program = runtime.program.program
@@ -90,3 +64,19 @@ async def test_a_period_that_does_not_hold_together_is_refused(runtime, starts_a
     with pytest.raises(LoyaltyError) as refused:
         await program_report(runtime.program.program, starts_at, ends_at, brand)
     assert (refused.value.field, refused.value.code) == (field, code)
+
+
+async def test_a_report_counts_plans_tiers_and_referrals(runtime):
+    program = runtime.program.program
+    ann, bob, cat = await plans_tiers_and_a_referral(program)
+    report = await program_report(program, START, T0 + timedelta(days=20))
+    assert report.memberships == Memberships(revenue_minor=500, payments=2, refunds=1, active=1, started=2,
+                                             churned=1)
+    assert (report.referrals_completed, report.referral_points, report.referral_cost_minor) == (1, 500, 500)
+    assert report.tier_movements == (TierMovement("bronze", 0, 0), TierMovement("silver", 1, 0),
+                                     TierMovement("gold", 0, 0))
+    assert report.tier_distribution == (TierCount("bronze", 2), TierCount("silver", 1), TierCount("gold", 0))
+    wallets = [await get_wallet(m, clock.now()) for m in (ann, bob, cat)]
+    assert report.liability.credit_minor == sum(w.credit_minor + w.credit_pending_minor for w in wallets) == 500
+    assert report.flows.issued == 600 + 30 + 500
+    assert [str(v) for v in await verify_ledger()] == []
