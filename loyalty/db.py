@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "loyalty.bonuses.models",
     "loyalty.schedule",
     "loyalty.memberships.models",
+    "loyalty.segments.models",
 ]
 
 

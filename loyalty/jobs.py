@@ -13,13 +13,15 @@ from loyalty.memberships.dividends import plan_dividends
 from loyalty.memberships.renewals import renew_memberships
 from loyalty.referrals.completion import complete_referrals
 from loyalty.rewards.coupons import expire_rewards
+from loyalty.segments.scoring import score_members
 from loyalty.tiers.review import review_tiers
 
 Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
-# then expiry, then rewards and warnings; paid memberships last (their periods end, their
-# credit and dividends post). Each job is entered at its place in this order.
+# then expiry, then rewards and warnings; paid memberships (their periods end, their credit
+# and dividends post); last the members' segments, from everything the day recorded. Each
+# job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -31,4 +33,5 @@ JOBS: dict[str, Job] = {
     "expiry-warnings": expiry_warnings,
     "renew-memberships": renew_memberships,
     "plan-dividends": plan_dividends,
+    "score-segments": score_members,
 }

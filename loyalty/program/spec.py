@@ -28,12 +28,13 @@ from loyalty.program.fields import (
 )
 from loyalty.program.limits import Limit, LimitPer, render_limit
 from loyalty.program.report import describe, find_line, format_path
+from loyalty.program.segments import SegmentRule, Segments
 
 __all__ = [
     "DEMO_PATH", "ActionKind", "BirthdayWindow", "Bonuses", "Brand", "Charity", "EarningRule", "Expiry",
     "ExpiryPolicy", "Limit", "LimitPer", "MultipliersCombine", "PassKind", "PassProduct", "Plan",
     "PlanInterval", "PointsRounding", "Problem", "Program", "ProgramFileError", "ProgramSettings",
-    "Promotion", "Referral", "Reward", "RewardKind", "TierDowngrade", "TierLevel", "TierMetric",
+    "Promotion", "Referral", "Reward", "RewardKind", "SegmentRule", "Segments", "TierDowngrade", "TierLevel", "TierMetric",
     "TierPeriod", "Tiers", "load_demo", "load_program", "parse_program", "render_limit",
 ]
 
@@ -245,6 +246,7 @@ class Promotion(BaseModel):
     categories: tuple[Text, ...] = ()  # empty: every category
     multiplier: BonusMultiplier | None = None
     bonus_points: PositiveInt | None = None
+    segments: tuple[Code, ...] = ()  # empty: every member; else members in one of these segments
 
     @model_validator(mode="after")
     def _check(self) -> Promotion:
@@ -301,6 +303,7 @@ class Program(BaseModel):
     plans: tuple[Plan, ...] = ()
     pass_products: tuple[PassProduct, ...] = ()
     referral: Referral | None = None
+    segments: Segments | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Program:
@@ -323,10 +326,21 @@ class Program(BaseModel):
         for i, product in enumerate(self.pass_products):
             if product.reward is not None and product.reward not in rewards:
                 raise problem(("pass_products", i, "reward"), f'no reward has code "{product.reward}"')
+        self._check_segments()
         if self.referral and self.referral.welcome_reward and self.referral.welcome_reward not in rewards:
             raise problem(("referral", "welcome_reward"), f'no reward has code "{self.referral.welcome_reward}"')
         check_money(self, (), self.program.minor_units, self.program.currency)
         return self
+
+    def _check_segments(self) -> None:
+        """Promotions and rewards name segments of [segments]."""
+        known = self.segments.codes if self.segments else frozenset()
+        for where, items in (("bonuses", self.bonuses.promotions), ("rewards", self.rewards)):
+            for i, item in enumerate(items):
+                for j, code in enumerate(item.segments):
+                    if code not in known:
+                        at = ("promotions", i, "segments", j) if where == "bonuses" else (i, "segments", j)
+                        raise problem((where, *at), f'no segments rule has code "{code}"')
 
     @property
     def tier_levels(self) -> tuple[TierLevel, ...]:

@@ -120,7 +120,8 @@ def test_demo_counts():
     assert [c.code for c in program.charities] == ["wildlife", "civil-rights", "safe-home"]
     assert Counter(p.interval for p in program.plans) == {i: 1 for i in PlanInterval}
     assert Counter(p.kind for p in program.pass_products) == {k: 1 for k in PassKind}
-    assert len(program.bonuses.promotions) == 2
+    assert len(program.bonuses.promotions) == 3
+    assert [r.code for r in program.segments.rules] == ["champions", "at_risk", "loyal", "lapsed"]
 
 
 def test_demo_tiers():
