@@ -19,6 +19,8 @@ SCORES = 5
 
 
 def _ascending(values: tuple, key: str) -> None:
+    if len(values) != SCORES - 1:
+        raise problem((key,), f"needs {SCORES - 1} values, one for each score from 2 to {SCORES}, not {len(values)}")
     for i in range(1, len(values)):
         if values[i] <= values[i - 1]:
             raise problem((key, i), f"must be greater than {key}[{i - 1}] ({values[i - 1]})")
@@ -54,9 +56,9 @@ class Segments(BaseModel):
 
     window_days: PositiveInt = 365  # frequency and monetary count the purchases of this many days
     # A last purchase within recency_days[0] days scores 5, within [1] 4, [2] 3, [3] 2, older 1.
-    recency_days: Annotated[tuple[PositiveInt, ...], Field(min_length=4, max_length=4)]
-    frequency: Annotated[tuple[PositiveInt, ...], Field(min_length=4, max_length=4)]  # purchases for 2, 3, 4, 5
-    monetary: Annotated[tuple[PositiveMoney, ...], Field(min_length=4, max_length=4)]  # spend for 2, 3, 4, 5
+    recency_days: tuple[PositiveInt, ...]
+    frequency: tuple[PositiveInt, ...]  # purchases in the window for the scores 2, 3, 4 and 5
+    monetary: tuple[PositiveMoney, ...]  # spend in the window for the scores 2, 3, 4 and 5
     rules: tuple[SegmentRule, ...] = ()
 
     @model_validator(mode="after")

@@ -25,7 +25,7 @@ async def test_each_member_gets_exact_rfm_scores_and_the_first_segment_they_fit(
 
 
 async def test_the_scoring_is_idempotent_and_a_later_night_rescores_everyone(runtime):
-    m = await five_members(runtime.program.program)
+    await five_members(runtime.program.program)
     await score_members(NOW, runtime.program.program)
     first = await _rows()
     assert await score_members(NOW, runtime.program.program) == 5
