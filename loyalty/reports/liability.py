@@ -13,27 +13,28 @@ from loyalty.ledger.models import AccountKind, Asset
 from loyalty.program.spec import Program
 from loyalty.reports.figures import ExpiryMonth, Liability
 
-_IN_BALANCE = "t.asset = ? AND t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?)"
+_IN_BALANCE = "t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?)"
 _POSTED = "t.posted_at IS NOT NULL AND t.posted_at < ?"
 
 
-async def _balances(asset: Asset, at: datetime) -> dict[str, tuple[int, int]]:
-    """(posted, pending) at `at` by account kind, of the member and debt accounts."""
+async def _balances(at: datetime) -> dict[tuple[str, str], tuple[int, int]]:
+    """(posted, pending) at `at` by asset and account kind, of the member and debt accounts."""
     sides = " UNION ALL ".join(
-        f"SELECT a.kind AS kind, {sign}t.amount AS amount, CASE WHEN {_POSTED} THEN 1 ELSE 0 END AS posted "
+        f"SELECT t.asset AS asset, a.kind AS kind, {sign}t.amount AS amount, "
+        f"CASE WHEN {_POSTED} THEN 1 ELSE 0 END AS posted "
         f"FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.{column} "
         f"WHERE a.kind IN (?, ?) AND {_IN_BALANCE}"
         for sign, column in (("", "credit_account_id"), ("-", "debit_account_id"))
     )
     params: list[Any] = []
     for _ in range(2):
-        params += [at, AccountKind.MEMBER.value, AccountKind.DEBT.value, asset.value, at, at]
+        params += [at, AccountKind.MEMBER.value, AccountKind.DEBT.value, at, at]
     rows = await sql.fetch(
-        "SELECT kind, SUM(CASE WHEN posted = 1 THEN amount ELSE 0 END) AS posted, "
-        f"SUM(CASE WHEN posted = 0 THEN amount ELSE 0 END) AS pending FROM ({sides}) s GROUP BY kind",
+        "SELECT asset, kind, SUM(CASE WHEN posted = 1 THEN amount ELSE 0 END) AS posted, "
+        f"SUM(CASE WHEN posted = 0 THEN amount ELSE 0 END) AS pending FROM ({sides}) s GROUP BY asset, kind",
         *params,
     )
-    return {r["kind"]: (int(r["posted"] or 0), int(r["pending"] or 0)) for r in rows}
+    return {(r["asset"], r["kind"]): (int(r["posted"] or 0), int(r["pending"] or 0)) for r in rows}
 
 
 def _month_starts(program: Program, first: datetime, last: datetime) -> list[tuple[str, datetime]]:
@@ -70,9 +71,9 @@ _HELD = (
 )
 _INSTANT = timedelta(microseconds=1)
 _SPAN = (
-    "SELECT MIN(e) AS first, MAX(e) AS last FROM (SELECT MIN(expires_at) AS e FROM ledger_lots "
-    "UNION ALL SELECT MAX(expires_at) FROM ledger_lots UNION ALL SELECT MIN(lot_expires_at) FROM ledger_transfers "
-    "UNION ALL SELECT MAX(lot_expires_at) FROM ledger_transfers) s"
+    "SELECT MIN(first) AS first, MAX(last) AS last FROM ("
+    "SELECT MIN(expires_at) AS first, MAX(expires_at) AS last FROM ledger_lots "
+    "UNION ALL SELECT MIN(lot_expires_at), MAX(lot_expires_at) FROM ledger_transfers) s"
 )
 
 
@@ -106,11 +107,10 @@ def _as_datetime(value: object) -> datetime:
 
 
 async def liability_at(program: Program, at: datetime) -> Liability:
-    points = await _balances(Asset.POINTS, at)
-    credit = await _balances(Asset.CREDIT, at)
-    posted, pending = points.get(AccountKind.MEMBER.value, (0, 0))
-    owed, _ = points.get(AccountKind.DEBT.value, (0, 0))
-    credit_posted, credit_pending = credit.get(AccountKind.MEMBER.value, (0, 0))
+    held = await _balances(at)
+    posted, pending = held.get((Asset.POINTS.value, AccountKind.MEMBER.value), (0, 0))
+    owed, _ = held.get((Asset.POINTS.value, AccountKind.DEBT.value), (0, 0))
+    credit_posted, credit_pending = held.get((Asset.CREDIT.value, AccountKind.MEMBER.value), (0, 0))
     return Liability(
         points_posted=posted, points_pending=pending, points_owed=-owed,
         credit_minor=credit_posted + credit_pending, by_expiry_month=await _by_expiry_month(program, at),
