@@ -169,7 +169,8 @@ def test_demo_bonuses():
     assert (bonuses.new_member_multiplier, bonuses.new_member_days) == (Decimal("2"), 30)
     assert bonuses.birthday_reward_window is BirthdayWindow.WEEK
     assert bonuses.multipliers_combine is MultipliersCombine.ADD_EXTRA
-    promotion, climbing = bonuses.promotions
+    promotion, climbing, miss_you = bonuses.promotions
+    assert (miss_you.code, miss_you.segments, miss_you.bonus_points) == ("we-miss-you", ("at_risk", "lapsed"), 200)
     assert (climbing.code, climbing.categories, climbing.multiplier, climbing.bonus_points) == (
         "climbing-club", ("climbing",), None, 100)
     assert promotion.code == "spring-kitchen"
