@@ -8,6 +8,7 @@ spend, net of refunds) are 0 for nothing in the window, else 1 plus the number o
 thresholds reached. A member is in the first rule whose every bound their scores meet."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, Strict, model_validator
@@ -18,7 +19,7 @@ Score = Annotated[int, Strict(), Field(ge=0, le=5)]
 SCORES = 5
 
 
-def _ascending(values: tuple, key: str) -> None:
+def _ascending(values: tuple[int | Decimal, ...], key: str) -> None:
     if len(values) != SCORES - 1:
         raise problem((key,), f"needs {SCORES - 1} values, one for each score from 2 to {SCORES}, not {len(values)}")
     for i in range(1, len(values)):

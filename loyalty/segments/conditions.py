@@ -9,8 +9,8 @@ from loyalty.segments.models import MemberSegment
 
 async def segment_of(member_id: int) -> str | None:
     """The segment of the member's latest scoring; None before the first or when no rule matched."""
-    found = await MemberSegment.filter(member_id=member_id).values_list("segment", flat=True)
-    return found[0] if found else None
+    row = await MemberSegment.get_or_none(member_id=member_id)
+    return row.segment if row is not None else None
 
 
 async def scores_of(member_id: int) -> MemberSegment | None:
