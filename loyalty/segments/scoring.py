@@ -72,8 +72,11 @@ async def score_members(now: datetime, program: Program | None = None) -> int:
     query, params = scores_query(program, program.segments, now)
     async with changes.set_based_change():
         await sql.execute("DELETE FROM member_segments")
-        return await sql.execute(
+        await sql.execute(
             "INSERT INTO member_segments (member_id, segment, recency, frequency, monetary, computed_at) "
             f"SELECT member_id, segment, recency, frequency, monetary, ? FROM ({query}) s",
             now, *params,
         )
+        # Counted, not taken from the INSERT: PostgreSQL's driver reports no row count for it.
+        row = await sql.fetch_one("SELECT COUNT(*) AS n FROM member_segments")
+    return int(row["n"]) if row else 0
