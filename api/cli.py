@@ -171,6 +171,28 @@ async def cmd_cancel_reward(args: argparse.Namespace) -> int:
     return await _with_db(args, work, changes_members=True)
 
 
+async def cmd_report(args: argparse.Namespace) -> int:
+    from loyalty.errors import LoyaltyError
+    from loyalty.ledger.expiry import current_program
+    from loyalty.reports import table
+    from loyalty.reports.build import program_report
+    from loyalty.reports.period import parse_moment
+
+    async def work(_: argparse.Namespace) -> int:
+        program = await current_program()
+        try:
+            starts_at = parse_moment(program, args.starts, "from")
+            ends_at = parse_moment(program, args.ends, "to")
+            report = await program_report(program, starts_at, ends_at, args.brand)
+        except LoyaltyError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        sys.stdout.write(table.to_csv(report) if args.csv else table.to_text(report))
+        return 0
+
+    return await _with_db(args, work)
+
+
 async def cmd_export_schema(args: argparse.Namespace) -> int:
     from schema.schema import export_sdl
 
@@ -368,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/ledger.md), prints each violation with the ids of the rows that break it, and\n"
         "exits 1 on a violation, 0 when the ledger is consistent:\n\n" + "\n".join(f"  {rule}" for rule in RULES),
     ).set_defaults(run=cmd_verify_ledger)
+    report = sub.add_parser("report", help="the program's figures over a period, from the ledger")
+    report.add_argument("--from", dest="starts", required=True,
+                        help="the period's start: YYYY-MM-DD (midnight in the program's time zone) or a date-time with offset")
+    report.add_argument("--to", dest="ends", required=True, help="the period's end, excluded; as --from")
+    report.add_argument("--brand", help="narrow the flows and active members to one brand's purchases")
+    report.add_argument("--csv", action="store_true", help="print CSV: figure,item,value,currency")
+    report.set_defaults(run=cmd_report)
+
     worker = sub.add_parser("worker", help="relay outbox events and deliver notifications")
     worker.add_argument("--with-scheduler", action="store_true", help="run the scheduler in this process too")
     worker.set_defaults(run=cmd_worker)

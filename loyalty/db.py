@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "loyalty.staff.models",
     "loyalty.passes.models",
     "loyalty.visits.models",
+    "loyalty.segments.models",
 ]
 
 

@@ -14,14 +14,16 @@ from loyalty.memberships.renewals import renew_memberships
 from loyalty.passes.expiry import expire_passes
 from loyalty.referrals.completion import complete_referrals
 from loyalty.rewards.coupons import expire_rewards
+from loyalty.segments.scoring import score_members
 from loyalty.tiers.review import review_tiers
 
 Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
-# then expiry, then rewards and warnings; paid memberships last (their periods end, their
-# credit and dividends post), then passes (their validity ends, credit passes' breakage).
-# Each job is entered at its place in this order.
+# then expiry, then rewards and warnings; paid memberships (their periods end, their credit
+# and dividends post), then passes (their validity ends, credit passes' breakage); last the
+# members' segments, from everything the day recorded. Each job is entered at its place in
+# this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -34,4 +36,5 @@ JOBS: dict[str, Job] = {
     "renew-memberships": renew_memberships,
     "plan-dividends": plan_dividends,
     "expire-passes": expire_passes,
+    "score-segments": score_members,
 }

@@ -40,6 +40,7 @@ from schema.purchases import nodes as purchase_nodes
 from schema.purchases.mutations import PurchaseMutations
 from schema.purchases.types import Purchase
 from schema.relay import Node, resolve_node
+from schema.reports.queries import ReportQueries
 from schema.rewards.mutations import RewardMutations
 from schema.rewards.queries import RewardQueries
 from schema.rewards.types import IssuedReward, Reward
@@ -65,7 +66,7 @@ class NodeQueries:
 
 
 Query = merge_types("Query", (NodeQueries, MemberQueries, ProgramQueries, RewardQueries, CharityQueries,
-                             GdprQueries, WebhookQueries, StaffQueries, AuditQueries))
+                             GdprQueries, WebhookQueries, StaffQueries, AuditQueries, ReportQueries))
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (AuthMutations, MemberMutations, PurchaseMutations, ActionMutations,
                                     RewardMutations, CharityMutations, BonusMutations, MembershipMutations,

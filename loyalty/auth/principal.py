@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-SCOPES = frozenset({"purchases:write", "members:read", "visits:write", "admin", "payments:write", "staff:write"})
+SCOPES = frozenset({"purchases:write", "members:read", "visits:write", "admin", "payments:write", "staff:write",
+                    "reports:read"})
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from loyalty.earning.pipeline import Line, PurchaseFacts
 from loyalty.members.models import Member
 from loyalty.memberships.active import active_plan
 from loyalty.program.spec import Program
+from loyalty.segments.conditions import segment_of
 from loyalty.tiers import current
 
 
@@ -21,9 +22,12 @@ async def purchase_facts(
     tier = await current.level_for(program, member_id, occurred_at)
     # Only a tier with the perk has a bonus day to look up.
     bonus_day = await bonus_day_for(program, member_id, occurred_at) if tier.bonus_day_multiplier else None
+    # Only promotions limited to segments need the member's.
+    segment = await segment_of(member_id) if any(p.segments for p in program.bonuses.promotions) else None
     return PurchaseFacts(
         eligible_minor=eligible_minor, brand=brand,
         categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
         lines=tuple(Line(i["category"], i["amount_minor"]) for i in items),
         tier=tier, joined_at=joined_at, bonus_day=bonus_day, plan=await active_plan(program, member_id, occurred_at),
+        segment=segment,
     )

@@ -43,6 +43,7 @@ class PurchaseFacts:
     joined_at: datetime | None = None
     bonus_day: date | None = None  # the bonus day the member chose for the period, if any
     plan: Plan | None = None  # the paid plan whose perks the member has at occurred_at
+    segment: str | None = None  # the member's segment (read only when a promotion names segments)
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,12 @@ def local_date(program: Program, moment: datetime) -> date:
 
 
 def promotion_applies(program: Program, promotion: Promotion, facts: PurchaseFacts) -> bool:
-    """The promotion runs on the purchase's date and covers its brand (categories are per line)."""
+    """The promotion runs on the purchase's date, covers its brand (categories are per line)
+    and, when it names segments, the member's segment."""
     day = local_date(program, facts.occurred_at)
     if not promotion.starts_on <= day <= promotion.ends_on:
+        return False
+    if promotion.segments and facts.segment not in promotion.segments:
         return False
     return not promotion.brands or facts.brand in promotion.brands
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tortoise import Tortoise
-
 from loyalty import paging, sql
 from loyalty.errors import LoyaltyError
 from loyalty.members.models import Member
 from loyalty.memberships.states import Status
 from loyalty.program.spec import Program
+from loyalty.segments.lookup import members_in_sql
 
 MAX_SEARCH_LENGTH = 100
 _TOP = "\U0010ffff"
@@ -52,20 +51,6 @@ def search_condition(text: str) -> tuple[str, list[Any]]:
     if digits and digits.isascii() and digits.isdigit():
         parts.append(_prefix("m.member_number", digits))
     return "(" + " OR ".join(condition for condition, _ in parts) + ")", [p for _, params in parts for p in params]
-
-
-def _has_table(table: str) -> bool:
-    return any(model._meta.db_table == table for model in Tortoise.apps["loyalty"].values())
-
-
-def segment_condition(segment: str | None) -> tuple[str, list[Any]] | None:
-    """Members in the named segment (`member_segments`); None for no filter. Refused while
-    the installation has no segments table."""
-    if segment is None:
-        return None
-    if not _has_table("member_segments"):
-        raise LoyaltyError("Members cannot be filtered by segment: the program has no segments.", field="segment")
-    return "m.id IN (SELECT member_id FROM member_segments WHERE segment = ?)", [segment]
 
 
 def _rank_case(column: str, ranks: dict[str, int]) -> tuple[str, list[Any]]:
@@ -121,8 +106,8 @@ async def search_members(
     found.add("m.erased_at IS NULL")  # an erased member's number and name find nobody
     if (text := _search_text(search)) is not None:
         found.add(*_one(search_condition(text)))
-    if (segmented := segment_condition(segment)) is not None:
-        found.add(*_one(segmented))
+    if segment is not None:
+        found.add(*_one(members_in_sql(program, segment)))
     if tier is not None:
         joins, condition, params = tier_condition(program, tier, now)
         found.joins.extend(joins)

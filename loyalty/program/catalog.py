@@ -43,6 +43,7 @@ class Reward(BaseModel):
     stock: Count | None = None  # None: unlimited
     limit: Limit | None = None  # per member
     valid_days: PositiveInt | None = None  # how long the issued coupon can be used
+    segments: tuple[Code, ...] = ()  # empty: every member; else members in one of these segments
 
     @model_validator(mode="after")
     def _check(self) -> Reward:

@@ -120,8 +120,11 @@ def check_money(model: BaseModel, at: tuple[str | int, ...], units: int, currenc
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         if value is not None and (_Money in field.metadata or is_money(field.annotation)):
-            if value != value.quantize(step):
-                raise problem(at + (name,), f"{currency} amounts have at most {units} decimals, not {value}")
+            amounts = enumerate(value) if isinstance(value, tuple) else [(None, value)]
+            for i, amount in amounts:
+                if isinstance(amount, Decimal) and amount != amount.quantize(step):
+                    key = at + ((name,) if i is None else (name, i))
+                    raise problem(key, f"{currency} amounts have at most {units} decimals, not {amount}")
         for i, item in enumerate(value if isinstance(value, tuple) else (value,)):
             if isinstance(item, BaseModel):
                 check_money(item, at + ((name, i) if isinstance(value, tuple) else (name,)), units, currency)

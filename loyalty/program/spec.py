@@ -8,6 +8,7 @@ program's currency, points are ints; the caller hashes the text for versioning.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 import re
 import tomllib
 from datetime import date
@@ -29,12 +30,13 @@ from loyalty.program.fields import (
 )
 from loyalty.program.limits import Limit, LimitPer, render_limit
 from loyalty.program.report import describe, find_line, format_path
+from loyalty.program.segments import SegmentRule, Segments
 
 __all__ = [
     "DEMO_PATH", "ActionKind", "BirthdayWindow", "Bonuses", "Brand", "BrandTheme", "Charity", "EarningRule", "Expiry",
     "ExpiryPolicy", "Limit", "LimitPer", "MultipliersCombine", "PassKind", "PassProduct", "Plan",
     "PlanInterval", "PointsRounding", "Problem", "Program", "ProgramFileError", "ProgramSettings",
-    "Promotion", "Referral", "Reward", "RewardKind", "TierDowngrade", "TierLevel", "TierMetric",
+    "Promotion", "Referral", "Reward", "RewardKind", "SegmentRule", "Segments", "TierDowngrade", "TierLevel", "TierMetric",
     "TierPeriod", "Tiers", "load_demo", "load_program", "parse_program", "render_limit",
 ]
 
@@ -268,6 +270,7 @@ class Promotion(BaseModel):
     categories: tuple[Text, ...] = ()  # empty: every category
     multiplier: BonusMultiplier | None = None
     bonus_points: PositiveInt | None = None
+    segments: tuple[Code, ...] = ()  # empty: every member; else members in one of these segments
 
     @model_validator(mode="after")
     def _check(self) -> Promotion:
@@ -325,6 +328,7 @@ class Program(BaseModel):
     pass_products: tuple[PassProduct, ...] = ()
     referral: Referral | None = None
     brand_theme: BrandTheme = BrandTheme()
+    segments: Segments | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Program:
@@ -349,6 +353,7 @@ class Program(BaseModel):
                 raise problem(("pass_products", i, "reward"), f'no reward has code "{product.reward}"')
             if product.brand is not None and product.brand not in brands:
                 raise problem(("pass_products", i, "brand"), f'no brand has code "{product.brand}"')
+        self._check_segments()
         if self.referral and self.referral.welcome_reward and self.referral.welcome_reward not in rewards:
             raise problem(("referral", "welcome_reward"), f'no reward has code "{self.referral.welcome_reward}"')
         check_money(self, (), self.program.minor_units, self.program.currency)
@@ -356,6 +361,18 @@ class Program(BaseModel):
 
     def pass_product(self, code: str) -> PassProduct | None:
         return next((p for p in self.pass_products if p.code == code), None)
+
+    def _check_segments(self) -> None:
+        """Promotions and rewards name segments of [segments]."""
+        known = self.segments.codes if self.segments else frozenset()
+        sources: tuple[tuple[str, Sequence[Promotion | Reward]], ...] = (
+            ("bonuses", self.bonuses.promotions), ("rewards", self.rewards))
+        for where, items in sources:
+            for i, item in enumerate(items):
+                for j, code in enumerate(item.segments):
+                    if code not in known:
+                        at = ("promotions", i, "segments", j) if where == "bonuses" else (i, "segments", j)
+                        raise problem((where, *at), f'no segments rule has code "{code}"')
 
     @property
     def tier_levels(self) -> tuple[TierLevel, ...]:

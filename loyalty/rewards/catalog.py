@@ -7,7 +7,7 @@ from loyalty.ledger.accounts import find_member_account
 from loyalty.ledger.models import Asset
 from loyalty.program.spec import Program, Reward
 from loyalty.rewards import stock
-from loyalty.rewards.redeem import redeemed_in_period, tier_allows
+from loyalty.rewards.redeem import redeemed_in_period, segment_allows, tier_allows
 
 
 def place(reward: Reward) -> tuple[int, str]:
@@ -30,4 +30,4 @@ async def can_redeem(program: Program, reward: Reward, member_id: int | None, no
         return False
     if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
         return False
-    return await tier_allows(program, reward, member_id, now)
+    return await segment_allows(reward, member_id) and await tier_allows(program, reward, member_id, now)

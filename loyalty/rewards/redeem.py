@@ -1,8 +1,9 @@
 """Redeeming points for a reward: one transaction, exactly once per idempotency key.
 
-In order, under the member's lock: the tier, the member's limit for the period, one from
-stock (guarded), the points (from the lots that expire first), then the coupon. Any refusal
-(TIER_REQUIRED, LIMIT_REACHED, OUT_OF_STOCK, INSUFFICIENT_POINTS, NOT_FOUND) rolls the whole
+In order, under the member's lock: the tier, the segment (for a reward limited to segments),
+the member's limit for the period, one from stock (guarded), the points (from the lots that
+expire first), then the coupon. Any refusal (TIER_REQUIRED, NOT_AVAILABLE, LIMIT_REACHED,
+OUT_OF_STOCK, INSUFFICIENT_POINTS, NOT_FOUND) rolls the whole
 transaction back: balances, stock and coupons are as they were.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from loyalty.program.spec import Program, Reward, RewardKind
 from loyalty.rewards import coupons, stock
 from loyalty.rewards.models import IssuedReward, IssuedSource, IssuedStatus
 from loyalty.staff.blocks import refuse_if_blocked
+from loyalty.segments.conditions import open_to, segment_of
 from loyalty.tiers import current
 
 
@@ -39,6 +41,11 @@ async def tier_allows(program: Program, reward: Reward, member_id: int, now: dat
         return True
     level = await current.level_for(program, member_id, now)
     return program.tiers.rank(level.code) >= program.tiers.rank(reward.minimum_tier)
+
+
+async def segment_allows(reward: Reward, member_id: int) -> bool:
+    """A reward limited to segments is for the members of one of them."""
+    return not reward.segments or open_to(reward.segments, await segment_of(member_id))
 
 
 async def redeemed_in_period(program: Program, reward: Reward, member_id: int, now: datetime) -> int:
@@ -87,6 +94,9 @@ async def _redeem(program: Program, reward: Reward, account: Account, key: str, 
         tier = program.tier_level(reward.minimum_tier)
         raise LoyaltyError(f"This reward is for {tier.name} members and above.", field="reward_id",
                            code=ErrorCode.TIER_REQUIRED)
+    if not await segment_allows(reward, member_id):
+        raise LoyaltyError("This reward is offered to other members.", field="reward_id",
+                           code=ErrorCode.NOT_AVAILABLE)
     if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
         raise LoyaltyError(f"You can redeem this reward {reward.limit.render()}.", field="reward_id",
                            code=ErrorCode.LIMIT_REACHED)

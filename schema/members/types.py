@@ -8,6 +8,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from loyalty.members.models import Member as MemberRow
+from loyalty.segments.conditions import segment_of
 from schema.bonuses.resolvers import bonus_day_of
 from schema.charity.resolvers import auto_donate_percent_of, charity_of, donations_of
 from schema.charity.types import Charity, DonationConnection
@@ -24,6 +25,8 @@ from schema.referrals.types import ReferralStatus
 from schema.relay import Node, to_global_id
 from schema.rewards.resolvers import issued_rewards_of
 from schema.rewards.types import IssuedRewardConnection
+from schema.segments.resolvers import rfm_of
+from schema.segments.types import RfmScores
 from schema.tiers.types import TierStatus, tier_of
 
 if TYPE_CHECKING:
@@ -138,6 +141,17 @@ class Member(Node):
     @strawberry.field(description="The member's passes: active and pending first, then ended ones, newest first.")
     async def passes(self, info: Info) -> list[Pass]:
         return await passes_of(info, self.row)
+
+    @strawberry.field(description=(
+        "The member's segment (a code of the program's segments rules) from the nightly RFM scoring; "
+        "null before the first scoring or when no rule matches."
+    ))
+    async def segment(self) -> str | None:
+        return await segment_of(self.row.id)
+
+    @strawberry.field(description="The scores behind `segment`; null before the first scoring.")
+    async def rfm(self) -> RfmScores | None:
+        return await rfm_of(self.row)
 
     @classmethod
     def from_row(cls, row: MemberRow) -> Member:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from graphql import GraphQLNonNull
 
 from api.app import create_app
 from loyalty.auth import email_tokens
@@ -131,6 +132,7 @@ MATRIX = table(
     ("recordPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("refundPassPayment",         UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, OK),
     ("recordVisit",               UNAUTH, UNAUTH, FORBID, FORBID, OK,     FORBID, FORBID, OK),
+    ("report",                    UNAUTH, UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FOUND),
 )
 
 # The staff operations with a key that holds staff:write alone: it changes, but does not read
@@ -264,6 +266,9 @@ OPERATIONS: dict[str, Operation] = {
     "recordVisit": _mutation("recordVisit", "RecordVisitInput", needs_passes=True, variables=lambda w: {"input": {
         "memberNumber": w.ann.number, "reference": f"visit-{w.tag}", "location": "climbing-hall",
         "passId": w.paid_pass_id}}),
+    "report": Operation('query { report(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") '
+                        "{ pointsLiabilityValue { currencyCode } } }",
+                        found=lambda w: {"pointsLiabilityValue": {"currencyCode": "EUR"}}),
     "chooseBonusDay": _mutation("chooseBonusDay", "ChooseBonusDayInput", variables=lambda w: {"input": {
         "day": (date.today() + timedelta(days=30)).isoformat()}}),
     "verifyEmail": _mutation("verifyEmail", "VerifyEmailInput", "ok errors { code field }", by_ann_s_link=True,
@@ -415,11 +420,17 @@ async def snapshot(world: World) -> tuple:
     return await row_counts(), await member_state(world.ann.id), await member_state(world.bob.id)
 
 
+def _non_null_query(name: str) -> bool:
+    return isinstance(build_schema()._schema.query_type.fields[name].type, GraphQLNonNull)
+
+
 def check(outcome: str, operation: Operation, world: World, caller: str, body: dict) -> None:
     name = operation.field
     if outcome == UNAUTH or (outcome == FORBID and not operation.is_mutation):
-        # A payload is non-null, so an error in a mutation nulls the whole data.
-        assert body["data"] == (None if operation.is_mutation or operation.non_null else {name: None})
+        # A payload is non-null, so an error in a mutation nulls the whole data; so does an
+        # error in a query field that is non-null.
+        nulls_data = operation.is_mutation or operation.non_null or _non_null_query(name)
+        assert body["data"] == (None if nulls_data else {name: None})
         code = "UNAUTHENTICATED" if outcome == UNAUTH else "FORBIDDEN"
         assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [([name], code)]
         return

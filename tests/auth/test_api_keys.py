@@ -47,8 +47,9 @@ async def test_a_key_needs_a_name_of_1_to_100_characters(clean_db, name):
     assert await ApiKey.all().count() == 0
 
 
-def test_the_known_scopes_are_exactly_these_six():
-    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "staff:write", "admin"}
+def test_the_known_scopes_are_exactly_these_seven():
+    assert SCOPES == {"purchases:write", "members:read", "visits:write", "payments:write", "staff:write",
+                      "reports:read", "admin"}
 
 
 def test_parse_scopes_trims_and_deduplicates():
@@ -61,7 +62,7 @@ def test_parse_scopes_refuses_an_unknown_scope():
     assert raised.value.field == "scopes"
     assert raised.value.message == (
         "unknown scope(s) members:write, root; known: admin, members:read, payments:write, purchases:write, "
-        "staff:write, visits:write"
+        "reports:read, staff:write, visits:write"
     )
 
 

@@ -26,6 +26,7 @@ DAILY_ORDER = (
     "activate-pending", "tier-review", "expire-points", "birthday-rewards", "yearly-rewards",
     "complete-referrals", "expire-rewards", "expiry-warnings", "renew-memberships", "plan-dividends",
     "expire-passes",
+    "score-segments",
 )
 
 

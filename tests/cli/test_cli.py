@@ -132,7 +132,8 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line_and_stores_only_it
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--name", "shop", "--scopes", "purchases:write,refunds"],
-     "error: unknown scope(s) refunds; known: admin, members:read, payments:write, purchases:write, staff:write, visits:write"),
+     "error: unknown scope(s) refunds; known: admin, members:read, payments:write, purchases:write, reports:read, "
+     "staff:write, visits:write"),
     (["--name", "  ", "--scopes", "admin"], "error: a name of 1 to 100 characters is required"),
 ])
 async def test_create_api_key_refuses_bad_arguments_and_stores_nothing(clean_db, settings, args, message):

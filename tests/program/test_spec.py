@@ -121,7 +121,8 @@ def test_demo_counts():
     assert [c.code for c in program.charities] == ["wildlife", "civil-rights", "safe-home"]
     assert Counter(p.interval for p in program.plans) == {i: 1 for i in PlanInterval}
     assert Counter(p.kind for p in program.pass_products) == {k: 1 for k in PassKind}
-    assert len(program.bonuses.promotions) == 2
+    assert len(program.bonuses.promotions) == 3
+    assert [r.code for r in program.segments.rules] == ["champions", "at_risk", "loyal", "lapsed"]
 
 
 def test_demo_tiers():
@@ -170,7 +171,8 @@ def test_demo_bonuses():
     assert (bonuses.new_member_multiplier, bonuses.new_member_days) == (Decimal("2"), 30)
     assert bonuses.birthday_reward_window is BirthdayWindow.WEEK
     assert bonuses.multipliers_combine is MultipliersCombine.ADD_EXTRA
-    promotion, climbing = bonuses.promotions
+    promotion, climbing, miss_you = bonuses.promotions
+    assert (miss_you.code, miss_you.segments, miss_you.bonus_points) == ("we-miss-you", ("at_risk", "lapsed"), 200)
     assert (climbing.code, climbing.categories, climbing.multiplier, climbing.bonus_points) == (
         "climbing-club", ("climbing",), None, 100)
     assert promotion.code == "spring-kitchen"

@@ -1,5 +1,5 @@
 """members(search, segment, tier): prefix matches on email, member number and name, the tier
-filter, the segment filter's refusal while there are no segments, and paging."""
+filter, the segment filter, and paging."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,6 +9,7 @@ import pytest
 from loyalty import clock
 from loyalty.audit.record import CLI
 from loyalty.members.models import Member
+from loyalty.segments.models import MemberSegment
 from loyalty.staff.operations import set_tier
 from tests.rewards import T0
 from tests.staff import member
@@ -86,15 +87,27 @@ async def test_the_tier_filter_finds_the_members_holding_it_now(client, runtime)
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["members"], "INVALID")]
 
 
-async def test_the_segment_filter_is_refused_while_the_program_has_no_segments(client):
+async def test_the_segment_filter_finds_the_members_the_nightly_scoring_put_in_it(client):
+    found = await people()
+    for name, segment in (("ann", "champions"), ("bob", "champions"), ("anna", "lapsed")):
+        await MemberSegment.create(member_id=found[name].id, segment=segment, recency=5, frequency=5, monetary=5,
+                                   computed_at=T0)
+    key = await api_key("members:read")
+
+    assert await names(client, key, segment="champions") == ["Bob Annan", "Ann Smith"]
+    assert await names(client, key, segment="champions", search="ann") == ["Ann Smith"]
+    assert await names(client, key, segment="at_risk") == []
+
+
+async def test_a_segment_the_program_does_not_name_is_not_found(client):
     await people()
     key = await api_key("members:read")
 
-    body = await gql(client, MEMBERS, {"segment": "champions"}, token=key, expect_errors=True)
+    body = await gql(client, MEMBERS, {"segment": "nobody"}, token=key, expect_errors=True)
 
     assert body["data"] is None
     assert [(e["path"], e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
-        (["members"], "INVALID", "Members cannot be filtered by segment: the program has no segments.")]
+        (["members"], "NOT_FOUND", 'The program has no segment "nobody".')]
 
 
 async def test_members_are_paged_with_cursors(client):

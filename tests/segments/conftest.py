@@ -1,0 +1,12 @@
+"""The segments' tests count points at the base rate, with the demo's segment rules."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.program import demo_at_base_rate, use_program
+
+
+@pytest.fixture
+async def runtime(runtime):
+    await use_program(runtime, demo_at_base_rate())
+    return runtime
