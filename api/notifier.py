@@ -39,9 +39,9 @@ async def start_notifier(settings: Settings) -> Notifier:
     check_settings(settings)  # bad schedule settings stop the API from starting
     stop = asyncio.Event()
     if any_configured(settings):
-        work = run_worker(settings, stop, with_scheduler=True)
+        work = run_worker(settings, stop, with_scheduler=True, serve_status=False)
     else:
-        work = run_scheduler(settings, stop)
+        work = run_scheduler(settings, stop, serve_status=False)
     task = asyncio.create_task(work, name="background")
     task.add_done_callback(_report)
     return Notifier(task, stop)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
 from loyalty.ledger.activation import activate_pending
+from loyalty.ledger.daily_check import check_ledger
 from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.warnings import expiry_warnings
 from loyalty.memberships.dividends import plan_dividends
@@ -19,7 +20,8 @@ Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
 # then expiry, then rewards and warnings; paid memberships last (their periods end, their
-# credit and dividends post). Each job is entered at its place in this order.
+# credit and dividends post); last, the ledger is checked over what the day did. Each job is
+# entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -31,4 +33,5 @@ JOBS: dict[str, Job] = {
     "expiry-warnings": expiry_warnings,
     "renew-memberships": renew_memberships,
     "plan-dividends": plan_dividends,
+    "verify-ledger": check_ledger,
 }

@@ -19,6 +19,7 @@ from schema.ledger.types import ActivityEntry
 from schema.live.subscriptions import LiveSubscriptions
 from schema.errors import DomainErrors
 from schema.extensions import LoggedSchema, MaskUnexpectedErrors
+from schema.observe import Observed
 from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
@@ -73,6 +74,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidateWithinBudget(budget, settings.validation_timeout_seconds, validated),
         MaskUnexpectedErrors,
         DomainErrors,
+        Observed,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

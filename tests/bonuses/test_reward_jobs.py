@@ -24,7 +24,7 @@ UTC = timezone.utc
 MONDAY = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # Monday 15 June 2026, 06:00 in Amsterdam
 DAILY_ORDER = (
     "activate-pending", "tier-review", "expire-points", "birthday-rewards", "yearly-rewards",
-    "complete-referrals", "expire-rewards", "expiry-warnings", "renew-memberships", "plan-dividends",
+    "complete-referrals", "expire-rewards", "expiry-warnings", "renew-memberships", "plan-dividends", "verify-ledger",
 )
 
 
