@@ -34,6 +34,9 @@ async def cmd_migrate(args: argparse.Namespace) -> int:
     await db.migrate(get_settings())
     await db.close()
     print("database schema is up to date")
+    if getattr(args, "apply_program", False):
+        args.file = str(get_settings().program_file)
+        return await cmd_apply_program(args)
     return 0
 
 
@@ -372,7 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="create a demo member and API key on first start (development only)")
     serve.set_defaults(sync=cmd_serve)
 
-    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument("--apply-program", action="store_true",
+                         help="then apply PROGRAM_FILE (a new version only when it changed)")
+    migrate.set_defaults(run=cmd_migrate)
 
     apply = sub.add_parser("apply-program", help="validate a program file and store it as the next version")
     apply.add_argument("file")
