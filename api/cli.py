@@ -328,12 +328,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # uvicorn applies log_config in each of its worker processes too; loyalty.access logs
     # the requests, with their fields, in place of uvicorn's access log.
     level = (args.log_level or settings.log_level).lower()
+    # A worker process is given a minute to start answering its supervisor (importing the app
+    # on a busy machine takes longer than uvicorn's default of 5 s, which kills it mid-import).
+    import inspect
+
+    patience = {"timeout_worker_healthcheck": 60} if "timeout_worker_healthcheck" in inspect.signature(
+        uvicorn.Config).parameters else {}
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, proxy_headers=False, log_level=level, access_log=False,
         log_config=logs.config(settings, level), server_header=False,
         http=GuardedHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
-        backlog=4096,
+        backlog=4096, **patience,
     )
     return 0
 

@@ -29,7 +29,7 @@ def _observed(method: Callable[..., Awaitable[Any]], kind: str, spans: bool) -> 
         started = time.perf_counter()
         try:
             if spans and tracing.enabled():
-                with tracing.span(f"sqlite {kind}", attributes={"db.system": "sqlite", "db.statement": query[:2000]}):
+                with tracing.statement_span(f"sqlite {kind}", {"db.system": "sqlite", "db.statement": query[:2000]}):
                     return await method(self, query, *args, **kwargs)
             return await method(self, query, *args, **kwargs)
         except Exception:

@@ -86,10 +86,48 @@ def span(name: str, *, traceparent: str | None = None, consumer: bool = False,
     from opentelemetry.propagate import extract
     from opentelemetry.trace import SpanKind
 
-    context = extract({"traceparent": traceparent}) if traceparent else None
-    kind = SpanKind.CONSUMER if consumer else SpanKind.INTERNAL
-    with _state["tracer"].start_as_current_span(name, context=context, kind=kind, attributes=attributes or {}):
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, attach, detach, set_value
+
+    token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, False))  # heard inside a quiet() loop too
+    try:
+        context = extract({"traceparent": traceparent}) if traceparent else None
+        kind = SpanKind.CONSUMER if consumer else SpanKind.INTERNAL
+        with _state["tracer"].start_as_current_span(name, context=context, kind=kind, attributes=attributes or {}):
+            yield
+    finally:
+        detach(token)
+
+
+@contextlib.contextmanager
+def statement_span(name: str, attributes: dict[str, Any]) -> Iterator[None]:
+    """A span for one statement, as the instrumentations make: none inside quiet()."""
+    if not enabled():
         yield
+        return
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_value
+    from opentelemetry.trace import SpanKind
+
+    if get_value(_SUPPRESS_INSTRUMENTATION_KEY):
+        yield
+        return
+    with _state["tracer"].start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes):
+        yield
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No spans inside the block but those `span` opens: a background loop's polls (a query
+    every half second) would otherwise each make a trace of their own."""
+    if not enabled():
+        yield
+        return
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, attach, detach, set_value
+
+    token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+    try:
+        yield
+    finally:
+        detach(token)
 
 
 def name_operation(operation_name: str | None, first_field: str, fields: list[str]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import ResponseError
 
-from loyalty import faults, metrics
+from loyalty import faults, metrics, tracing
 from loyalty.notifications import delivery
 from loyalty.notifications.channels.configured import Channels, from_settings
 from loyalty.notifications.consumer import handle_event
@@ -34,7 +34,8 @@ async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int
     status.watch(name, idle + ERROR_PAUSE_SECONDS)
     while not stop.is_set():
         try:
-            busy = await step()
+            with tracing.quiet():
+                busy = await step()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a worker outlives a failed step and tries again

@@ -85,7 +85,8 @@ async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership)
     leading, standing_by = False, False
     status.watch("scheduler", settings.scheduler_poll_seconds)
     while not stop.is_set():
-        was_leading, leading = leading, await _leading(leadership, leading)
+        with tracing.quiet():
+            was_leading, leading = leading, await _leading(leadership, leading)
         if leading and not was_leading:
             log.info("this scheduler is active")
         elif was_leading and not leading:
@@ -97,7 +98,7 @@ async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership)
         status.beat("scheduler", leading=leading)
         if leading:
             try:
-                with status.busy("scheduler", "running the due jobs"):
+                with status.busy("scheduler", "running the due jobs"), tracing.quiet():
                     await run_due(settings, leadership.held)
             except Exception:  # noqa: BLE001 - the database may be away; try again next pass
                 log.exception("scheduler pass failed")
