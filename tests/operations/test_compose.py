@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
