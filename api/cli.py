@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from loyalty import db
 from loyalty.settings import get_settings
@@ -332,7 +333,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # on a busy machine takes longer than uvicorn's default of 5 s, which kills it mid-import).
     import inspect
 
-    patience = {"timeout_worker_healthcheck": 60} if "timeout_worker_healthcheck" in inspect.signature(
+    patience: dict[str, Any] = {"timeout_worker_healthcheck": 60} if "timeout_worker_healthcheck" in inspect.signature(
         uvicorn.Config).parameters else {}
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,

@@ -27,7 +27,7 @@ class DeploymentRedis(Redis):
         command = str(args[0]).upper() if args else "-"
         started = time.perf_counter()
         try:
-            return await super().execute_command(*args, **options)
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         except Exception:
             metrics.REDIS_ERRORS.labels(command).inc()
             raise

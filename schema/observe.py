@@ -59,9 +59,9 @@ class Observed(SchemaExtension):
         self.answered = 0
         yield
         context = self.execution_context
-        operation = None
+        operation: OperationDefinitionNode | None = None
         try:
-            operation = context.graphql_document and next(
+            operation = None if context.graphql_document is None else next(
                 (d for d in context.graphql_document.definitions
                  if isinstance(d, OperationDefinitionNode)
                  and (context.operation_name is None or (d.name and d.name.value == context.operation_name))),
