@@ -38,8 +38,9 @@ def code_of(exc: BaseException) -> str:
         code = (exc.extensions or {}).get("code")
         if code:
             return str(code)
-        if exc.original_error is not None:
-            return code_of(exc.original_error)
+        if exc.original_error is None:
+            return "BAD_REQUEST"  # GraphQL's own refusal: syntax, validation, variables
+        return code_of(exc.original_error)
     if isinstance(exc, PermissionError):
         return "FORBIDDEN"
     return "INTERNAL_SERVER_ERROR"
@@ -69,7 +70,9 @@ class Observed(SchemaExtension):
             )
         except Exception:  # noqa: BLE001 - a document that did not parse has no operation
             operation = None
-        fields = _root_fields(operation)
+        # Only a document that executed names schema fields: an invalid one may name anything,
+        # which must not become a label (one time series per made-up name).
+        fields = _root_fields(operation) if self.answered else []
         first = fields[0] if fields else NO_OPERATION
         metrics.REQUEST_SECONDS.labels(first).observe(time.perf_counter() - started)
         if not self.answered:

@@ -79,3 +79,17 @@ async def test_metrics_are_off_without_a_token_setting_and_refuse_a_wrong_token(
         assert wrong.status_code == 401
         assert httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
                          timeout=10).status_code == 200
+
+
+async def test_a_document_that_does_not_validate_counts_as_no_operation_without_its_made_up_name(client):
+    from loyalty import metrics
+    from tests.support.gql import gql
+
+    def count(operation: str, outcome: str) -> float:
+        return metrics.REQUESTS.labels(operation, outcome)._value.get()
+
+    before = count("-", "BAD_REQUEST")
+    await gql(client, "{ madeUpField123 }", expect_errors=True)
+    assert count("-", "BAD_REQUEST") == before + 1
+    samples = {tuple(s.labels.values()) for m in metrics.REQUESTS.collect() for s in m.samples}
+    assert not any("madeUpField123" in labels for labels in samples)
