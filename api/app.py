@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,6 +18,7 @@ from api.access_log import AccessLogMiddleware
 from api.faults import FaultsMiddleware
 from api.graphql import LoyaltyGraphQL
 from api.health import healthz, readyz
+from api.metrics import metrics
 from api.middleware import (
     BodyDeadlineMiddleware,
     BodySizeLimitMiddleware,
@@ -29,7 +31,7 @@ from api.notifier import start_notifier
 from api.referral_links import referral_link
 from api.stripe_webhook import stripe_webhook
 from api.wallet.routes import wallet_routes
-from loyalty import db
+from loyalty import db, tracing
 from loyalty.runtime import Runtime, build_runtime
 from loyalty.settings import Settings, get_settings
 
@@ -79,7 +81,7 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
     )]
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Any:
     """The application. Given a runtime (tests, embedding), it uses that runtime and its
     database connections; otherwise its lifespan opens and closes its own."""
     settings = runtime.settings if runtime else (settings or get_settings())
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         WebSocketRoute("/graphql", endpoint),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
         Route("/r/{code}", referral_link, methods=["GET", "HEAD"]),
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         *wallet_routes(),
@@ -135,6 +138,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         exception_handlers={Exception: internal_error, HTTPException: http_error},
     )
+    app.state.settings = settings
     if runtime is not None:
         app.state.runtime = runtime  # routes outside GraphQL read it, with or without the lifespan
-    return app
+    tracing.setup(settings, "api")  # nothing happens while OTEL_EXPORTER_OTLP_ENDPOINT is unset
+    return tracing.wrap_asgi(app)

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from loyalty import db
 from loyalty.settings import get_settings
@@ -34,6 +35,9 @@ async def cmd_migrate(args: argparse.Namespace) -> int:
     await db.migrate(get_settings())
     await db.close()
     print("database schema is up to date")
+    if getattr(args, "apply_program", False):
+        args.file = str(get_settings().program_file)
+        return await cmd_apply_program(args)
     return 0
 
 
@@ -76,6 +80,56 @@ async def cmd_create_api_key(args: argparse.Namespace) -> int:
         return 0
 
     return await _with_db(args, work)
+
+
+async def cmd_list_api_keys(args: argparse.Namespace) -> int:
+    from loyalty.auth.api_keys import list_api_keys
+
+    async def work(_: argparse.Namespace) -> int:
+        rows = await list_api_keys(include_revoked=args.all)
+        print(f"{'NAME':<24} {'PREFIX':<12} {'SCOPES':<40} {'CREATED':<20} {'LAST USED':<20} REVOKED")
+        for row in rows:
+            print(f"{row.name:<24} {row.prefix + '…':<12} {row.scopes:<40} {_when(row.created_at):<20} "
+                  f"{_when(row.last_used_at):<20} {_when(row.revoked_at) if row.revoked_at else ''}".rstrip())
+        print(f"{len(rows)} API key(s)")
+        return 0
+
+    return await _with_db(args, work)
+
+
+def _when(moment) -> str:  # noqa: ANN001 - datetime | None
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment is not None else "never"
+
+
+async def cmd_revoke_api_key(args: argparse.Namespace) -> int:
+    from loyalty.auth.api_keys import revoke_api_keys_named
+
+    async def work(_: argparse.Namespace) -> int:
+        revoked = await revoke_api_keys_named(args.name)
+        if not revoked:
+            print(f"error: no API key named {args.name!r} that is not revoked already "
+                  "(loyalty list-api-keys lists them)", file=sys.stderr)
+            return 1
+        print(f"revoked {revoked} API key(s) named {args.name!r}; they stop working within the "
+              "API's key cache time")
+        return 0
+
+    return await _with_db(args, work)
+
+
+def cmd_health_check(args: argparse.Namespace) -> int:
+    """GET the URL; exit 0 on 200, else 1 with the answer (compose's health checks call it)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(args.url, timeout=args.timeout) as answer:  # noqa: S310 - an operator's URL
+            return 0 if answer.status == 200 else 1
+    except urllib.error.HTTPError as exc:
+        print(f"{args.url}: {exc.code} {exc.read().decode(errors='replace')[:2000]}", file=sys.stderr)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"{args.url}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+    return 1
 
 
 async def cmd_run_job(args: argparse.Namespace) -> int:
@@ -213,11 +267,16 @@ async def cmd_worker(args: argparse.Namespace) -> int:
     async def work(_: argparse.Namespace) -> int:
         from loyalty.schedule import ScheduleError
 
+        from loyalty import tracing
+
+        tracing.setup(get_settings(), "worker")
         try:
             await run_worker(get_settings(), stop, with_scheduler=args.with_scheduler)
         except ScheduleError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        finally:
+            tracing.shutdown()
         return 0
 
     return await _with_db(args, work)
@@ -280,6 +339,25 @@ async def cmd_webhooks(args: argparse.Namespace) -> int:
     return await _with_db(args, work)
 
 
+def _metrics_folder_for(workers: int) -> None:
+    """With more than one worker process, their metrics are added up from files in
+    PROMETHEUS_MULTIPROC_DIR (a new temporary folder unless it is set; emptied on start)."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+        return
+    if workers > 1:
+        made = tempfile.mkdtemp(prefix="loyalty-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+        atexit.register(shutil.rmtree, made, True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -301,15 +379,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from loyalty import logs
 
     raise_open_files_limit(settings.max_connections)
+    _metrics_folder_for(args.workers)
     # uvicorn applies log_config in each of its worker processes too; loyalty.access logs
     # the requests, with their fields, in place of uvicorn's access log.
     level = (args.log_level or settings.log_level).lower()
+    # A worker process is given a minute to start answering its supervisor (importing the app
+    # on a busy machine takes longer than uvicorn's default of 5 s, which kills it mid-import).
+    import inspect
+
+    patience: dict[str, Any] = {"timeout_worker_healthcheck": 60} if "timeout_worker_healthcheck" in inspect.signature(
+        uvicorn.Config).parameters else {}
     uvicorn.run(
         "api.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, proxy_headers=False, log_level=level, access_log=False,
         log_config=logs.config(settings, level), server_header=False,
         http=GuardedHttpToolsProtocol, timeout_keep_alive=settings.keep_alive_seconds,
-        backlog=4096,
+        backlog=4096, **patience,
     )
     return 0
 
@@ -324,11 +409,16 @@ async def cmd_scheduler(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    from loyalty import tracing
+
+    tracing.setup(get_settings(), "scheduler")
     try:
         await run_scheduler(get_settings(), stop)
     except ScheduleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        tracing.shutdown()
     return 0
 
 
@@ -346,7 +436,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="create a demo member and API key on first start (development only)")
     serve.set_defaults(sync=cmd_serve)
 
-    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument("--apply-program", action="store_true",
+                         help="then apply PROGRAM_FILE (a new version only when it changed)")
+    migrate.set_defaults(run=cmd_migrate)
 
     apply = sub.add_parser("apply-program", help="validate a program file and store it as the next version")
     apply.add_argument("file")
@@ -356,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--name", required=True)
     key.add_argument("--scopes", required=True, help="comma-separated: purchases:write,members:read,visits:write,payments:write,staff:write,admin")
     key.set_defaults(run=cmd_create_api_key)
+
+    keys = sub.add_parser("list-api-keys", help="list the API keys: name, prefix, scopes, created, last used (never the key)")
+    keys.add_argument("--all", action="store_true", help="revoked keys too")
+    keys.set_defaults(run=cmd_list_api_keys)
+
+    revoke = sub.add_parser("revoke-api-key", help="revoke every API key with this name")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=cmd_revoke_api_key)
+
+    health = sub.add_parser("health-check", help="exit 0 when the URL answers 200 (for container health checks)")
+    health.add_argument("url", nargs="?", default="http://127.0.0.1:8000/readyz")
+    health.add_argument("--timeout", type=float, default=4.0)
+    health.set_defaults(sync=cmd_health_check)
 
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)
 

@@ -52,16 +52,16 @@ async def _background(settings: Settings, stop: asyncio.Event) -> None:
     from workers.scheduler import run_scheduler
 
     if any_configured(settings) or await any_registered():
-        await run_worker(settings, stop, with_scheduler=True)
+        await run_worker(settings, stop, with_scheduler=True, serve_status=False)
         return
-    scheduler = asyncio.create_task(run_scheduler(settings, stop), name="scheduler")
+    scheduler = asyncio.create_task(run_scheduler(settings, stop, serve_status=False), name="scheduler")
     while not stop.is_set():
         try:
             registered = await any_registered()
         except Exception:  # noqa: BLE001 - the database is down: look again later
             registered = False
         if registered:
-            await run_worker(settings, stop)
+            await run_worker(settings, stop, serve_status=False)
             break
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=WEBHOOK_POLL_SECONDS)

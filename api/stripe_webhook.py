@@ -10,7 +10,7 @@ import stripe
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from loyalty import clock
+from loyalty import clock, metrics
 from loyalty.memberships.stripe_events import apply_event
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,11 @@ async def stripe_webhook(request: Request) -> Response:
         stripe.Webhook.construct_event(body, signature, secret)
         event = json.loads(body)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
+        metrics.webhook("stripe", "refused")
         return JSONResponse({"error": "The Stripe-Signature header does not verify."}, status_code=400)
     if not isinstance(event, dict):
         return JSONResponse({"error": "The event is not a JSON object."}, status_code=400)
     outcome = await apply_event(runtime.program.program, event, clock.now())
+    metrics.webhook("stripe", "applied")
     log.info("stripe event %s (%s): %s", event.get("id"), event.get("type"), outcome)
     return JSONResponse({"received": True, "outcome": outcome})

@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from loyalty import metrics
 from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -376,7 +377,9 @@ async def cached(
     if value is not None:
         found = codec.load(value) if shared and codec else value
         if fresh is None or fresh(found):
+            metrics.cache_lookup(kind, True)
             return found
+    metrics.cache_lookup(kind, False)
     loaded = await loader()
     try:
         await cache.put(kind, member_id, generation, codec.dump(loaded) if shared and codec else loaded)

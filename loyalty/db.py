@@ -78,6 +78,9 @@ def __getattr__(name: str) -> Any:
 
 
 async def init(settings: Settings | None = None) -> None:
+    from loyalty import db_observed
+
+    db_observed.install()
     # The global fallback makes the connections visible to every task of the process, not
     # only to the one that opened them: an ASGI server serves requests in tasks of its own.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from loyalty.bonuses.rewards import birthday_rewards, yearly_rewards
 from loyalty.ledger.activation import activate_pending
+from loyalty.ledger.daily_check import check_ledger
 from loyalty.ledger.expiry import expire_points
 from loyalty.ledger.warnings import expiry_warnings
 from loyalty.memberships.dividends import plan_dividends
@@ -21,9 +22,9 @@ Job = Callable[[datetime], Awaitable[int]]
 
 # The daily order: pending points first (they may be spent or expire), then tier periods,
 # then expiry, then rewards and warnings; paid memberships (their periods end, their credit
-# and dividends post), then passes (their validity ends, credit passes' breakage); last the
-# members' segments, from everything the day recorded. Each job is entered at its place in
-# this order.
+# and dividends post), then passes (their validity ends, credit passes' breakage), then the
+# members' segments, from everything the day recorded; last, the ledger is checked over what
+# the day did. Each job is entered at its place in this order.
 JOBS: dict[str, Job] = {
     "activate-pending": activate_pending,
     "tier-review": review_tiers,
@@ -37,4 +38,5 @@ JOBS: dict[str, Job] = {
     "plan-dividends": plan_dividends,
     "expire-passes": expire_passes,
     "score-segments": score_members,
+    "verify-ledger": check_ledger,
 }

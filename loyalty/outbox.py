@@ -16,7 +16,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from loyalty import changes, clock, sql
+from loyalty import changes, clock, sql, tracing
 
 
 class OutboxEvent(Model):
@@ -30,6 +30,8 @@ class OutboxEvent(Model):
     published_at = fields.DatetimeField(null=True)  # last added to (or seen in) the stream
     stream_id = fields.CharField(max_length=64, null=True)  # the stream message's id
     delivered_at = fields.DatetimeField(null=True)  # handled by a consumer: done
+    # The W3C traceparent of the request that wrote it, when tracing is on (loyalty.tracing).
+    trace_context = fields.CharField(max_length=128, null=True)
 
     class Meta:
         table = "outbox_events"
@@ -40,7 +42,8 @@ async def emit(topic: str, member_id: int | None, payload: dict[str, Any]) -> Ou
     """Call inside the transaction that makes the change (see `loyalty.events` for topics)."""
     changes.touch(member_id)
     return await OutboxEvent.create(
-        id=uuid.uuid4(), topic=topic, member_id=member_id, payload=payload, created_at=clock.now()
+        id=uuid.uuid4(), topic=topic, member_id=member_id, payload=payload, created_at=clock.now(),
+        trace_context=tracing.current_traceparent(),
     )
 
 

@@ -4,10 +4,12 @@ deployments sharing one Redis never read each other's keys nor hear each other's
 Database numbers alone would not do: pub/sub channels are shared by every database."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from redis.asyncio import Redis
 
+from loyalty import metrics
 from loyalty.settings import Settings
 
 
@@ -19,6 +21,18 @@ class DeploymentRedis(Redis):
     def key(self, name: str) -> str:
         """`name` (a key, stream or channel) in this deployment's namespace."""
         return f"{self.prefix}:{name}"
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Every command, timed in `loyalty_redis_command_seconds{command}` (errors counted)."""
+        command = str(args[0]).upper() if args else "-"
+        started = time.perf_counter()
+        try:
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except Exception:
+            metrics.REDIS_ERRORS.labels(command).inc()
+            raise
+        finally:
+            metrics.REDIS_SECONDS.labels(command).observe(time.perf_counter() - started)
 
 
 def connect(settings: Settings, **options: Any) -> DeploymentRedis:

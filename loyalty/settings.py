@@ -138,8 +138,19 @@ class Settings(BaseSettings):
     # Logs: "json" (one object a line) or "text"; by default JSON in production, text otherwise.
     log_format: str | None = Field(None, alias="LOG_FORMAT", pattern="^(json|text)$")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # Operations (docs/metrics.md): /metrics answers only callers that give this token as a
+    # bearer token, and is off while it is unset; the worker and the scheduler answer /metrics
+    # and /readyz on STATUS_PORT (none while unset); traces go to the OTLP/HTTP collector at
+    # OTEL_EXPORTER_OTLP_ENDPOINT (nothing of OpenTelemetry is loaded while it is unset).
+    metrics_token: str | None = Field(None, alias="METRICS_TOKEN", min_length=16)
+    status_host: str = Field("127.0.0.1", alias="STATUS_HOST")
+    status_port: int | None = Field(None, alias="STATUS_PORT", ge=1, le=65535)
+    stuck_loop_seconds: float = Field(120.0, alias="STUCK_LOOP_SECONDS", gt=0)
+    otel_endpoint: str | None = Field(None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_service_name: str | None = Field(None, alias="OTEL_SERVICE_NAME")
 
-    @field_validator("redis_url", "redis_prefix", "jwt_private_key", "jwt_secret", "log_format", mode="before")
+    @field_validator("redis_url", "redis_prefix", "jwt_private_key", "jwt_secret", "log_format", "metrics_token",
+                     "status_port", "otel_endpoint", "otel_service_name", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -179,6 +190,17 @@ def database_name(url: str) -> str:
     return name[:64] or "loyalty"
 
 
+def secrets_dir() -> Path | None:
+    """SECRETS_DIR: a folder of files named for settings (JWT_PRIVATE_KEY, METRICS_TOKEN, ...),
+    each holding its value, as compose mounts its secrets at /run/secrets. The environment
+    wins over a file."""
+    import os
+
+    folder = os.environ.get("SECRETS_DIR", "").strip()
+    return Path(folder) if folder else None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    folder = secrets_dir()
+    return Settings(_secrets_dir=folder) if folder is not None else Settings()

@@ -21,6 +21,7 @@ from schema.errors import DomainErrors
 from schema.gdpr.mutations import GdprMutations
 from schema.gdpr.queries import GdprQueries
 from schema.extensions import LoggedSchema, MaskUnexpectedErrors
+from schema.observe import Observed
 from schema.validation import ValidateWithinBudget, ValidationResults
 from schema.members.mutations import MemberMutations
 from schema.members.queries import MemberQueries
@@ -89,6 +90,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidateWithinBudget(budget, settings.validation_timeout_seconds, validated),
         MaskUnexpectedErrors,
         DomainErrors,
+        Observed,
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import ResponseError
 
-from loyalty import faults
+from loyalty import faults, metrics, tracing
 from loyalty.notifications import delivery
 from loyalty.notifications.channels.configured import Channels, from_settings
 from loyalty.notifications.consumer import handle_event
@@ -24,7 +24,7 @@ from loyalty.settings import Settings
 from loyalty.webhooks import delivery as webhook_delivery
 from loyalty.webhooks import fanout as webhook_fanout
 
-from workers import outbox_consumer, relay, stream
+from workers import outbox_consumer, relay, status, stream
 
 log = logging.getLogger("loyalty.worker")
 
@@ -34,10 +34,13 @@ ERROR_PAUSE_SECONDS = 2.0
 
 
 async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int]], idle: float = IDLE_SECONDS) -> None:
-    """Runs `step` until `stop`; pauses `idle` seconds when it found nothing to do."""
+    """Runs `step` until `stop`; pauses `idle` seconds when it found nothing to do. Each step
+    that finishes is a beat of the loop on the status port (a loop that stops beating is stuck)."""
+    status.watch(name, idle + ERROR_PAUSE_SECONDS)
     while not stop.is_set():
         try:
-            busy = await step()
+            with tracing.quiet():
+                busy = await step()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a worker outlives a failed step and tries again
@@ -48,13 +51,18 @@ async def _loop(name: str, stop: asyncio.Event, step: Callable[[], Awaitable[int
             busy, idle_for = 0, ERROR_PAUSE_SECONDS
         else:
             idle_for = idle
+            status.beat(name)
         if not busy:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_for)
 
 
+async def _redis_answers(redis) -> str | None:  # noqa: ANN001 - loyalty.redis_client.DeploymentRedis
+    return None if await redis.ping() else "no answer"
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler: bool = False,
-                     channels: Channels | None = None) -> None:
+                     channels: Channels | None = None, serve_status: bool = True) -> None:
     """Runs until `stop` is set; the database must be initialised. Bad scheduler settings
     raise loyalty.schedule.ScheduleError before anything starts."""
     if with_scheduler:
@@ -68,13 +76,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
 
     async def handler(event_id: str, topic: str, member_id: int | None, payload: dict) -> object:
         await webhook_fanout.plan(event_id, topic, member_id, payload)
-        return await handle_event(event_id, topic, member_id, payload, channels, policy)
+        handled = await handle_event(event_id, topic, member_id, payload, channels, policy)
+        metrics.EVENTS_HANDLED.labels(topic).inc()
+        return handled
 
     loops: list[Awaitable[None]] = [
         _loop("retry", stop, lambda: delivery.deliver_due(channels, policy)),
         _loop("webhooks", stop, lambda: webhook_delivery.deliver_due(webhooks, webhook_policy), idle=0.2),
     ]
     redis = None
+    checks: dict[str, status.Check] = {}
     if settings.redis_url:
         from loyalty.redis_client import connect
 
@@ -108,6 +119,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
         async def relay_events() -> int:
             return await relay.relay_once(redis, recheck_seconds=settings.relay_recheck_seconds)
 
+        checks["redis"] = lambda: _redis_answers(redis)
+        checks["consumer group"] = status.group_check(redis, relay.STREAM, stream.GROUP)
         loops.append(_loop("relay", stop, relay_events, idle=0.2))
         loops.append(_loop("consume", stop, consume, idle=0))
         loops.append(_loop("tidy", stop, tidy, idle=settings.worker_reclaim_seconds))
@@ -119,10 +132,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, with_scheduler:
     if with_scheduler:
         from workers.scheduler import run_scheduler
 
-        loops.append(run_scheduler(settings, stop))
+        loops.append(run_scheduler(settings, stop, serve_status=False))
     log.info("notification channels: %s", ", ".join(sorted(channels.enabled())) or "none")
     try:
-        await asyncio.gather(*loops)
+        async with (status.serving(settings, checks, redis) if serve_status else contextlib.nullcontext()):
+            await asyncio.gather(*loops)
     finally:
         if redis is not None:
             with contextlib.suppress(Exception):

@@ -33,6 +33,7 @@ def encode(event: OutboxEvent) -> dict[str, str]:
         "id": str(event.id), "topic": event.topic,
         "member_id": "" if event.member_id is None else str(event.member_id),
         "payload": json.dumps(event.payload, separators=(",", ":")),
+        **({"traceparent": event.trace_context} if event.trace_context else {}),
     }
 
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from tortoise import Tortoise
 
-from loyalty import changes, clock, db, schedule
+from loyalty import changes, clock, db, metrics, schedule, tracing
 from loyalty.program.store import load_current
 from loyalty.settings import Settings
 from workers.hooks import installed_hooks
+from workers import status
 from workers.leadership import Leadership, leadership_for
 
 log = logging.getLogger("loyalty.scheduler")
@@ -48,13 +50,17 @@ async def run_due(settings: Settings, still_leader=None) -> list[schedule.DueRun
             continue
         await schedule.record_start(run, clock.now())
         log.info("job %s for %s started (now=%s)", run.job, run.day, run.ran_for.isoformat())
+        started = time.perf_counter()
         try:
             async with changes.collecting():
-                changed = await job(run.ran_for.astimezone(timezone.utc))
+                with tracing.span(f"job {run.job}", attributes={"job.day": run.day.isoformat()}):
+                    changed = await job(run.ran_for.astimezone(timezone.utc))
         except Exception as exc:  # noqa: BLE001 - recorded; retried on the next pass
             log.exception("job %s for %s failed", run.job, run.day)
+            metrics.job_run(run.job, time.perf_counter() - started, None, failed=True)
             await schedule.record_failure(run, f"{type(exc).__name__}: {exc}")
             break
+        metrics.job_run(run.job, time.perf_counter() - started, int(changed or 0), failed=False)
         await schedule.record_finish(run, clock.now(), int(changed or 0))
         log.info("job %s for %s finished: %s changed", run.job, run.day, changed)
         made.append(run)
@@ -77,8 +83,10 @@ async def _leading(leadership: Leadership, leading: bool) -> bool:
 
 async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership) -> None:
     leading, standing_by = False, False
+    status.watch("scheduler", settings.scheduler_poll_seconds)
     while not stop.is_set():
-        was_leading, leading = leading, await _leading(leadership, leading)
+        with tracing.quiet():
+            was_leading, leading = leading, await _leading(leadership, leading)
         if leading and not was_leading:
             log.info("this scheduler is active")
         elif was_leading and not leading:
@@ -86,9 +94,12 @@ async def _lead(settings: Settings, stop: asyncio.Event, leadership: Leadership)
         elif not leading and not standing_by:
             log.info("another scheduler is active; this one stands by")
         standing_by = not leading
+        metrics.SCHEDULER_LEADER.set(1 if leading else 0)
+        status.beat("scheduler", leading=leading)
         if leading:
             try:
-                await run_due(settings, leadership.held)
+                with status.busy("scheduler", "running the due jobs"), tracing.quiet():
+                    await run_due(settings, leadership.held)
             except Exception:  # noqa: BLE001 - the database may be away; try again next pass
                 log.exception("scheduler pass failed")
         await _wait(stop, settings.scheduler_poll_seconds)
@@ -102,9 +113,10 @@ def check_settings(settings: Settings) -> None:
     schedule.parse_job_times(settings.schedule_job_times, JOBS)
 
 
-async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
+async def run_scheduler(settings: Settings, stop: asyncio.Event, *, serve_status: bool = True) -> None:
     """Runs until `stop` is set. Only one scheduler acts at a time, however many run. Opens
-    the database itself when the process has not."""
+    the database itself when the process has not. Serves the status port (STATUS_PORT)
+    unless `serve_status` is off (the worker that runs it serves its own)."""
     check_settings(settings)  # refuse bad settings before waiting
     opened = not Tortoise._inited
     if opened:
@@ -114,7 +126,9 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event) -> None:
              f" ({settings.schedule_job_times})" if settings.schedule_job_times else "",
              settings.scheduler_poll_seconds)
     try:
-        async with installed_hooks(settings):
+        checks = {"lease": status.lease_check(leadership.held)} if serve_status else {}
+        async with installed_hooks(settings), (status.serving(settings, checks) if serve_status
+                                               else contextlib.nullcontext()):
             await _lead(settings, stop, leadership)
     finally:
         await leadership.release()

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import ResponseError
 
+from loyalty import tracing
 from workers.relay import STREAM, decode
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,12 @@ log = logging.getLogger(__name__)
 GROUP = "notifications"
 ALIVE_PREFIX = "worker-alive:"  # under the deployment's prefix
 Handler = Callable[[str, str, int | None, dict], Awaitable[object]]
+
+
+def delivery_span(topic: str, traceparent: str | None):  # noqa: ANN201 - a context manager
+    """The span of one event's delivery, in the trace of the request that wrote the event."""
+    return tracing.span(f"deliver {topic}", traceparent=traceparent, consumer=True,
+                        attributes={"messaging.destination.name": STREAM, "event.topic": topic})
 
 
 def consumer_name() -> str:
@@ -52,7 +59,9 @@ async def _handle(redis, messages, handler: Handler) -> int:  # noqa: ANN001
         if not fields:  # trimmed from the stream while pending: nothing left to do
             await redis.xack(redis.key(STREAM), GROUP, message_id)
             continue
-        await handler(*decode(fields))
+        event = decode(fields)
+        with delivery_span(event[1], fields.get("traceparent")):
+            await handler(*event)
         await redis.xack(redis.key(STREAM), GROUP, message_id)
         done += 1
     return done

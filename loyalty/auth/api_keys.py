@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from loyalty import clock
 from loyalty.auth.models import ApiKey
@@ -10,6 +11,8 @@ from loyalty.auth.principal import SCOPES, ServicePrincipal
 from loyalty.errors import LoyaltyError
 
 KEY_PREFIX = "lk_"
+USE_RECORDED_EVERY = timedelta(minutes=1)
+_recorded: dict[int, datetime] = {}
 MAX_KEY_LENGTH = 200
 
 
@@ -52,8 +55,31 @@ async def authenticate_api_key(key: str) -> ServicePrincipal | None:
     row = await ApiKey.filter(key_hash=_digest(key), revoked_at=None).first()
     if row is None:
         return None
+    await note_used(row.id)
     return ServicePrincipal(api_key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split(",")))
 
 
 async def revoke_api_key(prefix: str) -> int:
     return await ApiKey.filter(prefix=prefix, revoked_at=None).update(revoked_at=clock.now())
+
+
+async def revoke_api_keys_named(name: str) -> int:
+    """Revokes every key not revoked yet that has this name; returns how many."""
+    return await ApiKey.filter(name=name.strip(), revoked_at=None).update(revoked_at=clock.now())
+
+
+async def list_api_keys(*, include_revoked: bool = False) -> list[ApiKey]:
+    """The keys by name, then age; revoked ones only when asked."""
+    query = ApiKey.all() if include_revoked else ApiKey.filter(revoked_at=None)
+    return await query.order_by("name", "created_at", "id")
+
+
+async def note_used(key_id: int) -> None:
+    """Records that the key was used now, at most once per USE_RECORDED_EVERY per process
+    (a write per request would cost every request a statement)."""
+    now = clock.now()
+    last = _recorded.get(key_id)
+    if last is not None and now - last < USE_RECORDED_EVERY:
+        return
+    _recorded[key_id] = now
+    await ApiKey.filter(id=key_id).update(last_used_at=now)

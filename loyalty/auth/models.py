@@ -52,6 +52,7 @@ class ApiKey(Model):
     scopes = fields.CharField(max_length=255)
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True, description="When a request last used it, to the minute or so")
 
     class Meta:
         table = "api_keys"

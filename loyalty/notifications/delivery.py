@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.expressions import Q
 
-from loyalty import clock
+from loyalty import clock, metrics, tracing
 from loyalty.members.models import Device, Member
 from loyalty.notifications import render, texts
 from loyalty.notifications.channels import DeliveryError, Unregistered
@@ -80,10 +80,19 @@ async def _send(row: Notification, channels: Channels) -> None:
 
 async def deliver(notification_id: str, channels: Channels, policy: RetryPolicy) -> str | None:
     """One attempt, if the notification is due and free. Returns its status after, or None
-    when it was not taken."""
+    when it was not taken. Counted in `loyalty_notifications{channel, result}`: sent,
+    failed (to be retried), dead or dropped."""
     if not await claim(notification_id, policy):
         return None
     row = await Notification.get(id=notification_id)
+    with tracing.span(f"notify {row.channel}", attributes={"notification.topic": row.topic,
+                                                           "notification.id": str(row.id)}):
+        status = await _attempt(row, channels, policy)
+    metrics.notification(row.channel, "failed" if status == PENDING else status)
+    return status
+
+
+async def _attempt(row: Notification, channels: Channels, policy: RetryPolicy) -> str:
     attempts = row.attempts + 1
     now = clock.now()
     try:

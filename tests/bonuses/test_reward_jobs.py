@@ -25,8 +25,7 @@ MONDAY = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # Monday 15 June 2026, 06:00 i
 DAILY_ORDER = (
     "activate-pending", "tier-review", "expire-points", "birthday-rewards", "yearly-rewards",
     "complete-referrals", "expire-rewards", "expiry-warnings", "renew-memberships", "plan-dividends",
-    "expire-passes",
-    "score-segments",
+    "expire-passes", "score-segments", "verify-ledger",
 )
 
 
