@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# A change to more members than this (a job's batch) outdates the whole cache in one step (a
+# new epoch in Redis, an emptied map in the process) instead of one invalidation per member.
+BULK_MEMBERS = 1000
+
 
 @dataclass(frozen=True)
 class Codec(Generic[T]):
@@ -144,13 +148,17 @@ class MemoryCache:
         self._next += 1
 
     def _invalidate(self, member_ids: Iterable[int]) -> None:
+        ids = member_ids if isinstance(member_ids, (set, frozenset, dict, list, tuple)) else list(member_ids)
+        if len(ids) > BULK_MEMBERS:  # a job's batch: one step for all
+            self.clear()
+            return
         # Generations come from one counter, so a number is never given to a member twice
         # even after the map of generations is cleared to bound its size: members left out
         # of the map then hold a generation above every one given before (a value loaded
         # before the clear is never stored after it).
         if len(self._generations) > 4 * self._max:
             self.clear()
-        for member_id in member_ids:
+        for member_id in ids:
             self._generations[member_id] = self._next
             self._next += 1
 
@@ -281,6 +289,11 @@ class RedisCache:
         ids = list(member_ids)
         if not ids:
             return
+        if len(ids) > BULK_MEMBERS:
+            # A job's batch: one new epoch outdates every stored value, in one round trip.
+            async with asyncio.timeout(self._timeout):
+                await self._redis.incr(f"{self._prefix}epoch")
+            return
         async with asyncio.timeout(self._timeout):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for member_id in ids:
@@ -302,7 +315,7 @@ class RedisCache:
     # Changes heard of (other processes' through the feed, and this one's failed invalidations).
 
     def heard(self, member_ids: frozenset[int]) -> None:
-        if len(self._changed) + len(member_ids) > _MAX_CHANGED:
+        if len(member_ids) > BULK_MEMBERS or len(self._changed) + len(member_ids) > _MAX_CHANGED:
             self._changed.clear()
             self.distrust()
             return

@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "loyalty_members_changed"
 _PAYLOAD_MAX = 7900  # PostgreSQL refuses payloads of 8000 bytes or more
+# A change to more members than this is announced as one "everyone" payload (`<sender> *`):
+# one notification for a job's batch instead of one per few hundred members, and every
+# listener takes everything it holds as changed (`Listener.resumed`).
+BULK_MEMBERS = 1000
+EVERYONE = "*"
 _PING_SECONDS = 2.0
 _RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 
@@ -46,8 +51,12 @@ def origin() -> str:
 
 
 def payloads(member_ids: Iterable[int], sender: str | None = None) -> list[str]:
-    """`<sender> <id>,<id>,...`, split into payloads PostgreSQL accepts."""
+    """`<sender> <id>,<id>,...`, split into payloads PostgreSQL accepts; `<sender> *` for
+    more than BULK_MEMBERS members."""
     sender = sender or origin()
+    member_ids = set(member_ids)
+    if len(member_ids) > BULK_MEMBERS:
+        return [f"{sender} {EVERYONE}"]
     found: list[str] = []
     current: list[str] = []
     size = 0
@@ -63,9 +72,11 @@ def payloads(member_ids: Iterable[int], sender: str | None = None) -> list[str]:
     return found
 
 
-def parse(payload: str) -> tuple[str, frozenset[int]]:
-    """(the sender, the members named)."""
+def parse(payload: str) -> tuple[str, frozenset[int] | None]:
+    """(the sender, the members named); None for everyone."""
     sender, _, rest = payload.partition(" ")
+    if rest == EVERYONE:
+        return sender, None
     return sender, frozenset(int(part) for part in rest.split(",") if part.isdigit())
 
 
@@ -131,6 +142,9 @@ class ChangeFeed:
     def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         sender, member_ids = parse(payload)
         if sender == origin():
+            return
+        if member_ids is None:
+            self._each("resumed")  # everything held is to be taken as changed
             return
         for listener in self._listeners:
             try:

@@ -1,9 +1,17 @@
-"""API keys for the shop's backend and staff tools. Only a SHA-256 digest is stored."""
+"""API keys for the shop's backend and staff tools. Only a SHA-256 digest is stored.
+
+A key that was found valid is kept in the process (by its digest) and read again from the
+database at most every REVOKED_KEY_BOUND_SECONDS: a key revoked anywhere (another process, the
+`loyalty revoke-api-key` command) stops working in every process within that bound, and at
+once in the process that revoked it. Keys that were refused are not kept.
+"""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+import time
+from collections import OrderedDict
 
 from loyalty import clock
 from loyalty.auth.models import ApiKey
@@ -14,6 +22,11 @@ KEY_PREFIX = "lk_"
 USE_RECORDED_EVERY = timedelta(minutes=1)
 _recorded: dict[int, datetime] = {}
 MAX_KEY_LENGTH = 200
+REVOKED_KEY_BOUND_SECONDS = 5.0
+MAX_KEPT_KEYS = 1000
+
+_monotonic = time.monotonic
+_kept: OrderedDict[str, tuple[float, ServicePrincipal]] = OrderedDict()  # digest -> (checked at, principal)
 
 
 def _digest(key: str) -> str:
@@ -52,20 +65,34 @@ async def create_api_key(name: str, scopes: frozenset[str]) -> tuple[ApiKey, str
 async def authenticate_api_key(key: str) -> ServicePrincipal | None:
     if not looks_like_api_key(key) or len(key) > MAX_KEY_LENGTH:
         return None
-    row = await ApiKey.filter(key_hash=_digest(key), revoked_at=None).first()
+    digest = _digest(key)
+    kept = _kept.get(digest)
+    if kept is not None and _monotonic() - kept[0] < REVOKED_KEY_BOUND_SECONDS:
+        return kept[1]
+    row = await ApiKey.filter(key_hash=digest, revoked_at=None).first()
     if row is None:
+        _kept.pop(digest, None)
         return None
     await note_used(row.id)
-    return ServicePrincipal(api_key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split(",")))
+    principal = ServicePrincipal(api_key_id=row.id, name=row.name, scopes=frozenset(row.scopes.split(",")))
+    _kept[digest] = (_monotonic(), principal)
+    _kept.move_to_end(digest)
+    while len(_kept) > MAX_KEPT_KEYS:
+        _kept.popitem(last=False)
+    return principal
 
 
 async def revoke_api_key(prefix: str) -> int:
-    return await ApiKey.filter(prefix=prefix, revoked_at=None).update(revoked_at=clock.now())
+    revoked = await ApiKey.filter(prefix=prefix, revoked_at=None).update(revoked_at=clock.now())
+    _kept.clear()  # this process refuses it at once
+    return revoked
 
 
 async def revoke_api_keys_named(name: str) -> int:
     """Revokes every key not revoked yet that has this name; returns how many."""
-    return await ApiKey.filter(name=name.strip(), revoked_at=None).update(revoked_at=clock.now())
+    revoked = await ApiKey.filter(name=name.strip(), revoked_at=None).update(revoked_at=clock.now())
+    _kept.clear()  # this process refuses them at once
+    return revoked
 
 
 async def list_api_keys(*, include_revoked: bool = False) -> list[ApiKey]:

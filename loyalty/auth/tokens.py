@@ -1,7 +1,14 @@
-"""Access tokens: short-lived JWTs, signed with one pinned algorithm."""
+"""Access tokens: short-lived JWTs, signed with one pinned algorithm.
+
+A token whose signature and claims were verified is kept in the process (at most
+MAX_KEPT_TOKENS, the least recently used dropped first) with what it proved, so that the
+signature is checked once per token and process rather than on every request; its expiry
+is still checked against the clock on every use.
+"""
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +25,7 @@ LEEWAY = timedelta(seconds=30)
 
 
 MAX_MEMBER_ID = 2**63 - 1  # BIGINT
+MAX_KEPT_TOKENS = 10_000
 
 
 class InvalidToken(Exception):
@@ -36,6 +44,7 @@ class TokenService:
         self._issuer = issuer
         self._audience = audience
         self._ttl = timedelta(seconds=ttl_seconds)
+        self._verified: OrderedDict[str, tuple[datetime, datetime, MemberPrincipal]] = OrderedDict()
 
     def issue(self, member_id: int, session_id: uuid.UUID | None = None) -> AccessToken:
         issued_at = clock.now().replace(microsecond=0)
@@ -57,6 +66,27 @@ class TokenService:
         return AccessToken(token=token, expires_at=expires_at)
 
     def verify(self, token: str) -> MemberPrincipal:
+        kept = self._verified.get(token)
+        if kept is not None:
+            issued_at, expires_at, principal = kept
+            self._check_times(issued_at, expires_at)
+            self._verified.move_to_end(token)
+            return principal
+        principal, issued_at, expires_at = self._verify_signed(token)
+        self._verified[token] = (issued_at, expires_at, principal)
+        while len(self._verified) > MAX_KEPT_TOKENS:
+            self._verified.popitem(last=False)
+        return principal
+
+    @staticmethod
+    def _check_times(issued_at: datetime, expires_at: datetime) -> None:
+        now = clock.now()
+        if expires_at <= now - LEEWAY:
+            raise InvalidToken("expired")
+        if issued_at > now + LEEWAY:
+            raise InvalidToken("issued in the future")
+
+    def _verify_signed(self, token: str) -> tuple[MemberPrincipal, datetime, datetime]:
         try:
             claims = jwt.decode(
                 token,
@@ -71,7 +101,6 @@ class TokenService:
             raise InvalidToken(str(exc)) from None
         if claims.get("typ") != ACCESS_TYPE:
             raise InvalidToken("not an access token")
-        now = clock.now()
         try:
             expires_at = datetime.fromtimestamp(int(claims["exp"]), timezone.utc)
             issued_at = datetime.fromtimestamp(int(claims["iat"]), timezone.utc)
@@ -81,8 +110,5 @@ class TokenService:
             raise InvalidToken("malformed claims") from None
         if not 0 < member_id <= MAX_MEMBER_ID:
             raise InvalidToken("malformed claims")
-        if expires_at <= now - LEEWAY:
-            raise InvalidToken("expired")
-        if issued_at > now + LEEWAY:
-            raise InvalidToken("issued in the future")
-        return MemberPrincipal(member_id=member_id, session_id=session_id)
+        self._check_times(issued_at, expires_at)
+        return MemberPrincipal(member_id=member_id, session_id=session_id), issued_at, expires_at

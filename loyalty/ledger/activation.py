@@ -6,24 +6,28 @@ from datetime import datetime
 
 from loyalty import changes, events, outbox, sql
 from loyalty.charity.automatic import donate_posted
-from loyalty.ledger import book
+from loyalty.ledger import batches, book
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
 
 _EARNING = tuple(code.value for code in sorted(EARNING))
 
 
-async def _lock_due_accounts(now: datetime) -> None:
+_DUE = "status = ? AND available_at <= ? AND member_id BETWEEN ? AND ?"
+
+
+async def _lock_due_accounts(now: datetime, first: int, last: int) -> None:
     if sql.is_postgres():
         # Member operations lock their member's account first and program accounts last
         # (book.program_accounts_last); taking every lock up front in that same order keeps
         # the job out of deadlocks with them.
         await sql.fetch(
             "SELECT id FROM ledger_accounts WHERE id IN ("
-            " SELECT credit_account_id FROM ledger_transfers WHERE status = ? AND available_at <= ?"
-            " UNION SELECT debit_account_id FROM ledger_transfers WHERE status = ? AND available_at <= ?"
+            f" SELECT credit_account_id FROM ledger_transfers WHERE {_DUE}"
+            f" UNION SELECT debit_account_id FROM ledger_transfers WHERE {_DUE}"
             ") ORDER BY (kind = ?), id FOR UPDATE",
-            TransferStatus.PENDING.value, now, TransferStatus.PENDING.value, now, AccountKind.PROGRAM.value,
+            TransferStatus.PENDING.value, now, first, last, TransferStatus.PENDING.value, now, first, last,
+            AccountKind.PROGRAM.value,
         )
 
 
@@ -35,14 +39,28 @@ async def _accounts_in_batch(batch: str, side: str) -> int:
 async def activate_pending(now: datetime) -> int:
     """Posts every pending transfer whose time has come: credits form lots, pending
     clawbacks draw from the lot of the credit they reverse, and members who owe points
-    pay from what was credited. Returns how many transfers were posted. Idempotent."""
+    pay from what was credited. Returns how many transfers were posted. Idempotent.
+    Every transfer names its member; the members due are taken in ranges (`batches`),
+    one transaction each."""
+    due = await sql.fetch(
+        "SELECT DISTINCT member_id FROM ledger_transfers WHERE status = ? AND available_at <= ? "
+        "AND member_id IS NOT NULL",
+        TransferStatus.PENDING.value, now,
+    )
+    posted = 0
+    for first, last in batches.ranges(int(row["member_id"]) for row in due):
+        posted += await _activate_members(now, first, last)
+    return posted
+
+
+async def _activate_members(now: datetime, first: int, last: int) -> int:
+    """The due pending transfers of the members from `first` to `last`, in one transaction."""
     batch = uuid.uuid4().hex
     async with changes.set_based_change():
-        await _lock_due_accounts(now)
+        await _lock_due_accounts(now, first, last)
         posted = await sql.execute(
-            "UPDATE ledger_transfers SET status = ?, posted_at = ?, batch_id = ? "
-            "WHERE status = ? AND available_at <= ?",
-            TransferStatus.POSTED.value, now, batch, TransferStatus.PENDING.value, now,
+            f"UPDATE ledger_transfers SET status = ?, posted_at = ?, batch_id = ? WHERE {_DUE}",
+            TransferStatus.POSTED.value, now, batch, TransferStatus.PENDING.value, now, first, last,
         )
         if not posted:
             return 0

@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime, time, timedelta, timezone
 
 from loyalty import changes, outbox, sql
-from loyalty.ledger import book
+from loyalty.ledger import batches, book
 from loyalty.ledger.accounts import lock_member_account, program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
@@ -138,14 +138,29 @@ async def expire_points(now: datetime, program: Program | None = None) -> int:
 
 
 async def _expire_lots(now: datetime) -> int:
-    batch = uuid.uuid4().hex
+    """Every lot past its expiry, in ranges of accounts (`batches`), one transaction each."""
+    due = await sql.fetch(
+        "SELECT DISTINCT account_id FROM ledger_lots WHERE remaining > 0 AND expires_at <= ?", now
+    )
+    if not due:
+        return 0
     expiry_id = await program_account_id(Asset.POINTS, EXPIRED)
+    total = 0
+    for first, last in batches.ranges(int(row["account_id"]) for row in due):
+        total += await _expire_lots_of(now, expiry_id, first, last)
+    return total
+
+
+async def _expire_lots_of(now: datetime, expiry_id: int, first: int, last: int) -> int:
+    """The lots past their expiry of the accounts from `first` to `last`: one EXPIRY
+    transfer per account, in one transaction."""
+    batch = uuid.uuid4().hex
     async with changes.set_based_change():
         if sql.is_postgres():
             await sql.fetch(
                 "SELECT id FROM ledger_accounts WHERE id IN (SELECT account_id FROM ledger_lots "
-                "WHERE remaining > 0 AND expires_at <= ?) ORDER BY id FOR UPDATE",
-                now,
+                "WHERE remaining > 0 AND expires_at <= ? AND account_id BETWEEN ? AND ?) ORDER BY id FOR UPDATE",
+                now, first, last,
             )
         await sql.execute(
             "INSERT INTO ledger_transfers (asset, debit_account_id, credit_account_id, amount, code, status, "
@@ -153,32 +168,38 @@ async def _expire_lots(now: datetime) -> int:
             "SELECT ?, l.account_id, ?, SUM(l.remaining), ?, ?, "
             "'expiry:' || CAST(? AS TEXT) || ':' || CAST(l.account_id AS TEXT), a.member_id, '{}', ?, ?, ?, ? "
             "FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id "
-            "WHERE l.remaining > 0 AND l.expires_at <= ? AND a.kind = ? GROUP BY l.account_id, a.member_id",
+            "WHERE l.remaining > 0 AND l.expires_at <= ? AND l.account_id BETWEEN ? AND ? AND a.kind = ? "
+            "GROUP BY l.account_id, a.member_id",
             Asset.POINTS.value, expiry_id, TransferCode.EXPIRY.value, TransferStatus.POSTED.value,
-            batch, now, now, now, batch, now, AccountKind.MEMBER.value,
+            batch, now, now, now, batch, now, first, last, AccountKind.MEMBER.value,
         )
+        # (An INSERT's row count is not reported alike by both drivers: counted here.)
         row = await sql.fetch_aggregate(
-            "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger_transfers WHERE batch_id = ?", batch
+            "SELECT COUNT(*) AS n, SUM(amount) AS total FROM ledger_transfers WHERE batch_id = ?", batch
         )
-        total = int(row["total"])
-        if not total:
+        expired, total = (int(row["n"]), int(row["total"] or 0)) if row else (0, 0)
+        if not expired:
             return 0
         await sql.execute(
             "INSERT INTO ledger_lot_allocations (lot_id, transfer_id, amount) "
-            "SELECT l.id, t.id, l.remaining FROM ledger_lots l "
-            "JOIN ledger_transfers t ON t.batch_id = ? AND t.debit_account_id = l.account_id "
-            "WHERE l.remaining > 0 AND l.expires_at <= ?",
-            batch, now,
+            "SELECT l.id, t.id, l.remaining FROM ledger_transfers t "
+            "JOIN ledger_lots l ON l.account_id = t.debit_account_id "
+            "WHERE t.batch_id = ? AND l.remaining > 0 AND l.expires_at <= ? AND l.account_id BETWEEN ? AND ?",
+            batch, now, first, last,
         )
-        expired = await sql.fetch_aggregate("SELECT COUNT(*) AS n FROM ledger_transfers WHERE batch_id = ?", batch)
         await book.change_accounts(
             "UPDATE ledger_accounts SET posted = posted - s.amount FROM ("
             " SELECT debit_account_id AS account_id, amount FROM ledger_transfers WHERE batch_id = ?"
             ") AS s WHERE ledger_accounts.id = s.account_id",
-            batch, expected=int(expired["n"]),
+            batch, expected=expired,
         )
-        await sql.execute("UPDATE ledger_lots SET remaining = 0 WHERE remaining > 0 AND expires_at <= ?", now)
-        await sql.execute("DELETE FROM ledger_expiry_schedule WHERE expires_at <= ?", now)
+        await sql.execute(
+            "UPDATE ledger_lots SET remaining = 0 WHERE remaining > 0 AND expires_at <= ? AND account_id BETWEEN ? AND ?",
+            now, first, last,
+        )
+        await sql.execute(
+            "DELETE FROM ledger_expiry_schedule WHERE expires_at <= ? AND account_id BETWEEN ? AND ?", now, first, last
+        )
         await book.change_accounts("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id,
                                    expected=1)
         await outbox.emit_per_row(

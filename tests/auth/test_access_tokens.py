@@ -189,3 +189,21 @@ async def test_a_malformed_authorization_header_is_refused(client, ann, header):
     body = response.json()
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await Member.get(id=int(ann["claims"]["sub"]))).display_name == "Ann"
+
+
+def test_a_verified_token_is_kept_and_its_expiry_still_checked_on_every_use(settings, monkeypatch):
+    from loyalty.auth.tokens import InvalidToken, TokenService
+
+    service = TokenService(load_signing_key(settings), issuer="iss", audience="aud", ttl_seconds=900)
+    t0 = datetime(2030, 5, 1, 12, 0, tzinfo=timezone.utc)
+    with clock.frozen_at(t0):
+        token = service.issue(42).token
+        assert service.verify(token).member_id == 42
+    decodes = []
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decodes.append(1))
+    with clock.frozen_at(t0 + timedelta(seconds=899)):
+        assert service.verify(token).member_id == 42  # the signature is not checked again
+    assert decodes == []
+    for moment in (t0 + timedelta(seconds=930), t0 - timedelta(seconds=31)):  # past its expiry; before it was issued
+        with clock.frozen_at(moment), pytest.raises(InvalidToken):
+            service.verify(token)

@@ -152,3 +152,35 @@ async def test_a_member_token_cannot_use_a_service_query(client):
         client, MEMBER_BY_NUMBER, {"n": ann["member"]["memberNumber"]}, token=ann["accessToken"], expect_errors=True
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_key_revoked_by_another_process_stops_working_within_the_bound(clean_db, monkeypatch):
+    from loyalty import sql
+    from loyalty.auth import api_keys
+
+    moment = [1000.0]
+    monkeypatch.setattr(api_keys, "_monotonic", lambda: moment[0])
+    key = await key_with("admin")
+    first = await authenticate_api_key(key)
+    assert first is not None and first.scopes == frozenset({"admin"})
+    # Revoked behind this process's back, as another process or the command would.
+    await sql.execute("UPDATE api_keys SET revoked_at = ? WHERE prefix = ?", T0, key[:10])
+    moment[0] += api_keys.REVOKED_KEY_BOUND_SECONDS - 0.1
+    assert await authenticate_api_key(key) == first  # kept: no database read
+    moment[0] += 0.1
+    assert await authenticate_api_key(key) is None  # the bound has passed: read again, refused
+    moment[0] += 0.1
+    assert await authenticate_api_key(key) is None  # a refused key is not kept
+
+
+async def test_a_kept_key_is_read_once_per_bound(clean_db, monkeypatch):
+    from loyalty.auth import api_keys
+
+    reads = []
+    real = ApiKey.filter
+    monkeypatch.setattr(ApiKey, "filter", lambda *a, **k: reads.append(1) or real(*a, **k))
+    key = await key_with("admin")
+    for _ in range(5):
+        assert await authenticate_api_key(key) is not None
+    assert len(reads) == 1
+    assert api_keys.REVOKED_KEY_BOUND_SECONDS == 5.0

@@ -268,3 +268,24 @@ async def test_while_its_change_feed_is_down_the_cache_serves_nothing(runtime, c
     assert await my_wallet(client, ann.token) == (8, 0, 100)
     await set_points_behind_the_cache(ann_id, 9)
     assert await my_wallet(client, ann.token) == (8, 0, 100)  # listening again: cached again
+
+
+async def test_a_change_to_more_members_than_the_bulk_size_outdates_every_value_in_one_step(caches) -> None:
+    from loyalty.cache import BULK_MEMBERS
+
+    outside = BULK_MEMBERS + 10  # a member the batch does not name: it is outdated with the rest
+    for cache in caches:
+        for member in (1, outside):
+            generation, _ = await cache.get("wallet", member)
+            await cache.put("wallet", member, generation, {"points": member})
+        assert [(await cache.get("wallet", m))[1] for m in (1, outside)] == [{"points": 1}, {"points": outside}]
+        if cache.shared:
+            epoch = int(await cache._redis.get(f"{cache._prefix}epoch") or 0)
+        await cache.invalidate(range(1, BULK_MEMBERS + 2))
+        assert [(await cache.get("wallet", m))[1] for m in (1, outside)] == [None, None]
+        if cache.shared:  # one new epoch, no key per member
+            assert int(await cache._redis.get(f"{cache._prefix}epoch")) == epoch + 1
+            assert await cache._redis.exists(cache._key(2)) == 0
+        generation, _ = await cache.get("wallet", 1)
+        await cache.put("wallet", 1, generation, {"points": 2})
+        assert (await cache.get("wallet", 1))[1] == {"points": 2}

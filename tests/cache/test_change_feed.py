@@ -7,17 +7,23 @@ import asyncio
 import pytest
 
 from loyalty import changes
-from loyalty.change_feed import CHANNEL, connect_like_the_pool, origin, parse, payloads
+from loyalty.change_feed import BULK_MEMBERS, CHANNEL, connect_like_the_pool, origin, parse, payloads
 from tests.conftest import requires_postgres
 
 
 def test_many_members_are_named_in_payloads_postgresql_accepts() -> None:
-    members = range(1_000_000, 1_010_000)
+    members = range(1_000_000, 1_000_000 + BULK_MEMBERS)
     sent = payloads(members, sender="a1b2c3")
-    assert len(sent) == 11  # 8 bytes a member, under 7,900 a payload
+    assert len(sent) == 2  # 8 bytes a member, under 7,900 a payload
     assert all(len(p.encode()) < 8000 for p in sent)
-    assert [parse(p)[0] for p in sent] == ["a1b2c3"] * 11
+    assert [parse(p)[0] for p in sent] == ["a1b2c3"] * 2
     assert frozenset().union(*(parse(p)[1] for p in sent)) == frozenset(members)
+
+
+def test_a_change_to_more_members_than_the_bulk_size_is_one_payload_for_everyone() -> None:
+    sent = payloads(range(1, BULK_MEMBERS + 2), sender="a1b2c3")
+    assert sent == ["a1b2c3 *"]
+    assert parse(sent[0]) == ("a1b2c3", None)
 
 
 @pytest.fixture
