@@ -39,7 +39,7 @@ from loyalty.ledger.expiry import lot_expiry
 from loyalty.ledger.models import Asset
 from loyalty.memberships.active import perks_in_force
 from loyalty.program.spec import Program, TierMetric, TierPeriod
-from loyalty.tiers import granted, periods, progress, state as states, totals
+from loyalty.tiers import current, granted, periods, progress, state as states, totals
 
 # Round trips of a lean purchase: the facts, then the write (`tests/purchases/test_round_trips.py`).
 ROUND_TRIPS = 2
@@ -50,6 +50,13 @@ _ATTEMPTS = 3  # decisions made again when the facts changed under them, before 
 _PLAIN = frozenset({"member_id", "order_id", "amount", "currency", "brand", "occurred_at", "items"})
 
 _joined: dict[int, datetime | None] = {}  # anniversary_year: join dates, which never change
+_enabled = False
+
+
+def enable(on: bool) -> None:
+    """Whether purchases take the lean path where it applies (the FAST_PURCHASES setting)."""
+    global _enabled
+    _enabled = on
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def covers(program: Program, request: Any, now: datetime) -> bool:
     """Whether the lean path takes the purchase: PostgreSQL outside any caller's transaction,
     nothing paid with a balance, and points and cashback pending inside the return window
     (a purchase without a time happens now)."""
-    if not sql.is_postgres() or isinstance(connections.get("default"), TransactionalDBClient):
+    if not _enabled or not sql.is_postgres() or isinstance(connections.get("default"), TransactionalDBClient):
         return False
     for item in fields(request):
         if item.name not in _PLAIN and getattr(request, item.name) not in (None, 0, ()):
@@ -125,6 +132,10 @@ async def record(
     Duplicate when the order id is taken."""
     client = connections.get("default")
     member_id = request.member_id
+    # Known to the process once committed (`ensure_program_accounts`): looked up before the
+    # connection is taken, as a first use creates the row on a connection of its own.
+    sources = (await program_account_id(Asset.POINTS, sub_account(Asset.POINTS, ISSUANCE, member_id)),
+               await program_account_id(Asset.CREDIT, sub_account(Asset.CREDIT, CASHBACK, member_id)))
     async with client.acquire_connection() as connection:
         for _ in range(_ATTEMPTS):
             now = clock.now()
@@ -141,8 +152,8 @@ async def record(
             facts = json.loads(text)
             if facts["member"] is None:
                 raise NotFound("No member with that id or number.", field="member_id")
-            decision = await _decide(program, request, request_hash, amount_minor, occurred_at, items, facts, now,
-                                     (start, end))
+            decision = await _decide(program, request, request_hash, amount_minor, occurred_at, items, facts,
+                                     now, (start, end), sources)
             if decision is None:
                 return None
             outcome = json.loads(await connection.fetchval(
@@ -165,6 +176,7 @@ async def record(
 async def _decide(
     program: Program, request: Any, request_hash: str, amount_minor: int, occurred_at: datetime,
     items: list[dict[str, Any]], facts: dict[str, Any], now: datetime, days: tuple[date, date],
+    sources: tuple[int, int],
 ) -> Decision | None:
     """What the purchase writes, from the facts; None when the full path must take it."""
     member_id = request.member_id
@@ -187,8 +199,8 @@ async def _decide(
         if any(p.grants_tier for p in program.plans):
             grant = granted.grant_from(program, plan_row["plan_code"], plan_row["status"], plan_start, plan_end,
                                        occurred_at)
-    rank = states.rank_held(program, level_code, tier["override_level"], override_until, occurred_at)
-    level = program.tier_levels[max(rank, grant.rank)]
+    with current.knowing(member_id, current.Known(level_code, tier["override_level"], override_until, grant)):
+        level = await current.level_for(program, member_id, occurred_at)
     bonus_day = None
     if level.bonus_day_multiplier:
         period_start = periods.current_period(program, joined_at, occurred_at).start
@@ -222,7 +234,7 @@ async def _decide(
     }
     topics: list[dict[str, Any]] = []
     if points:
-        source = await program_account_id(Asset.POINTS, sub_account(Asset.POINTS, ISSUANCE, member_id))
+        source = sources[0]
         expires_at = lot_expiry(program, occurred_at)
         payload["earn"] = {
             "asset": Asset.POINTS.value, "debit": source, "credit": points_account[0], "amount": points,
@@ -238,7 +250,7 @@ async def _decide(
     if cashback > 0:
         credit_account = accounts["CREDIT"]
         payload["lock"].append(credit_account[0])
-        source = await program_account_id(Asset.CREDIT, sub_account(Asset.CREDIT, CASHBACK, member_id))
+        source = sources[1]
         payload["cashback"] = {
             "asset": Asset.CREDIT.value, "debit": source, "credit": credit_account[0], "amount": cashback,
             "code": TransferCode.CASHBACK.value, "key": f"purchase:{request.order_id}:cashback",
