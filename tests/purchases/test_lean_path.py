@@ -128,3 +128,14 @@ async def test_purchases_book_against_the_sub_accounts_and_reports_sum_them(prog
     issuance = program_balances()
     assert (await issuance)[("POINTS", "issuance")] == (0, 0, 10 * 25)
     assert [str(v) for v in await verify_ledger()] == []
+
+
+async def test_a_gold_member_with_cashback_takes_two_round_trips(program):
+    ann = await new_member()
+    await buy(program, ann, "O-1", "1600.00")  # gold: 2x points and 5% cashback
+    await buy(program, ann, "O-2", "10.00")  # the credit account is made
+    with counting() as warm:
+        bought = await buy(program, ann, "O-3", "10.00")
+    assert (len(warm.statements), warm.prepares <= 2) == (fast.ROUND_TRIPS, True), warm.statements
+    assert (bought.points_awarded, bought.cashback_minor) == (20, 50)
+    assert [str(v) for v in await verify_ledger()] == []
