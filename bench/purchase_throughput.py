@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import uuid
 from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import harness, seed
@@ -54,6 +55,7 @@ SCRIPT = Path(__file__).with_name("purchase.lua")
 _TPS = re.compile(r"tps = ([0-9.]+) \(without initial connection time\)")
 _RPS = re.compile(r"Requests/sec:\s+([0-9.]+)")
 _GOOD = re.compile(r"good (\d+) bad (\d+)")
+_server_log: Callable[[int], str] = lambda lines: ""  # noqa: E731 - the running server's, once it runs
 
 
 def load_average() -> str:
@@ -90,7 +92,8 @@ def wrk(url: str, key: str, label: str, members: list[str], *, connections: int,
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     good, bad = int(counts.group(1)), int(counts.group(2))
     if bad:
-        raise RuntimeError(f"{bad} of {good + bad} answers were not good:\n{done.stderr[:2000]}")
+        raise RuntimeError(f"{bad} of {good + bad} answers were not good:\n{done.stderr[:2000]}\n"
+                           f"the server's log ends:\n{_server_log(120)}")
     return good / seconds
 
 
@@ -180,6 +183,8 @@ async def run() -> float:
             try:
                 with harness.loyalty_server(env, tmp) as server:
                     url = server.base_url
+                    global _server_log
+                    _server_log = server.log_tail
                     wrk(url, api_key, "warm", ids, connections=CONNECTIONS, threads=2, seconds=WARMUP_S)
                     for round_no in range(1, ROUNDS + 1):
                         baseline.append(pgbench_tps(base_db))

@@ -44,7 +44,7 @@ DECLARE
 BEGIN
   -- The member's accounts, points first: every member operation takes this lock first.
   PERFORM 1 FROM ledger_accounts WHERE id IN (SELECT (jsonb_array_elements_text(p->'lock'))::bigint)
-    ORDER BY (asset <> 'POINTS'), id FOR UPDATE;
+    ORDER BY (asset <> 'POINTS'), id FOR NO KEY UPDATE;
   -- Decided from facts read before the lock: refused when they changed since.
   IF loyalty_purchase_facts(v_member, (p->>'from')::date, (p->>'to')::date) IS DISTINCT FROM p->'facts' THEN
     RETURN jsonb_build_object('status', 'stale');
@@ -72,9 +72,11 @@ BEGIN
     (p->>'occurred_at')::timestamptz, (t.x->>'available_at')::timestamptz, (t.x->>'lot_expires_at')::timestamptz,
     v_now, NULL, NULL, NULL
   FROM (VALUES (v_earn, p->'earn'), (v_cashback, p->'cashback')) AS t(id, x) WHERE t.id IS NOT NULL;
-  -- Member accounts first (locked above), then the program's sub-accounts, in id order.
+  -- Member accounts first (locked above), then the program's sub-accounts, in id order. NO KEY
+  -- UPDATE, as an UPDATE takes: the transfers' foreign keys hold KEY SHARE locks on these rows,
+  -- which a FOR UPDATE of another purchase would wait on while holding its own (a deadlock).
   PERFORM 1 FROM ledger_accounts WHERE id IN (SELECT (t.x->>'debit')::bigint
-    FROM (VALUES (p->'earn'), (p->'cashback')) AS t(x) WHERE t.x IS NOT NULL) ORDER BY id FOR UPDATE;
+    FROM (VALUES (p->'earn'), (p->'cashback')) AS t(x) WHERE t.x IS NOT NULL) ORDER BY id FOR NO KEY UPDATE;
   UPDATE ledger_accounts a SET pending_in = a.pending_in + c.amount
   FROM (SELECT (t.x->>'credit')::bigint AS id, SUM((t.x->>'amount')::bigint) AS amount
         FROM (VALUES (p->'earn'), (p->'cashback')) AS t(x) WHERE t.x IS NOT NULL GROUP BY 1) c

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 
@@ -156,9 +157,13 @@ async def record(
                                      now, (start, end), sources)
             if decision is None:
                 return None
-            outcome = json.loads(await connection.fetchval(
-                "SELECT loyalty_record_purchase($1::jsonb)::text", json.dumps(decision.payload, default=str)
-            ))
+            try:
+                outcome = json.loads(await connection.fetchval(
+                    "SELECT loyalty_record_purchase($1::jsonb)::text", json.dumps(decision.payload, default=str)
+                ))
+            except asyncpg.DeadlockDetectedError:
+                # PostgreSQL rolled the statement back, so nothing was written: decide again.
+                continue
             if outcome["status"] == "duplicate":
                 raise Duplicate(request.order_id)
             if outcome["status"] == "ok":
