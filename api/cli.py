@@ -487,14 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scheduler", help="run the daily jobs at their times (one active scheduler at a time)"
                    ).set_defaults(run=cmd_scheduler)
 
-    from loyalty.ledger.verify import RULES
+    from loyalty.ledger.verify import RECONCILED, RULES
 
     sub.add_parser(
         "verify-ledger", help="check every ledger rule over the whole database; exit 1 on a violation",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Checks these rules over the whole database (numbered as the ledger's rules in\n"
         "docs/ledger.md), prints each violation with the ids of the rows that break it, and\n"
-        "exits 1 on a violation, 0 when the ledger is consistent:\n\n" + "\n".join(f"  {rule}" for rule in RULES),
+        "exits 1 on a violation, 0 when the ledger is consistent:\n\n" + "\n".join(f"  {rule}" for rule in RULES)
+        + "\n\nand that what is kept beside the transfers adds up to them:\n\n"
+        + "\n".join(f"  {check}" for check in RECONCILED),
     ).set_defaults(run=cmd_verify_ledger)
     report = sub.add_parser("report", help="the program's figures over a period, from the ledger")
     report.add_argument("--from", dest="starts", required=True,

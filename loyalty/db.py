@@ -36,6 +36,10 @@ MODEL_MODULES = [
 ]
 
 
+async def keep_session(connection: Any) -> None:
+    """The pool's reset of a released connection: nothing beyond asyncpg's own rollback."""
+
+
 def connection_config(settings: Settings, *, statement_timeout: bool = True) -> str | dict[str, Any]:
     """The database URL; on PostgreSQL with the deadlines of the settings (asyncpg's connect
     timeout and, unless `statement_timeout` is off, its command timeout), where the URL does
@@ -48,6 +52,11 @@ def connection_config(settings: Settings, *, statement_timeout: bool = True) -> 
     config = expand_db_url(url)
     credentials = config["credentials"]
     credentials.setdefault("timeout", settings.database_connect_timeout_seconds)
+    # A connection back in the pool is not reset with a statement of its own (asyncpg's
+    # default: a round trip on every release): the application keeps no session state (no
+    # SET outside a transaction, no LISTEN or advisory lock on a pooled connection), and an
+    # open transaction is still rolled back by the pool.
+    credentials.setdefault("reset", keep_session)
     given = credentials.get("command_timeout")
     if given or statement_timeout:
         credentials["command_timeout"] = float(given or settings.database_statement_timeout_seconds)

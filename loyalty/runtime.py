@@ -14,6 +14,7 @@ from loyalty.auth.tokens import TokenService
 from loyalty.cache import Cache, build_cache
 from loyalty.change_feed import ChangeFeed, Listener, connect_like_the_pool
 from loyalty.ledger.accounts import ensure_program_accounts
+from loyalty.purchases import fast
 from loyalty.live import LiveUpdates
 from loyalty.audit.record import Actor
 from loyalty.program.store import ProgramHolder, apply_program_file, load_current
@@ -90,6 +91,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         reset_ttl_seconds=settings.password_reset_ttl_seconds,
     )
     changes.set_deadline(settings.after_commit_timeout_seconds)
+    fast.enable(settings.fast_purchases)
     program = await load_program(settings)
     await ensure_program_accounts(charity.code for charity in program.program.charities)
     cache, live, feed = await _coherent_cache_and_live(settings, redis)

@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(30.0, alias="SCHEDULER_POLL_SECONDS", gt=0)
     scheduler_lease_seconds: int = Field(60, alias="SCHEDULER_LEASE_SECONDS", ge=5)
 
+    # recordPurchase's lean path on PostgreSQL: two round trips for a purchase paid with no
+    # balance (docs/performance.md). Off: every purchase takes the full path.
+    fast_purchases: bool = Field(False, alias="FAST_PURCHASES")
+
     # Caching of wallets, tier summaries and the program description.
     cache_enabled: bool = Field(True, alias="CACHE_ENABLED")
     cache_ttl_seconds: int = Field(300, alias="CACHE_TTL_SECONDS", gt=0)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
     with their idempotency keys, blocked members, an index of notifications by member, and
     the indexes that match members by the start of their email, number or name."""
 
-    dependencies = [('loyalty', '0011_paid_memberships')]
+    dependencies = [('loyalty', '0012_passes_visits')]
 
     initial = False
 

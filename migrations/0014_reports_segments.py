@@ -6,7 +6,7 @@ from tortoise.indexes import Index
 class Migration(migrations.Migration):
     """Segments: the RFM scores of each member and the segment they put the member in, one
     row per member, replaced by the nightly job."""
-    dependencies = [('loyalty', '0011_paid_memberships')]
+    dependencies = [('loyalty', '0013_staff_audit')]
 
     initial = False
 

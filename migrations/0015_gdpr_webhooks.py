@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     """Erasure and webhooks: when a member was erased (members.erased_at) and the record of
     each erasure, the brand's webhook endpoints and their deliveries."""
 
-    dependencies = [('loyalty', '0011_paid_memberships')]
+    dependencies = [('loyalty', '0014_reports_segments')]
 
     initial = False
 

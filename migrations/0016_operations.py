@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     """Operations: when each API key was last used, and the trace context an outbox event
     carries from the request that wrote it to the worker that delivers it."""
 
-    dependencies = [('loyalty', '0011_paid_memberships')]
+    dependencies = [('loyalty', '0015_gdpr_webhooks')]
 
     initial = False
 

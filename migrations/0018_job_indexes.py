@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     """Open lots by expiry date: expire-points finds the accounts with lots due without
     reading the others (a partial index, which the ORM cannot declare)."""
 
-    dependencies = [("loyalty", "0011_paid_memberships")]
+    dependencies = [("loyalty", "0017_fast_purchase")]
 
     operations = [
         ops.RunSQL(

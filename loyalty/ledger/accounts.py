@@ -38,6 +38,13 @@ PROGRAM_ACCOUNTS: tuple[tuple[Asset, str], ...] = (
     (Asset.PASS_CREDIT, PASS_SALES), (Asset.PASS_CREDIT, CREDIT_REDEMPTION), (Asset.PASS_CREDIT, EXPIRED),
 )
 
+# The program accounts that every purchase books against, split into this many rows (by the
+# member's id modulo the count; the remainder 0 books against the account itself, the others
+# against `<code>#<n>`), so that concurrent purchases do not all wait on one row. Balances and
+# reports sum an account with its sub-accounts (`program_balances`).
+SUB_ACCOUNTS = 8
+SPLIT: frozenset[tuple[Asset, str]] = frozenset({(Asset.POINTS, ISSUANCE), (Asset.CREDIT, CASHBACK)})
+
 _program_ids: dict[tuple[str, str], int] = {}
 # SQLite: program accounts this task created inside a transaction that may not commit.
 _created_uncommitted: ContextVar[frozenset[tuple[str, str]]] = ContextVar("created_uncommitted", default=frozenset())
@@ -151,6 +158,33 @@ async def _select_program(asset: Asset, code: str) -> int | None:
         asset.value, AccountKind.PROGRAM.value, code,
     )
     return None if row is None else int(row["id"])
+
+
+def sub_account(asset: Asset, code: str, member_id: int) -> str:
+    """The code of the (sub-)account of program account `code` that `member_id` books against."""
+    part = member_id % SUB_ACCOUNTS
+    return code if part == 0 or (asset, code) not in SPLIT else f"{code}#{part}"
+
+
+def parent_code(code: str) -> str:
+    """The program account a sub-account belongs to (`issuance#3` -> `issuance`)."""
+    return code.split("#", 1)[0]
+
+
+async def program_balances() -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(posted, pending in, pending out) of every program account, its sub-accounts included,
+    by (asset, code): what a report shows as one account."""
+    rows = await sql.fetch(
+        "SELECT asset, code, posted, pending_in, pending_out FROM ledger_accounts WHERE kind = ?",
+        AccountKind.PROGRAM.value,
+    )
+    found: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for row in rows:
+        key = (row["asset"], parent_code(row["code"]))
+        posted, pending_in, pending_out = found.get(key, (0, 0, 0))
+        found[key] = (posted + int(row["posted"]), pending_in + int(row["pending_in"]),
+                      pending_out + int(row["pending_out"]))
+    return found
 
 
 def forget_cached_ids() -> None:

@@ -7,15 +7,16 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from loyalty import clock, sql
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger import lots
 from loyalty.ledger.accounts import member_account_id, program_account_id
-from loyalty.ledger.codes import EARNING, TransferCode
+from loyalty.ledger.codes import EARNING, REVERSING_AWARDS, TransferCode
 from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, TransferStatus
+from loyalty.tiers import totals
 
 
 # Balances are read as GraphQL Int, a signed 32-bit integer.
@@ -71,7 +72,7 @@ async def _insert(
     if amount <= 0:
         raise ValueError(f"a transfer moves a positive amount, not {amount}")
     now = clock.now()
-    return await Transfer.create(
+    transfer = await Transfer.create(
         asset=asset.value, debit_account_id=debit_id, credit_account_id=credit_id, amount=amount,
         code=entry.code.value, status=status.value, idempotency_key=entry.key, reference=entry.reference,
         reverses_id=entry.reverses_id, member_id=entry.member_id, purchase_id=entry.purchase_id,
@@ -79,6 +80,29 @@ async def _insert(
         lot_expires_at=lot_expires_at, created_at=now,
         posted_at=now if status is TransferStatus.POSTED else None,
     )
+    await _count_points(entry, asset, amount)
+    return transfer
+
+
+async def _count_points(entry: Entry, asset: Asset, amount: int) -> None:
+    """Keeps the tier totals' points in step (`loyalty.tiers.totals`): an award counts on its
+    day, a reversal of one takes it back on the award's day."""
+    if asset is not Asset.POINTS or entry.member_id is None:
+        return
+    if entry.code in EARNING:
+        await totals.add(entry.member_id, entry.occurred_at, points=amount)
+    elif entry.code in REVERSING_AWARDS and entry.reverses_id is not None:
+        reversed_ = await sql.fetch_one(
+            "SELECT code, occurred_at FROM ledger_transfers WHERE id = ?", entry.reverses_id
+        )
+        if reversed_ is not None and reversed_["code"] in {code.value for code in EARNING}:
+            await totals.add(entry.member_id, _aware(reversed_["occurred_at"]), points=-amount)
+
+
+def _aware(value: Any) -> datetime:
+    """A timestamp as the database driver returns it (SQLite: text, or naive UTC)."""
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 _program_changes: ContextVar[dict[tuple[int, str], int] | None] = ContextVar("program_changes", default=None)

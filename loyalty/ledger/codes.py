@@ -43,6 +43,9 @@ EARNING = frozenset({
     TransferCode.BIRTHDAY_REWARD, TransferCode.YEARLY_REWARD, TransferCode.REFERRAL,
 })
 
+# Reversals that take an award back: the tier totals count them against the award's day.
+REVERSING_AWARDS = frozenset({TransferCode.CLAWBACK, TransferCode.SHORTFALL})
+
 ACTIVITY_KIND = {
     TransferCode.EARN_PURCHASE: "PURCHASE",
     TransferCode.EARN_ACTION: "ACTION",

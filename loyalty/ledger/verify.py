@@ -102,11 +102,43 @@ _CHECKS: list[tuple[str, str]] = [
 
 RULES: tuple[str, ...] = tuple(rule for rule, _ in _CHECKS)
 
+_EARNING = "'EARN_PURCHASE', 'EARN_ACTION', 'BONUS', 'BIRTHDAY_REWARD', 'YEARLY_REWARD', 'REFERRAL'"
+
+# What is kept beside the transfers and must add up to them: the tiers' running totals
+# (`loyalty.tiers.totals`) and the program's sub-accounts (`ledger.accounts.SUB_ACCOUNTS`).
+_RECONCILED: list[tuple[str, str]] = [
+    ("totals: each member's tier totals equal their purchases and points (spend/purchases/points)",
+     "SELECT 'member ' || CAST(m.member_id AS TEXT) AS subject, "
+     "CAST(COALESCE(t.spend, 0) AS TEXT) || '/' || CAST(COALESCE(t.purchases, 0) AS TEXT) || '/' "
+     "|| CAST(COALESCE(t.points, 0) AS TEXT) AS found, "
+     "CAST(COALESCE(p.spend, 0) AS TEXT) || '/' || CAST(COALESCE(p.purchases, 0) AS TEXT) || '/' "
+     "|| CAST(COALESCE(e.points, 0) AS TEXT) AS expected "
+     "FROM (SELECT member_id FROM tier_totals UNION SELECT member_id FROM purchases "
+     " UNION SELECT member_id FROM ledger_transfers WHERE member_id IS NOT NULL AND asset = 'POINTS') m "
+     "LEFT JOIN (SELECT member_id, SUM(spend_minor) AS spend, SUM(purchases) AS purchases, SUM(points) AS points "
+     " FROM tier_totals GROUP BY member_id) t ON t.member_id = m.member_id "
+     "LEFT JOIN (SELECT member_id, SUM(amount_minor - refunded_minor) AS spend, "
+     " SUM(CASE WHEN refunded_minor < amount_minor THEN 1 ELSE 0 END) AS purchases FROM purchases GROUP BY member_id) p "
+     " ON p.member_id = m.member_id "
+     "LEFT JOIN (SELECT x.member_id, SUM(CASE WHEN x.code IN (" + _EARNING + ") THEN x.amount ELSE -x.amount END) "
+     " AS points FROM ledger_transfers x LEFT JOIN ledger_transfers r ON r.id = x.reverses_id "
+     " WHERE x.asset = 'POINTS' AND x.status <> 'voided' AND (x.code IN (" + _EARNING + ") "
+     " OR (x.code IN ('CLAWBACK', 'SHORTFALL') AND r.code IN (" + _EARNING + "))) GROUP BY x.member_id) e "
+     " ON e.member_id = m.member_id"),
+    ("totals: every program sub-account belongs to a program account of its asset",
+     "SELECT s.id AS subject, s.code AS found FROM ledger_accounts s WHERE s.kind = 'program' "
+     "AND s.code LIKE '%#%' AND NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.kind = 'program' "
+     "AND a.asset = s.asset AND a.code NOT LIKE '%#%' AND s.code LIKE a.code || '#%')"),
+]
+
+RECONCILED: tuple[str, ...] = tuple(check for check, _ in _RECONCILED)
+
 
 async def verify_ledger() -> list[Violation]:
-    """Every violation of the rules in RULES, each naming the ids of the rows that break it."""
+    """Every violation of the rules in RULES and of the sums in RECONCILED, each naming the
+    ids of the rows that break it."""
     violations: list[Violation] = []
-    for rule, query in _CHECKS:
+    for rule, query in [*_CHECKS, *_RECONCILED]:
         for row in await sql.fetch(query):
             if "expected" in row and row["found"] == row["expected"]:
                 continue

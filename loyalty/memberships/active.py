@@ -10,11 +10,17 @@ from loyalty.program.spec import Plan, Program
 
 def perks_apply(membership: Membership | None, at: datetime) -> bool:
     """Whether the membership gives its perks at `at`: ACTIVE and inside a paid period."""
-    if membership is None or membership.status != Status.ACTIVE or membership.period_start is None:
+    if membership is None:
         return False
-    if membership.period_start > at:
+    return perks_in_force(membership.status, membership.period_start, membership.current_period_end, at)
+
+
+def perks_in_force(status: str, period_start: datetime | None, current_period_end: datetime | None,
+                   at: datetime) -> bool:
+    """`perks_apply` from a membership's values."""
+    if status != Status.ACTIVE or period_start is None or period_start > at:
         return False
-    return membership.current_period_end is None or at < membership.current_period_end
+    return current_period_end is None or at < current_period_end
 
 
 async def active_plan(program: Program, member_id: int, at: datetime) -> Plan | None:

@@ -16,6 +16,7 @@ from loyalty.audit.record import CLI, Actor, record
 from loyalty.ledger.accounts import ensure_program_accounts
 from loyalty.program.models import ProgramVersion
 from loyalty.program.spec import Program, ProgramSettings, parse_program
+from loyalty.tiers import totals
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ class CurrentProgram:
     version: int
     checksum: str
     program: Program
+
+    def __post_init__(self) -> None:
+        # The program this process now serves: its time zone is the one the tier totals count days in.
+        totals.follow(self.program.program.zone)
 
 
 def _checksum(text: str) -> str:

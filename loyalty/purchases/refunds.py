@@ -32,7 +32,7 @@ from loyalty.passes import credit as pass_credit
 from loyalty.program.spec import Program
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.purchases.service import Item, validate_items
-from loyalty.tiers import progress
+from loyalty.tiers import progress, totals
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ async def refund_purchase(program: Program, request: RefundRequest) -> Purchase:
     if purchase is None:
         raise NotFound("No purchase with that order id.", field="order_id")
     try:
+        totals.follow(program.program.zone)
         async with changes.member_change():
             refunded = await _refund(request, amount_minor, items, request_hash, purchase.member_id)
             await pass_credit.refund(program, refunded, request.refund_id)
@@ -118,6 +119,10 @@ async def _refund(
             "credit_minor": restore_credit, "currency": purchase.currency, "order": purchase.order_id,
             "refund": request.refund_id,
         })
+    # The tier totals, on the purchase's day: its spend less the refund, and the purchase no
+    # longer counted once it is refunded in full.
+    await totals.add(member_id, purchase.occurred_at, spend_minor=-amount_minor,
+                     purchases=-1 if refunded == purchase.amount_minor > purchase.refunded_minor else 0)
     purchase.refunded_minor = refunded
     purchase.points_clawed_back += claw
     purchase.points_restored += restore

@@ -24,9 +24,10 @@ from loyalty.members.models import Member
 from loyalty.passes import credit as pass_credit
 from loyalty.money import to_minor
 from loyalty.program.spec import Program
+from loyalty.purchases import fast
 from loyalty.purchases.models import Purchase
 from loyalty.staff.blocks import refuse_if_blocked
-from loyalty.tiers import progress
+from loyalty.tiers import progress, totals
 
 # A purchase may be reported a little ahead of our clock (the shop's clock runs fast).
 FUTURE_LEEWAY = timedelta(minutes=5)
@@ -130,9 +131,29 @@ async def _replay(order_id: str, request_hash: str) -> Purchase | None:
     return existing
 
 
-async def record_purchase(program: Program, request: PurchaseRequest) -> Purchase:
+async def record_purchase(program: Program, request: PurchaseRequest) -> Purchase | fast.PurchaseRecord:
     request = replace(request, order_id=check_key(request.order_id, "order_id"))
     request_hash = _request_hash(request)
+    totals.follow(program.program.zone)
+    if fast.covers(program, request, clock.now()):
+        # The lean path: no read before the write; a repeat is found by the insert itself.
+        try:
+            amount_minor, _, occurred_at, items = _validate(program, request)
+            recorded = await fast.record(program, request, request_hash, amount_minor, occurred_at, items)
+        except (LoyaltyError, fast.Duplicate) as refused:
+            if (existing := await _replay(request.order_id, request_hash)) is not None:
+                return existing
+            if isinstance(refused, fast.Duplicate):
+                raise RuntimeError(f"order {request.order_id} was taken and is gone") from refused
+            raise
+        if recorded is not None:
+            return recorded
+    # The full path: every purchase the lean one does not take (a balance paid with, the
+    # member's first balance change, a tier with something due, SQLite).
+    return await _record_in_full(program, request, request_hash)
+
+
+async def _record_in_full(program: Program, request: PurchaseRequest, request_hash: str) -> Purchase:
     if (existing := await _replay(request.order_id, request_hash)) is not None:
         return existing
     amount_minor, credit_minor, occurred_at, items = _validate(program, request)
@@ -162,6 +183,7 @@ async def _record(
         currency=request.currency, brand=request.brand, items=items, occurred_at=occurred_at,
         request_hash=request_hash, created_at=clock.now(),
     )
+    await totals.add(request.member_id, occurred_at, spend_minor=amount_minor, purchases=1)
     memo = {"order": request.order_id, "amount_minor": amount_minor, "currency": request.currency}
     spent = request.points_to_spend or 0
     eligible_minor = amount_minor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from loyalty.memberships.active import perks_apply
+from loyalty.memberships.active import perks_in_force
 from loyalty.memberships.models import Membership
 from loyalty.memberships.states import Status
 from loyalty.program.spec import Program
@@ -29,13 +29,22 @@ async def grant_at(program: Program, member_id: int, now: datetime) -> Grant:
     if not any(plan.grants_tier for plan in program.plans):
         return NONE
     membership = await Membership.get_or_none(live_member_id=member_id)
-    if membership is None or membership.status != Status.ACTIVE:
+    if membership is None:
         return NONE
-    plan = program.plan(membership.plan_code)
+    return grant_from(program, membership.plan_code, membership.status, membership.period_start,
+                      membership.current_period_end, now)
+
+
+def grant_from(
+    program: Program, plan_code: str, status: str, period_start: datetime | None,
+    current_period_end: datetime | None, now: datetime,
+) -> Grant:
+    """`grant_at` from the values of the member's live membership."""
+    if status != Status.ACTIVE:
+        return NONE
+    plan = program.plan(plan_code)
     if plan is None or plan.grants_tier is None:
         return NONE
-    if not perks_apply(membership, now):
-        starts = membership.period_start
-        return Grant(0, None, None, starts if starts is not None and starts > now else None)
-    end = membership.current_period_end
-    return Grant(program.tiers.rank(plan.grants_tier), plan.code, end, end)
+    if not perks_in_force(status, period_start, current_period_end, now):
+        return Grant(0, None, None, period_start if period_start is not None and period_start > now else None)
+    return Grant(program.tiers.rank(plan.grants_tier), plan.code, current_period_end, current_period_end)

@@ -29,3 +29,21 @@ class TierState(Model):
     class Meta:
         table = "tier_states"
         indexes = (Index(fields=("valid_until",)), Index(fields=("override_until",)))
+
+
+class TierTotal(Model):
+    """What the activity of a member on one day (in the program time zone) adds to the qualifying
+    amounts: spend less refunds in minor units, purchases not refunded in full, and points
+    earned less what reversals took back. Kept in the transaction of the change, so that a
+    period is summed from at most one row per day, never from the member history."""
+
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField()
+    day = fields.DateField()
+    spend_minor = fields.BigIntField(default=0)
+    purchases = fields.BigIntField(default=0)
+    points = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "tier_totals"
+        unique_together = (("member_id", "day"),)

@@ -19,6 +19,7 @@ from loyalty import sql
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import Asset, TransferStatus
 from loyalty.program.spec import Program, TierLevel, TierMetric
+from loyalty.tiers import totals
 from loyalty.tiers.periods import Period
 
 _EARNING = tuple(code.value for code in sorted(EARNING))
@@ -104,3 +105,18 @@ async def points_earned(member_id: int, period: Period) -> int:
         *_EARNING, period.start, period.end, *_REVERSING, *_EARNING, period.start, period.end,
     )
     return int(row["total"])
+
+
+async def running_units(program: Program, member_id: int, period: Period) -> int:
+    """`qualifying_units` from the member's running totals (`loyalty.tiers.totals`): at most
+    one row per day of the period, whatever the member's history. What a purchase, refund or
+    action reads; `verify-ledger` checks that the totals equal what they sum."""
+    spend, purchases, points = await totals.in_period(member_id, period, program.program.zone)
+    metric = program.tiers.metric
+    if metric is TierMetric.SPEND:
+        return spend
+    if metric is TierMetric.VISITS:
+        # Recorded visits are not in the running totals: counted by their (member, time) index.
+        counted = purchases if program.tiers.visits_include_purchases else 0
+        return await visit_count(member_id, period) + counted
+    return points

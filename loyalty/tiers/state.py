@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from loyalty import outbox
 from loyalty.events import TIER_DOWNGRADED, TIER_UPGRADED
@@ -29,9 +30,15 @@ def effective_rank(program: Program, state: TierState | None, at: datetime) -> i
     """The rank the member holds at `at`: an operator's setting while it lasts, else the earned one."""
     if state is None:
         return 0
-    if override_active(state, at):
-        return rank_of(program, state.override_level)
-    return rank_of(program, state.level)
+    return rank_held(program, state.level, state.override_level, state.override_until, at)
+
+
+def rank_held(program: Program, level: str, override_level: str | None, override_until: datetime | None,
+              at: datetime) -> int:
+    """`effective_rank` from a tier state's values."""
+    if override_level is not None and override_until is not None and override_until > at:
+        return rank_of(program, override_level)
+    return rank_of(program, level)
 
 
 def baseline_end(program: Program, joined_at: datetime | None, now: datetime) -> datetime:
@@ -62,17 +69,25 @@ async def state_for_update(
     return state
 
 
-async def announce(program: Program, member_id: int, before: int, after: int, valid_until: datetime | None) -> None:
-    """tier.upgraded or tier.downgraded when the level in force changed."""
+def tier_event(
+    program: Program, before: int, after: int, valid_until: datetime | None,
+) -> tuple[str, dict[str, Any]] | None:
+    """(topic, payload) of tier.upgraded or tier.downgraded when the level in force changed."""
     if before == after:
-        return
+        return None
     levels = program.tiers.levels
-    payload: dict[str, str | None] = {
+    payload: dict[str, Any] = {
         "tier": levels[after].code, "tier_name": levels[after].name,
         "previous": levels[before].code, "previous_name": levels[before].name,
     }
     if after > before:
         payload["valid_until"] = valid_until.isoformat() if valid_until else None
-        await outbox.emit(TIER_UPGRADED, member_id, payload)
-    else:
-        await outbox.emit(TIER_DOWNGRADED, member_id, payload)
+        return TIER_UPGRADED, payload
+    return TIER_DOWNGRADED, payload
+
+
+async def announce(program: Program, member_id: int, before: int, after: int, valid_until: datetime | None) -> None:
+    """tier.upgraded or tier.downgraded when the level in force changed."""
+    event = tier_event(program, before, after, valid_until)
+    if event is not None:
+        await outbox.emit(event[0], member_id, event[1])

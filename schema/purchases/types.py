@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from loyalty.program.spec import Program
+from loyalty.purchases.fast import PurchaseRecord
 from loyalty.purchases.models import Purchase as PurchaseRow
 from schema.connection import Connection
 from schema.errors import UserError
@@ -39,14 +40,14 @@ class Purchase(Node):
     credit_spent: Money = strawberry.field(description="Store credit spent on the order as payment.")
     cashback_taken_back: Money = strawberry.field(description="Cashback earned on the order that refunds took back.")
     credit_returned: Money = strawberry.field(description="Store credit spent on the order that refunds gave back.")
-    row: strawberry.Private[PurchaseRow]
+    row: strawberry.Private[PurchaseRow | PurchaseRecord]
 
     @strawberry.field
     async def member(self, info: Info) -> Member:
         return Member.from_row(await readable_member(info, self.row.member_id))
 
     @classmethod
-    def from_row(cls, row: PurchaseRow, program: Program) -> Purchase:
+    def from_row(cls, row: PurchaseRow | PurchaseRecord, program: Program) -> Purchase:
         units, currency = program.program.minor_units, row.currency
         status = (
             PurchaseStatus.COMPLETED if row.refunded_minor == 0

@@ -24,7 +24,7 @@ from loyalty.auth.keys import load_signing_key
 from loyalty.settings import Settings
 
 LOYALTY = Path(sys.executable).with_name("loyalty")
-START_TIMEOUT = 90.0
+START_TIMEOUT = 120.0  # a loaded 2-core machine starts two servers slowly
 STOP_TIMEOUT = 10.0
 
 
