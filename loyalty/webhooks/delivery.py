@@ -12,7 +12,7 @@ from datetime import timedelta
 import httpx
 from tortoise.transactions import in_transaction
 
-from loyalty import clock
+from loyalty import clock, metrics
 from loyalty.audit.record import Actor, record
 from loyalty.errors import LoyaltyError
 from loyalty.notifications.delivery import RetryPolicy
@@ -93,16 +93,19 @@ async def deliver(delivery_id: int, sender: Sender, policy: RetryPolicy) -> str 
     if error is None:
         await WebhookDelivery.filter(id=row.id).update(status=DELIVERED, attempts=attempts, last_status_code=status_code,
                                                        last_error=None, delivered_at=clock.now())
+        metrics.webhook("outgoing", "delivered")
         return DELIVERED
     if attempts >= policy.max_attempts:
         log.warning("webhook delivery %s is dead after %d attempt(s): %s", row.id, attempts, error)
         await WebhookDelivery.filter(id=row.id).update(status=DEAD, attempts=attempts, last_status_code=status_code,
                                                        last_error=error[:2000])
+        metrics.webhook("outgoing", "dead")
         return DEAD
     await WebhookDelivery.filter(id=row.id).update(
         attempts=attempts, last_status_code=status_code, last_error=error[:2000],
         next_attempt_at=clock.now() + timedelta(seconds=policy.backoff(attempts)),
     )
+    metrics.webhook("outgoing", "failed")
     return PENDING
 
 
