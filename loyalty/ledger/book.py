@@ -286,6 +286,9 @@ async def void_pending(transfer: Transfer, member_account_ids: frozenset[int]) -
     )
     if changed != 1:
         return False
+    if transfer.asset == Asset.POINTS.value and transfer.member_id is not None and transfer.code in EARNING:
+        # A voided award never counted: the tier totals take it back on its day.
+        await totals.add(transfer.member_id, _aware(transfer.occurred_at), points=-transfer.amount)
     for account_id, column in ((transfer.credit_account_id, "pending_in"), (transfer.debit_account_id, "pending_out")):
         if account_id in member_account_ids:
             await _change(f"{column} = {column} - ?", account_id, transfer.amount)

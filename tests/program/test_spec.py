@@ -661,6 +661,7 @@ def test_the_brand_theme_takes_hex_colours_and_a_path_or_https_logo(key, value):
 
 
 def test_the_brand_theme_is_optional_and_names_the_program_by_default():
-    text = DEMO[:DEMO.index("\n# How the web wallet page")] + "\n"
+    start = DEMO.index("\n# How the web wallet page")
+    text = DEMO[:start] + DEMO[DEMO.index("\n# Segments:", start):]
     theme = parse_program(text).brand_theme
     assert (theme.name, theme.primary_colour, theme.logo_url) == (None, "#1f4e79", None)

@@ -37,8 +37,8 @@ async def test_the_scoring_is_idempotent_and_a_later_night_rescores_everyone(run
     ]
 
 
-async def test_the_job_runs_last_in_the_day_and_from_the_command(runtime, settings):
-    assert list(JOBS)[-1] == "score-segments"
+async def test_the_job_runs_after_every_job_that_changes_the_day_and_from_the_command(runtime, settings):
+    assert list(JOBS)[-2:] == ["score-segments", "verify-ledger"]  # only the ledger check comes after
     m = await five_members(runtime.program.program)
     done = await run_cli(settings, "run-job", "score-segments", "--now", NOW.isoformat())
     assert done.returncode == 0, done.stderr

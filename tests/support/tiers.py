@@ -8,7 +8,8 @@ module) for this to take effect.
 an operator does with `loyalty set-tier`: it lapses on that date.
 
 `tier_program(period=..., metric=..., downgrade=...)` is the demo program with other tier
-settings, without multipliers (so that points stay 1 per euro whatever the tier).
+settings, without multipliers (so that points stay 1 per euro whatever the tier) and without the
+promotion for lapsed members.
 """
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ def tier_program_text(period: str = "calendar_year", metric: str = "SPEND", down
         ('points_multiplier = "2"\ncashback', 'points_multiplier = "1"\ncashback'),
         ('new_member_multiplier = "2"', ''),
         ('new_member_days = 30', ''),
+        # Nor the promotion for members the nightly scoring finds lapsed: tiers alone.
+        ('[[bonuses.promotions]]\ncode = "we-miss-you"\nname = "200 extra points on your next purchase"\n'
+         'starts_on = 2026-01-01\nends_on = 2027-12-31\n'
+         'segments = ["at_risk", "lapsed"]  # optional: only members in these segments (see [segments])\n'
+         'bonus_points = 200\n', ''),
     ]
     for old, new in replacements:
         assert text.count(old) == 1, old
