@@ -178,7 +178,6 @@ class Operation:
     by_ann_s_link: bool = False  # acts with a token emailed to Ann: whoever holds it acts for her
     needs_membership: bool = False  # Ann and Bob subscribed to plus-monthly, Ann paid (P-<tag>)
     needs_webhook: bool = False  # a webhook, and a dead delivery to it (the newest)
-    non_null: bool = False  # a query field that is never null: an error in it nulls the whole data
     needs_passes: bool = False  # Ann bought two climbing packs and paid one (PP-<tag>)
 
     @property
@@ -283,9 +282,9 @@ OPERATIONS: dict[str, Operation] = {
     "changeEmail": _mutation("changeEmail", "ChangeEmailInput", "ok errors { code field }", variables=lambda w: {
         "input": {"newEmail": f"new-{w.tag}@example.com", "password": PASSWORD}}),
     "members": Operation("query($s: String) { members(search: $s) { edges { node { id } } } }",
-                         lambda w: {"s": w.ann.email}, lambda w: {"edges": [{"node": {"id": w.ann.id}}]}, non_null=True),
+                         lambda w: {"s": w.ann.email}, lambda w: {"edges": [{"node": {"id": w.ann.id}}]}),
     "auditLog": Operation("query($n: String) { auditLog(memberNumber: $n) { edges { node { action } } } }",
-                          lambda w: {"n": w.ann.number}, lambda w: {"edges": []}, non_null=True),
+                          lambda w: {"n": w.ann.number}, lambda w: {"edges": []}),
     "adjustPoints": _mutation("adjustPoints", "AdjustPointsInput", variables=lambda w: {"input": {
         "memberNumber": w.ann.number, "points": 10, "reason": "Goodwill", "idempotencyKey": f"adj-{w.tag}"}}),
     "adjustCredit": _mutation("adjustCredit", "AdjustCreditInput", variables=lambda w: {"input": {
@@ -429,7 +428,7 @@ def check(outcome: str, operation: Operation, world: World, caller: str, body: d
     if outcome == UNAUTH or (outcome == FORBID and not operation.is_mutation):
         # A payload is non-null, so an error in a mutation nulls the whole data; so does an
         # error in a query field that is non-null.
-        nulls_data = operation.is_mutation or operation.non_null or _non_null_query(name)
+        nulls_data = operation.is_mutation or _non_null_query(name)
         assert body["data"] == (None if nulls_data else {name: None})
         code = "UNAUTHENTICATED" if outcome == UNAUTH else "FORBIDDEN"
         assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [([name], code)]

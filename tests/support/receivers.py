@@ -179,18 +179,26 @@ async def push_receiver() -> AsyncIterator[PushReceiver]:
         config.bind = [f"127.0.0.1:{port}"]
         config.certfile, config.keyfile = str(cert_file), str(key_file)
         config.alpn_protocols = ["h2", "http/1.1"]
-        config.accesslog = None
-        config.errorlog = None
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(receiver.app(), config, shutdown_trigger=stop.wait))
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            await asyncio.sleep(0.02)
-        try:
+        async with serving(receiver.app(), config, port):
             yield receiver
-        finally:
-            stop.set()
-            await task
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Starlette, config: Config, port: int) -> AsyncIterator[None]:
+    """Serves `app` with hypercorn on 127.0.0.1:`port` (bound by `config`) for the block: it
+    answers connections when the block starts and is stopped when it ends."""
+    config.accesslog = None
+    config.errorlog = None
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
+    for _ in range(200):
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            break
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

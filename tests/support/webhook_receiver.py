@@ -2,19 +2,17 @@
 and answers 503 while `failing` is above zero (counting it down)."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.support.receivers import Received, free_port
+from tests.support.receivers import Received, free_port, serving
 
 
 @dataclass
@@ -41,18 +39,5 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
     receiver = WebhookReceiver(f"http://127.0.0.1:{port}/hook")
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = None
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(receiver.app(), config, shutdown_trigger=stop.wait))
-    for _ in range(200):
-        with contextlib.suppress(OSError):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            break
-        await asyncio.sleep(0.02)
-    try:
+    async with serving(receiver.app(), config, port):
         yield receiver
-    finally:
-        stop.set()
-        await task
