@@ -62,14 +62,17 @@ async def test_a_local_receiver_gets_each_event_signed(staff_client, receiver, w
     await worker(lambda: len(receiver.received) >= 2)
 
     events = {e.topic: e for e in await OutboxEvent.filter(topic__in=["points.earned", "member.erased"])}
-    bodies = [_verified(r, created["secret"]) for r in receiver.received]
+    # Deliveries are posted side by side, in no fixed order.
+    sent_order = ["points.earned", "member.erased"]
+    received = sorted(receiver.received, key=lambda r: sent_order.index(r.headers["loyalty-event-type"]))
+    bodies = [_verified(r, created["secret"]) for r in received]
     assert [(b["type"], b["id"], b["member_number"]) for b in bodies] == [
         ("points.earned", str(events["points.earned"].id), ann.number),
         ("member.erased", str(events["member.erased"].id), ann.number),
     ]
     assert bodies[0]["data"]["order"] == "W-1"
     assert bodies[1]["data"] == {"member_number": ann.number, "erased_at": bodies[1]["data"]["erased_at"]}
-    for request, body in zip(receiver.received, bodies):
+    for request, body in zip(received, bodies):
         assert request.headers["loyalty-event-id"] == body["id"]
         assert request.headers["loyalty-event-type"] == body["type"]
         assert request.headers["content-type"] == "application/json"
