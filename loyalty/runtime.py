@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from loyalty import changes, sql
+from loyalty.auth import not_erased
 from loyalty.auth.keys import load_signing_key
 from loyalty.auth.login import MemberAuth
 from loyalty.auth.passwords import Passwords
@@ -95,7 +96,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     program = await load_program(settings)
     await ensure_program_accounts(charity.code for charity in program.program.charities)
     cache, live, feed = await _coherent_cache_and_live(settings, redis)
-    # Cache first: a subscriber told of a change must read the new state.
+    changes.after_commit(not_erased.seen.hook)  # first: an erased member's next request is refused
+    # Cache next: a subscriber told of a change must read the new state.
     if cache is not None:
         changes.after_commit(cache.hook)
     changes.after_commit(live.hook)
@@ -124,10 +126,13 @@ async def _coherent_cache_and_live(
         listeners.append(Listener(cache.heard, cache.feed_lost, cache.feed_resumed))
     if postgres and redis is None:
         listeners.append(Listener(live.heard, live.feed_lost, live.feed_resumed))
+    if postgres:
+        listeners.append(Listener(not_erased.seen.forget, not_erased.seen.lost, not_erased.seen.resumed))
     feed = None
     if listeners:
         feed = ChangeFeed(connect_like_the_pool(), listeners)
         if cache is not None:
             cache.caught_up = feed.caught_up
+        not_erased.seen.caught_up = feed.caught_up
         await feed.start()
     return cache, live, feed
