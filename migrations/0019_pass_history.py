@@ -6,7 +6,8 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    """The visits and pass changes of a member's history that move no value."""
+    """The visits and pass changes of a member's history that move no value, and the pass
+    credit an erased member forfeited."""
 
     dependencies = [('loyalty', '0018_job_indexes')]
 
@@ -28,6 +29,11 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'pass_history', 'app': 'loyalty', 'indexes': [Index(fields=['member_id', 'after_transfer_id', 'id'])], 'pk_attr': 'id', 'table_description': "A visit or a pass change that moves no value, for the member's history (Member.activity)"},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='Erasure',
+            name='pass_credit_forfeited_minor',
+            field=fields.BigIntField(default=0),
         ),
     ]
 
