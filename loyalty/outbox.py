@@ -51,11 +51,8 @@ async def emit_per_row(topic: str, now: datetime, member: str, fields: dict[str,
     """One event per row of `rows` (a `FROM ...` clause with `?` parameters), written by a
     single statement: for jobs that change any number of members at once. `member` and the
     values of `fields` are SQL expressions over those rows; the payload is their JSON object."""
-    pairs = ", ".join(f"'{name}', {expression}" for name, expression in fields.items())
-    if sql.is_postgres():
-        new_id, payload = "gen_random_uuid()", f"json_build_object({pairs})::jsonb"
-    else:
-        new_id, payload = "lower(hex(randomblob(16)))", f"json_object({pairs})"
+    new_id = "gen_random_uuid()" if sql.is_postgres() else "lower(hex(randomblob(16)))"
+    payload = sql.json_object(fields)
     written = await sql.fetch(
         "INSERT INTO outbox_events (id, topic, member_id, payload, created_at) "
         f"SELECT {new_id}, ?, {member}, {payload}, ? {rows} RETURNING member_id",

@@ -59,6 +59,13 @@ def marks(values: Sequence[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
+def json_object(pairs: dict[str, str]) -> str:
+    """A JSON object built by the database, each value an SQL expression: for a statement
+    that writes a JSON column for any number of rows."""
+    body = ", ".join(f"'{name}', {expression}" for name, expression in pairs.items())
+    return f"json_build_object({body})::jsonb" if is_postgres() else f"json_object({body})"
+
+
 def for_update() -> str:
     """Row locks on PostgreSQL; SQLite has one writer and serializes transactions anyway."""
     return " FOR UPDATE" if is_postgres() else ""

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
 
 from loyalty import cache, paging, sql
 from loyalty.ledger import expiry
 from loyalty.ledger.codes import ACTION_ACTIVITY_KIND, ACTIVITY_KIND, TransferCode
-from loyalty.ledger.models import Account, AccountKind, Asset, Transfer
+from loyalty.errors import LoyaltyError
+from loyalty.ledger.models import Account, AccountKind, Asset, Transfer, TransferStatus
+from loyalty.passes.models import PassHistory
 from loyalty.program.spec import ExpiryPolicy, Program
 
 MAX_EXPIRIES = 24
@@ -125,10 +130,19 @@ def _as_datetime(value: object) -> datetime:
 
 @dataclass(frozen=True)
 class ActivityItem:
-    """One transfer as the member sees it in their history."""
+    """One entry of the member's history: a transfer, or a visit or pass change that moved
+    no value (a pass history row)."""
 
-    transfer: Transfer
+    key: str  # a transfer's id, or "h" and the pass history row's id
+    member_id: int
     kind: str  # the ActivityKind
+    status: str  # a TransferStatus value; a history row is posted
+    occurred_at: datetime
+    available_at: datetime | None
+    code: str  # what describes it
+    memo: dict[str, Any] | str
+    amount: int
+    reference: str | None
     points: int  # signed change to spendable points (to pending points while pending)
     credit_minor: int | None  # signed change to store credit, for credit transfers
 
@@ -143,8 +157,18 @@ def _as_item(row: Transfer, member_account_ids: set[int]) -> ActivityItem:
     if row.code == TransferCode.EARN_ACTION and isinstance(row.memo, dict):
         kind = ACTION_ACTIVITY_KIND.get(str(row.memo.get("action")), kind)
     return ActivityItem(
-        transfer=row, kind=kind,
+        key=str(row.id), member_id=int(row.member_id or 0), kind=kind, status=row.status,
+        occurred_at=row.occurred_at, available_at=row.available_at if row.status == TransferStatus.PENDING else None,
+        code=row.code, memo=row.memo, amount=row.amount, reference=row.reference,
         points=signed if points else 0, credit_minor=signed if row.asset == Asset.CREDIT.value else None,
+    )
+
+
+def _as_history_item(row: PassHistory) -> ActivityItem:
+    return ActivityItem(
+        key=f"h{row.id}", member_id=row.member_id, kind=row.kind, status=TransferStatus.POSTED.value,
+        occurred_at=row.occurred_at, available_at=None, code=row.code, memo=row.memo, amount=0,
+        reference=row.reference, points=0, credit_minor=None,
     )
 
 
@@ -154,15 +178,46 @@ async def _member_account_ids(member_id: int) -> set[int]:
     )
 
 
+def _history_after(after: paging.Key | None) -> tuple[int, int, int] | None:
+    """The merged order's key in a cursor: (transfer id, 0, 0) for a transfer, (the newest
+    transfer before it, 1, row id) for a pass history row; an older cursor holds a transfer id."""
+    if after is None:
+        return None
+    if len(after) == 1:
+        return (paging.after_id(after) or 0, 0, 0)
+    if len(after) != 3 or any(not isinstance(v, int) or isinstance(v, bool) for v in after) or after[1] not in (0, 1):
+        raise LoyaltyError("The cursor is not valid.", field="after")
+    return (after[0], after[1], after[2])
+
+
 async def activity_page(member_id: int, first: int | None, after: paging.Key | None) -> paging.Page[ActivityItem]:
-    """The member's history, newest first, `first` at a time after the entry whose key is `after`."""
-    page = await paging.newest_first(Transfer.filter(member_id=member_id), first, after)
-    account_ids = await _member_account_ids(member_id) if page.items else set()
-    return replace(page, items=[_as_item(row, account_ids) for row in page.items])
+    """The member's history, newest first, `first` at a time after the entry whose key is
+    `after`: the ledger's transfers by id, each pass history row right after the transfer
+    that was the member's newest when it was written."""
+    size, key = paging.page_size(first), _history_after(after)
+    transfers = Transfer.filter(member_id=member_id)
+    history = PassHistory.filter(member_id=member_id)
+    if key is not None:
+        anchor, source, row_id = key
+        transfers = transfers.filter(id__lte=anchor) if source else transfers.filter(id__lt=anchor)
+        history = history.filter(
+            Q(after_transfer_id__lt=anchor) | Q(after_transfer_id=anchor, id__lt=row_id) if source
+            else Q(after_transfer_id__lt=anchor))
+    rows = await transfers.order_by("-id").limit(size + 1)
+    entries = await history.order_by("-after_transfer_id", "-id").limit(size + 1)
+    account_ids = await _member_account_ids(member_id) if rows else set()
+    merged = sorted([((t.id, 0, 0), _as_item(t, account_ids)) for t in rows]
+                    + [((h.after_transfer_id, 1, h.id), _as_history_item(h)) for h in entries],
+                    key=lambda pair: pair[0], reverse=True)
+    return paging.Page([item for _, item in merged[:size]], [k for k, _ in merged[:size]], len(merged) > size)
 
 
-async def activity_item(transfer_id: int) -> ActivityItem | None:
-    row = await Transfer.get_or_none(id=transfer_id)
+async def activity_item(key: str) -> ActivityItem | None:
+    """The entry whose key (ActivityItem.key) is `key`, or None."""
+    if key.startswith("h"):
+        entry = await PassHistory.get_or_none(id=int(key[1:])) if key[1:].isdigit() else None
+        return _as_history_item(entry) if entry is not None else None
+    row = await Transfer.get_or_none(id=int(key)) if key.isdigit() else None
     if row is None or row.member_id is None:
         return None
     return _as_item(row, await _member_account_ids(row.member_id))

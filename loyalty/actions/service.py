@@ -66,9 +66,11 @@ async def record_action(program: Program, member_id: int, action: ActionKind, re
 
 
 async def award_action(
-    program: Program, member_id: int, action: ActionKind, reference: str, now: datetime
+    program: Program, member_id: int, action: ActionKind, reference: str, now: datetime,
+    memo: dict[str, object] | None = None,
 ) -> ActionRecord:
-    """Inside the caller's transaction (sign-up calls it in the one that creates the member)."""
+    """Inside the caller's transaction (sign-up calls it in the one that creates the member).
+    `memo` adds to the points transfer's memo (what describes it: a visit's pass)."""
     rule = program.earning_rule(action)
     assert rule is not None, "an action is recorded only when the program has its rule"
     account = await lock_member_account(member_id, Asset.POINTS)
@@ -88,7 +90,7 @@ async def award_action(
     award = await book.credit_member(
         account, rule.points,
         book.Entry(TransferCode.EARN_ACTION, f"action:{action.value}:{reference}", member_id, now, reference,
-                   memo={"action": action.value}),
+                   memo={**(memo or {}), "action": action.value}),
         ISSUANCE, lot_expires_at=lot_expiry(program, now),
     )
     await donations.after_award(program, account, award)

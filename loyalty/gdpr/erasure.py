@@ -9,7 +9,7 @@ from loyalty import changes, events, outbox
 from loyalty.audit.record import Actor, record
 from loyalty.auth.login import MemberAuth
 from loyalty.errors import IdempotencyConflict, NotFound
-from loyalty.gdpr.forfeit import forfeit_balances
+from loyalty.gdpr.forfeit import forfeit_balances, forfeit_passes
 from loyalty.gdpr.models import Erasure
 from loyalty.gdpr.scrub import scrub_member
 from loyalty.idempotency import check_key
@@ -40,14 +40,17 @@ async def erase(member_id: int, key: str, actor: str, now: datetime) -> Erasure:
         except IntegrityError:
             raise IdempotencyConflict("This idempotency key erased another member.", field="idempotency_key") from None
         forfeited = await forfeit_balances(points, credit, erasure.id, now)
+        pass_credit = await forfeit_passes(member_id, erasure.id, now)
         erasure.points_forfeited, erasure.credit_forfeited_minor = forfeited.points, forfeited.credit_minor
-        await erasure.save(update_fields=["points_forfeited", "credit_forfeited_minor"])
+        erasure.pass_credit_forfeited_minor = pass_credit
+        await erasure.save(update_fields=["points_forfeited", "credit_forfeited_minor", "pass_credit_forfeited_minor"])
         await scrub_member(member, now)
         await outbox.emit(events.MEMBER_ERASED, member_id,
                           {"member_number": member.member_number, "erased_at": now.isoformat()})
         await record(Actor(actor), "member.erase", member_id, None, None,
                      {"erased_at": now.isoformat(), "points_forfeited": forfeited.points,
-                      "credit_forfeited_minor": forfeited.credit_minor}, at=now)
+                      "credit_forfeited_minor": forfeited.credit_minor, "pass_credit_forfeited_minor": pass_credit},
+                     at=now)
     return erasure
 
 

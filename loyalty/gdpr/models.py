@@ -13,6 +13,7 @@ class Erasure(Model):
     actor = fields.CharField(max_length=128, description="The API key name, or member for a deleted account")
     points_forfeited = fields.BigIntField(default=0)
     credit_forfeited_minor = fields.BigIntField(default=0)
+    pass_credit_forfeited_minor = fields.BigIntField(default=0)  # what the member's credit passes held
     erased_at = fields.DatetimeField()
 
     class Meta:

@@ -75,7 +75,7 @@ ACTIVITY_KIND = {
     TransferCode.PASS_CREDIT: "PASS",
     TransferCode.PAY_WITH_PASS: "PASS",
     TransferCode.PASS_RESTORE: "REFUND",
-    TransferCode.PASS_EXPIRY: "EXPIRY",
+    TransferCode.PASS_EXPIRY: "PASS",
     TransferCode.PASS_CANCELED: "PASS",
 }
 

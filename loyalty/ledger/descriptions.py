@@ -36,6 +36,7 @@ language, or none, is English.
 from __future__ import annotations
 
 import json
+from datetime import date as Date
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -95,10 +96,33 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK_CLAWBACK": ("Plan credit taken back: payment refunded", "Plan credit taken back"),
         "FORFEIT": "Forfeited: the account was erased",
         "PASS_CREDIT": ("{money} of credit on your {pass_name}", "Pass credit"),
-        "PAY_WITH_PASS": ("Paid {pass_credit} with pass credit (order {order})", "Paid with pass credit"),
-        "PASS_RESTORE": ("{pass_credit} of pass credit returned: refund {refund} of order {order}", "Pass credit returned"),
+        "PAY_WITH_PASS": ("Paid {pass_credit} with your {pass_name} (order {order}): {balance} left",
+                          "Paid {pass_credit} with pass credit (order {order})", "Paid with pass credit"),
+        "PASS_RESTORE": ("{pass_credit} returned to your {pass_name}: refund {refund} of order {order}, {balance} left",
+                         "{pass_credit} of pass credit returned: refund {refund} of order {order}", "Pass credit returned"),
         "PASS_EXPIRY": ("{money} of credit expired with your {pass_name}", "Pass credit expired"),
         "PASS_CANCELED": ("{money} of credit canceled: the payment of your {pass_name} was refunded", "Pass credit canceled"),
+        "VISIT_STAMP": ("Visit: stamp {used} of {total} on your {pass_name}, {left} more to {reward_name}",
+                        "Visit: stamp {used} of {total} on your {pass_name}", "Visit"),
+        "VISIT_STAMP.last": ("Visit: stamp {used} of {total} on your {pass_name}, the card is complete", "Visit"),
+        "VISIT_PACK": ("Visit with your {pass_name}: {left} of {total} visits left", "Visit"),
+        "VISIT_PACK.last": ("Visit with your {pass_name}: the last of its {total} visits", "Visit"),
+        "VISIT_TIME": ("Visit with your {pass_name}, valid through {valid_through}", "Visit with your {pass_name}", "Visit"),
+        "PASS_BOUGHT": ("{pass_name} bought for {money}: it starts when the payment is in",
+                        "{pass_name} bought: it starts when the payment is in", "Pass bought"),
+        "PASS_PAID": ("{pass_name} paid: {total} visits, valid through {valid_through}",
+                      "{pass_name} paid: valid through {valid_through}", "{pass_name} paid: {total} visits",
+                      "{pass_name} paid", "Pass paid"),
+        "PASS_COMPLETED": ("Your {pass_name} is complete: {reward_name} is yours, coupon {coupon}",
+                           "Your {pass_name} is complete: {reward_name} is yours", "Your {pass_name} is complete",
+                           "Card complete"),
+        "PASS_USED_UP": ("Your {pass_name} is used up: all {total} visits taken", "Your {pass_name} is used up",
+                         "Pass used up"),
+        "PASS_EXPIRED": ("Your {pass_name} expired with {left} of {total} visits unused",
+                         "Your {pass_name} expired (valid through {valid_through})", "Your {pass_name} expired",
+                         "Pass expired"),
+        "PASS_REFUNDED": ("The payment of your {pass_name} was refunded: the pass is canceled, {used} of {total} visits used",
+                          "The payment of your {pass_name} was refunded: the pass is canceled", "Pass canceled"),
         "step.new_member": "{count}X new member bonus",
         "step.bonus_day": "{count}X on your bonus day",
         "step.promotion": "{count}X promotion",
@@ -160,10 +184,33 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK_CLAWBACK": ("Abonnementstegoed teruggenomen: betaling terugbetaald", "Abonnementstegoed teruggenomen"),
         "FORFEIT": "Vervallen: het account is gewist",
         "PASS_CREDIT": ("{money} tegoed op je {pass_name}", "Pastegoed"),
-        "PAY_WITH_PASS": ("{pass_credit} betaald met pastegoed (bestelling {order})", "Betaald met pastegoed"),
-        "PASS_RESTORE": ("{pass_credit} pastegoed teruggegeven: terugbetaling {refund} van bestelling {order}", "Pastegoed teruggegeven"),
+        "PAY_WITH_PASS": ("{pass_credit} betaald met je {pass_name} (bestelling {order}): nog {balance} over",
+                          "{pass_credit} betaald met pastegoed (bestelling {order})", "Betaald met pastegoed"),
+        "PASS_RESTORE": ("{pass_credit} teruggezet op je {pass_name}: terugbetaling {refund} van bestelling {order}, nog {balance} over",
+                         "{pass_credit} pastegoed teruggegeven: terugbetaling {refund} van bestelling {order}", "Pastegoed teruggegeven"),
         "PASS_EXPIRY": ("{money} tegoed verlopen met je {pass_name}", "Pastegoed verlopen"),
         "PASS_CANCELED": ("{money} tegoed geannuleerd: de betaling van je {pass_name} is terugbetaald", "Pastegoed geannuleerd"),
+        "VISIT_STAMP": ("Bezoek: stempel {used} van {total} op je {pass_name}, nog {left} tot {reward_name}",
+                        "Bezoek: stempel {used} van {total} op je {pass_name}", "Bezoek"),
+        "VISIT_STAMP.last": ("Bezoek: stempel {used} van {total} op je {pass_name}, de kaart is vol", "Bezoek"),
+        "VISIT_PACK": ("Bezoek met je {pass_name}: nog {left} van {total} bezoeken", "Bezoek"),
+        "VISIT_PACK.last": ("Bezoek met je {pass_name}: het laatste van {total} bezoeken", "Bezoek"),
+        "VISIT_TIME": ("Bezoek met je {pass_name}, geldig t/m {valid_through}", "Bezoek met je {pass_name}", "Bezoek"),
+        "PASS_BOUGHT": ("{pass_name} gekocht voor {money}: gaat in zodra de betaling binnen is",
+                        "{pass_name} gekocht: gaat in zodra de betaling binnen is", "Pas gekocht"),
+        "PASS_PAID": ("{pass_name} betaald: {total} bezoeken, geldig t/m {valid_through}",
+                      "{pass_name} betaald: geldig t/m {valid_through}", "{pass_name} betaald: {total} bezoeken",
+                      "{pass_name} betaald", "Pas betaald"),
+        "PASS_COMPLETED": ("Je {pass_name} is vol: {reward_name} is voor jou, coupon {coupon}",
+                           "Je {pass_name} is vol: {reward_name} is voor jou", "Je {pass_name} is vol",
+                           "Kaart vol"),
+        "PASS_USED_UP": ("Je {pass_name} is op: alle {total} bezoeken gebruikt", "Je {pass_name} is op",
+                         "Pas op"),
+        "PASS_EXPIRED": ("Je {pass_name} is verlopen met {left} van {total} bezoeken ongebruikt",
+                         "Je {pass_name} is verlopen (geldig t/m {valid_through})", "Je {pass_name} is verlopen",
+                         "Pas verlopen"),
+        "PASS_REFUNDED": ("De betaling van je {pass_name} is terugbetaald: de pas is geannuleerd, {used} van {total} bezoeken gebruikt",
+                          "De betaling van je {pass_name} is terugbetaald: de pas is geannuleerd", "Pas geannuleerd"),
         "step.new_member": "{count}X bonus voor nieuwe leden",
         "step.bonus_day": "{count}X op je bonusdag",
         "step.promotion": "{count}X actie",
@@ -224,10 +271,33 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK_CLAWBACK": ("Mitgliedschaftsguthaben zurückgenommen: Zahlung erstattet", "Mitgliedschaftsguthaben zurückgenommen"),
         "FORFEIT": "Verfallen: das Konto wurde gelöscht",
         "PASS_CREDIT": ("{money} Guthaben auf deinem {pass_name}", "Passguthaben"),
-        "PAY_WITH_PASS": ("{pass_credit} mit Passguthaben bezahlt (Bestellung {order})", "Mit Passguthaben bezahlt"),
-        "PASS_RESTORE": ("{pass_credit} Passguthaben zurückgebucht: Erstattung {refund} zu Bestellung {order}", "Passguthaben zurückgebucht"),
+        "PAY_WITH_PASS": ("{pass_credit} mit {pass_name} bezahlt (Bestellung {order}): noch {balance} übrig",
+                          "{pass_credit} mit Passguthaben bezahlt (Bestellung {order})", "Mit Passguthaben bezahlt"),
+        "PASS_RESTORE": ("{pass_credit} zurück auf {pass_name}: Erstattung {refund} zu Bestellung {order}, noch {balance} übrig",
+                         "{pass_credit} Passguthaben zurückgebucht: Erstattung {refund} zu Bestellung {order}", "Passguthaben zurückgebucht"),
         "PASS_EXPIRY": ("{money} Guthaben mit deinem {pass_name} verfallen", "Passguthaben verfallen"),
         "PASS_CANCELED": ("{money} Guthaben storniert: die Zahlung für dein {pass_name} wurde erstattet", "Passguthaben storniert"),
+        "VISIT_STAMP": ("Besuch: Stempel {used} von {total} auf {pass_name}, noch {left} bis {reward_name}",
+                        "Besuch: Stempel {used} von {total} auf {pass_name}", "Besuch"),
+        "VISIT_STAMP.last": ("Besuch: Stempel {used} von {total} auf {pass_name}, die Karte ist voll", "Besuch"),
+        "VISIT_PACK": ("Besuch mit {pass_name}: noch {left} von {total} Besuchen", "Besuch"),
+        "VISIT_PACK.last": ("Besuch mit {pass_name}: der letzte von {total} Besuchen", "Besuch"),
+        "VISIT_TIME": ("Besuch mit {pass_name}, gültig bis {valid_through}", "Besuch mit {pass_name}", "Besuch"),
+        "PASS_BOUGHT": ("{pass_name} für {money} gekauft: gilt ab Zahlungseingang",
+                        "{pass_name} gekauft: gilt ab Zahlungseingang", "Pass gekauft"),
+        "PASS_PAID": ("{pass_name} bezahlt: {total} Besuche, gültig bis {valid_through}",
+                      "{pass_name} bezahlt: gültig bis {valid_through}", "{pass_name} bezahlt: {total} Besuche",
+                      "{pass_name} bezahlt", "Pass bezahlt"),
+        "PASS_COMPLETED": ("{pass_name} ist voll: {reward_name} gehört dir, Gutschein {coupon}",
+                           "{pass_name} ist voll: {reward_name} gehört dir", "{pass_name} ist voll",
+                           "Karte voll"),
+        "PASS_USED_UP": ("{pass_name} ist aufgebraucht: alle {total} Besuche genutzt", "{pass_name} ist aufgebraucht",
+                         "Pass aufgebraucht"),
+        "PASS_EXPIRED": ("{pass_name} ist abgelaufen, {left} von {total} Besuchen ungenutzt",
+                         "{pass_name} ist abgelaufen (gültig bis {valid_through})", "{pass_name} ist abgelaufen",
+                         "Pass abgelaufen"),
+        "PASS_REFUNDED": ("Die Zahlung für {pass_name} wurde erstattet: storniert, {used} von {total} Besuchen genutzt",
+                          "Die Zahlung für {pass_name} wurde erstattet: storniert", "Pass storniert"),
         "step.new_member": "{count}X Neumitgliederbonus",
         "step.bonus_day": "{count}X an deinem Bonustag",
         "step.promotion": "{count}X Aktion",
@@ -289,10 +359,33 @@ TEXTS: dict[str, dict[str, Templates]] = {
         "PLAN_PERK_CLAWBACK": ("Credit de abonament retras: plată rambursată", "Credit de abonament retras"),
         "FORFEIT": "Pierdute: contul a fost șters",
         "PASS_CREDIT": ("{money} credit pe {pass_name}", "Credit de abonament prepay"),
-        "PAY_WITH_PASS": ("{pass_credit} plătiți cu creditul abonamentului (comanda {order})", "Plată cu creditul abonamentului"),
-        "PASS_RESTORE": ("{pass_credit} credit de abonament returnat: rambursarea {refund} pentru comanda {order}", "Credit de abonament returnat"),
+        "PAY_WITH_PASS": ("{pass_credit} plătiți cu {pass_name} (comanda {order}): au rămas {balance}",
+                          "{pass_credit} plătiți cu creditul abonamentului (comanda {order})", "Plată cu creditul abonamentului"),
+        "PASS_RESTORE": ("{pass_credit} returnați pe {pass_name}: rambursarea {refund} pentru comanda {order}, au rămas {balance}",
+                         "{pass_credit} credit de abonament returnat: rambursarea {refund} pentru comanda {order}", "Credit de abonament returnat"),
         "PASS_EXPIRY": ("{money} credit expirat odată cu {pass_name}", "Credit de abonament expirat"),
         "PASS_CANCELED": ("{money} credit anulat: plata pentru {pass_name} a fost rambursată", "Credit de abonament anulat"),
+        "VISIT_STAMP": ("Vizită: ștampila {used} din {total} pe {pass_name}, încă {left} până la {reward_name}",
+                        "Vizită: ștampila {used} din {total} pe {pass_name}", "Vizită"),
+        "VISIT_STAMP.last": ("Vizită: ștampila {used} din {total} pe {pass_name}, cardul este complet", "Vizită"),
+        "VISIT_PACK": ("Vizită cu {pass_name}: mai ai {left} din {total} vizite", "Vizită"),
+        "VISIT_PACK.last": ("Vizită cu {pass_name}: ultima din cele {total} vizite", "Vizită"),
+        "VISIT_TIME": ("Vizită cu {pass_name}, valabil până la {valid_through}", "Vizită cu {pass_name}", "Vizită"),
+        "PASS_BOUGHT": ("{pass_name} cumpărat cu {money}: intră în vigoare după plată",
+                        "{pass_name} cumpărat: intră în vigoare după plată", "Abonament cumpărat"),
+        "PASS_PAID": ("{pass_name} plătit: {total} vizite, valabil până la {valid_through}",
+                      "{pass_name} plătit: valabil până la {valid_through}", "{pass_name} plătit: {total} vizite",
+                      "{pass_name} plătit", "Abonament plătit"),
+        "PASS_COMPLETED": ("{pass_name} este complet: {reward_name} e al tău, cuponul {coupon}",
+                           "{pass_name} este complet: {reward_name} e al tău", "{pass_name} este complet",
+                           "Card complet"),
+        "PASS_USED_UP": ("{pass_name} este epuizat: toate cele {total} vizite folosite", "{pass_name} este epuizat",
+                         "Abonament epuizat"),
+        "PASS_EXPIRED": ("{pass_name} a expirat cu {left} din {total} vizite nefolosite",
+                         "{pass_name} a expirat (valabil până la {valid_through})", "{pass_name} a expirat",
+                         "Abonament expirat"),
+        "PASS_REFUNDED": ("Plata pentru {pass_name} a fost rambursată: anulat, {used} din {total} vizite folosite",
+                          "Plata pentru {pass_name} a fost rambursată: anulat", "Abonament anulat"),
         "step.new_member": "{count}X bonus de membru nou",
         "step.bonus_day": "{count}X în ziua ta bonus",
         "step.promotion": "{count}X promoție",
@@ -328,6 +421,8 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
     keys = [code]
     if code == "EARN_ACTION" and "action" in values:
         keys.insert(0, f"EARN_ACTION.{values['action']}")
+    if code == "EARN_ACTION" and values.get("visit", "").startswith("VISIT_"):  # a visit's points: the visit
+        keys[:0] = _keys(values["visit"], values, amount)
     owed = _number(values.get("owed"))
     if code == "SETTLE_DEBT" and owed is not None and owed > amount:
         keys.insert(0, "SETTLE_DEBT.partial")
@@ -335,6 +430,8 @@ def _keys(code: str, values: dict[str, str], amount: int) -> list[str]:
         keys.insert(0, "PLAN_PERK.dividend")
     if code == "SHORTFALL" and values.get("asset") == "CREDIT":
         keys.insert(0, "SHORTFALL.CREDIT")
+    if code in ("VISIT_STAMP", "VISIT_PACK") and values.get("left") == "0":
+        keys.insert(0, f"{code}.last")
     return keys
 
 
@@ -345,10 +442,13 @@ def _values(memo: dict[str, Any], amount: int, lang: str, locale: str | None) ->
     }
     values["points"] = str(amount)
     currency = values.get("currency")
-    for key, name in (("amount_minor", "money"), ("earning_minor", "earning"), ("pass_credit_minor", "pass_credit")):
+    for key, name in (("amount_minor", "money"), ("earning_minor", "earning"), ("pass_credit_minor", "pass_credit"),
+                      ("balance_minor", "balance")):
         minor = _number(memo.get(key))
         if minor is not None and currency and minor == minor.to_integral_value():
             values[name] = i18n.money_minor(int(minor), currency, locale)
+    if isinstance(through := memo.get("valid_through"), str):
+        values["valid_through"] = i18n.date(Date.fromisoformat(through), locale)
     values["why"] = _why(memo.get("reasons"), lang, locale, currency or "", values.get("tier_name", ""),
                          values.get("plan_name", ""))
     return values

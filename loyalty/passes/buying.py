@@ -12,6 +12,8 @@ from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.models import Asset
+from loyalty.money import to_minor
+from loyalty.passes import history
 from loyalty.passes.models import Pass, PassStatus
 from loyalty.program.spec import PassKind, Program
 
@@ -46,6 +48,9 @@ async def buy_pass(program: Program, member_id: int, product_code: str, key: str
                 if product.kind is PassKind.VISIT_PACK else None,
                 valid_from=now, idempotency_key=key, request_hash=request_hash, created_at=now,
             )
+            settings = program.program
+            await history.record(program, row, history.Code.PASS_BOUGHT, now, currency=settings.currency,
+                                 amount_minor=to_minor(product.price, settings.minor_units) if product.price else None)
             changes.touch(member_id)
             return row
     except IntegrityError:  # the same key, committed by a concurrent request first

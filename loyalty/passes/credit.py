@@ -23,7 +23,7 @@ from loyalty.ledger.codes import CREDIT_REDEMPTION, TransferCode
 from loyalty.ledger.models import Account, Transfer
 from loyalty.money import to_minor
 from loyalty.passes.models import Pass, PassCreditSpend, PassStatus
-from loyalty.passes.payloads import payload
+from loyalty.passes.payloads import pass_name, payload
 from loyalty.program.spec import PassKind, Program
 
 if TYPE_CHECKING:
@@ -76,10 +76,12 @@ async def spend(
     now = clock.now()
     row = await _usable(program, member_id, pass_id, brand, now)
     account = await Account.get(id=row.credit_account_id)
+    balance = await balance_minor(row) or 0
     try:
         transfer = await book.debit_member(account, amount_minor, book.Entry(
             TransferCode.PAY_WITH_PASS, f"purchase:{order_id}:pass", member_id, now, order_id, purchase_id,
-            memo={**memo, "pass_credit_minor": amount_minor},
+            memo={**memo, "pass_credit_minor": amount_minor, "pass_name": pass_name(program, row),
+                  "balance_minor": balance - amount_minor},
         ), CREDIT_REDEMPTION, field="pass_credit_to_spend")
     except book.InsufficientFunds:
         raise LoyaltyError("Not enough credit on the pass.", field="pass_credit_to_spend",
@@ -106,7 +108,8 @@ async def refund(program: Program, purchase: Purchase, refund_id: str) -> int:
     row = await Pass.get(id=spent.pass_id)
     account = await Account.get(id=row.credit_account_id)
     memo = {"order": purchase.order_id, "refund": refund_id, "currency": purchase.currency,
-            "pass_credit_minor": restore}
+            "pass_credit_minor": restore, "pass_name": pass_name(program, row),
+            "balance_minor": (await balance_minor(row) or 0) + restore}
     await book.restore_spent(account, restore, book.Entry(
         TransferCode.PASS_RESTORE, f"refund:{refund_id}:pass", row.member_id, clock.now(), refund_id, purchase.id,
         spend_transfer.id, memo,

@@ -4,8 +4,9 @@
    (one statement, one event per pass);
 2. credit passes past their validity: EXPIRED, and their remaining credit moved to the
    program's expiry account (breakage); a credit pass that got credit back after it
-   expired (a refunded order) is swept the same way. The passes are selected by one query;
-   each then changes in its own transaction under its member's lock, rechecked there;
+   expired (a refunded order) is swept the same way. Set-based, like the ledger's jobs:
+   in ranges of pass ids (`loyalty.ledger.batches`), each range a few statements in one
+   transaction (the transfers, the balances, the passes, their events and history);
 3. reminders, once per pass: a paid pass that expires within its product's
    `reminder_days`.
 
@@ -13,16 +14,18 @@ Returns how many passes it changed or reminded.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from loyalty import changes, events, outbox, sql
-from loyalty.ledger.accounts import lock_member_account
+from loyalty.ledger import batches, book
+from loyalty.ledger.accounts import program_account_id
 from loyalty.ledger.codes import EXPIRED, TransferCode
 from loyalty.ledger.expiry import current_program
-from loyalty.ledger.models import Asset
+from loyalty.ledger.models import Asset, TransferStatus
+from loyalty.passes import history
 from loyalty.passes.models import Pass, PassStatus
 from loyalty.passes.payloads import payload
-from loyalty.passes.payments import locked_pass, take_balance
 from loyalty.program.spec import PassKind, Program
 
 _ACTIVE, _EXPIRED = PassStatus.ACTIVE.value, PassStatus.EXPIRED.value
@@ -50,48 +53,95 @@ async def _expire_visit_passes(program: Program, now: datetime) -> int:
         if not due:
             return 0
         await _emit_each(program, events.PASS_EXPIRED, due)
+        await history.record_each(program, due, history.Code.PASS_EXPIRED, now,
+                                  {row.id: {"valid_through": history.valid_through(program, row)} for row in due})
         return await sql.execute(
             "UPDATE passes SET status = ?, ended_at = ?, visits_left_at_end = visits_total - visits_used "
             f"WHERE id IN ({sql.marks(due)})", _EXPIRED, now, *(row.id for row in due),
         )
 
 
+# The credit passes of a range the job has work for: past their validity, or expired and
+# given credit back since (a refunded order). Parameters: kind, first, last, ACTIVE, now, EXPIRED.
+_CREDIT_DUE = (
+    "FROM passes p JOIN ledger_accounts a ON a.id = p.credit_account_id "
+    "WHERE p.kind = ? AND p.id BETWEEN ? AND ? AND ((p.status = ? AND p.valid_until <= ?) OR (p.status = ? AND a.posted > 0))"
+)
+
+
 async def _expire_credit(program: Program, now: datetime) -> int:
+    """Credit passes due, in ranges of pass ids (`batches`), each range in one transaction."""
     found = await sql.fetch(
-        "SELECT p.id FROM passes p LEFT JOIN ledger_accounts a ON a.id = p.credit_account_id "
-        "WHERE p.kind = ? AND ((p.status = ? AND p.valid_until <= ?) OR (p.status = ? AND a.posted > 0)) ORDER BY p.id",
-        PassKind.CREDIT_PASS.value, _ACTIVE, now, _EXPIRED,
+        f"SELECT p.id {_CREDIT_DUE} ORDER BY p.id", PassKind.CREDIT_PASS.value, 0, 2**63 - 1, _ACTIVE, now, _EXPIRED,
     )
+    if not found:
+        return 0
+    expiry_id = await program_account_id(Asset.PASS_CREDIT, EXPIRED)
     changed = 0
-    for row in found:
-        changed += await _expire_one_credit_pass(program, int(row["id"]), now)
+    for first, last in batches.ranges(int(row["id"]) for row in found):
+        changed += await _expire_credit_range(program, now, expiry_id, first, last)
     return changed
 
 
-async def _expire_one_credit_pass(program: Program, pass_id: int, now: datetime) -> int:
-    row = await Pass.get(id=pass_id)
-    async with changes.member_change():
-        await lock_member_account(row.member_id, Asset.POINTS)
-        row = await locked_pass(pass_id)
-        due = row.status == _ACTIVE and row.valid_until is not None and row.valid_until <= now
-        if not due and row.status != _EXPIRED:
-            return 0
-        settings = program.program
-        sweeps = await sql.fetch_one("SELECT COUNT(*) AS n FROM ledger_transfers WHERE code = ? AND idempotency_key LIKE ?",
-                                     TransferCode.PASS_EXPIRY.value, f"pass:{row.id}:expiry%")
-        product = program.pass_product(row.product_code)
-        left = await take_balance(row, TransferCode.PASS_EXPIRY, EXPIRED, f"pass:{row.id}:expiry:{int(sweeps['n']) if sweeps else 0}",
-                                  None, now, {"pass_name": product.name if product else row.product_code,
-                                              "currency": settings.currency})
+def _names(program: Program) -> tuple[str, list[str]]:
+    """An SQL expression of a pass row `p` that gives its product's name, and its parameters."""
+    products = [p for p in program.pass_products if p.kind is PassKind.CREDIT_PASS]
+    if not products:
+        return "p.product_code", []
+    whens = " ".join("WHEN ? THEN CAST(? AS TEXT)" for _ in products)
+    return f"CASE p.product_code {whens} ELSE p.product_code END", [v for p in products for v in (p.code, p.name)]
+
+
+async def _expire_credit_range(program: Program, now: datetime, expiry_id: int, first: int, last: int) -> int:
+    """The credit passes due from `first` to `last`: the ones past their validity become
+    EXPIRED, and every balance left moves to the expiry account, one PASS_EXPIRY transfer
+    per pass, by a few statements in one transaction. The passes and their accounts are
+    locked first, in pass order (as a refund locks them: pass, then account); a spend
+    racing the job waits for the account and then finds it empty."""
+    batch, settings = uuid.uuid4().hex, program.program
+    due_params = (PassKind.CREDIT_PASS.value, first, last, _ACTIVE, now, _EXPIRED)
+    async with changes.set_based_change():
+        due = await sql.fetch(f"SELECT p.id, a.posted {_CREDIT_DUE} ORDER BY p.id{sql.for_update()}", *due_params)
         if not due:
-            return 1 if left else 0
-        row.status, row.ended_at = _EXPIRED, now
-        await row.save(update_fields=["status", "ended_at"])
-        await outbox.emit(events.PASS_EXPIRED, row.member_id, payload(
-            program, row, valid_until=row.valid_until.isoformat() if row.valid_until else None, visits_left=None,
-            credit_minor=left, currency=settings.currency,
-        ))
-        return 1
+            return 0
+        name, name_params = _names(program)
+        memo = sql.json_object({"pass_name": name, "amount_minor": "a.posted", "currency": "CAST(? AS TEXT)"})
+        await sql.execute(
+            "INSERT INTO ledger_transfers (asset, debit_account_id, credit_account_id, amount, code, status, "
+            "idempotency_key, member_id, reference, memo, occurred_at, created_at, posted_at, batch_id) "
+            "SELECT ?, a.id, ?, a.posted, ?, ?, 'pass:' || CAST(p.id AS TEXT) || ':expiry:' || CAST(? AS TEXT), "
+            f"p.member_id, NULL, {memo}, ?, ?, ?, ? {_CREDIT_DUE} AND a.posted > 0",
+            Asset.PASS_CREDIT.value, expiry_id, TransferCode.PASS_EXPIRY.value, TransferStatus.POSTED.value, batch,
+            *name_params, settings.currency, now, now, now, batch, *due_params,
+        )
+        row = await sql.fetch_aggregate(
+            "SELECT COUNT(*) AS n, SUM(amount) AS total FROM ledger_transfers WHERE batch_id = ?", batch
+        )
+        moved, total = (int(row["n"]), int(row["total"] or 0)) if row else (0, 0)
+        if moved:
+            await book.change_accounts(
+                "UPDATE ledger_accounts SET posted = posted - s.amount FROM ("
+                " SELECT debit_account_id AS account_id, amount FROM ledger_transfers WHERE batch_id = ?"
+                ") AS s WHERE ledger_accounts.id = s.account_id AND ledger_accounts.posted = s.amount",
+                batch, expected=moved,
+            )
+            await book.change_accounts("UPDATE ledger_accounts SET posted = posted + ? WHERE id = ?", total, expiry_id,
+                                       expected=1)
+        left = {int(r["id"]): int(r["posted"]) for r in due}
+        ending = await Pass.filter(id__in=list(left), status=_ACTIVE).order_by("id")
+        if ending:
+            await sql.execute(f"UPDATE passes SET status = ?, ended_at = ? WHERE id IN ({sql.marks(ending)})",
+                              _EXPIRED, now, *(p.id for p in ending))
+            for pass_row in ending:
+                await outbox.emit(events.PASS_EXPIRED, pass_row.member_id, payload(
+                    program, pass_row, valid_until=pass_row.valid_until.isoformat() if pass_row.valid_until else None,
+                    visits_left=None, credit_minor=left[pass_row.id], currency=settings.currency,
+                ))
+            # One that had credit left shows in the history as its PASS_EXPIRY transfer.
+            await history.record_each(program, [p for p in ending if not left[p.id]], history.Code.PASS_EXPIRED, now,
+                                      {p.id: {"valid_through": history.valid_through(program, p)} for p in ending})
+        ended = {p.id for p in ending}
+        return len(ended) + sum(1 for pass_id, posted in left.items() if posted > 0 and pass_id not in ended)
 
 
 async def _remind(program: Program, now: datetime) -> int:

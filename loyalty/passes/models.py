@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 
@@ -71,3 +73,24 @@ class PassCreditSpend(Model):
 
     class Meta:
         table = "pass_credit_spends"
+
+
+class PassHistory(Model):
+    """A visit or a pass change that moves no value, for the member's history (Member.activity)
+    beside the ledger's transfers: `kind` VISIT or PASS, `code` the description's key, `memo`
+    its values. `after_transfer_id` is the member's newest transfer when it was written: the
+    history places it right after that transfer, so the two lists merge in one fixed order."""
+
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField()
+    pass_id = fields.BigIntField()
+    kind = fields.CharField(max_length=8)
+    code = fields.CharField(max_length=24)
+    memo: dict[str, Any] = fields.JSONField(default=dict)
+    reference = fields.CharField(max_length=200, null=True)
+    occurred_at = fields.DatetimeField()
+    after_transfer_id = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "pass_history"
+        indexes = (Index(fields=("member_id", "after_transfer_id", "id")),)

@@ -13,9 +13,12 @@ def product_of(program: Program, row: Pass) -> PassProduct:
     return product
 
 
-def payload(program: Program, row: Pass, **extra: object) -> dict[str, object]:
+def pass_name(program: Program, row: Pass) -> str:
+    """The name of the pass's product (its code when the program no longer offers it)."""
     product = program.pass_product(row.product_code)
-    return {
-        "pass_id": row.id, "product": row.product_code, "product_name": product.name if product else row.product_code,
-        "kind": row.kind, **extra,
-    }
+    return product.name if product else row.product_code
+
+
+def payload(program: Program, row: Pass, **extra: object) -> dict[str, object]:
+    return {"pass_id": row.id, "product": row.product_code, "product_name": pass_name(program, row),
+            "kind": row.kind, **extra}

@@ -27,7 +27,8 @@ from loyalty.ledger.codes import PASS_SALES, TransferCode, pass_account
 from loyalty.ledger.models import Account, AccountKind, Asset
 from loyalty.money import to_minor
 from loyalty.passes.models import Pass, PassPayment, PassStatus
-from loyalty.passes.payloads import payload, product_of
+from loyalty.passes import history
+from loyalty.passes.payloads import pass_name, payload, product_of
 from loyalty.passes.windows import valid_until
 from loyalty.program.spec import PassKind, PassProduct, Program
 
@@ -114,6 +115,9 @@ async def _activate(program: Program, row: Pass, product: PassProduct, payment_i
         ), PASS_SALES)
         row.credit_account_id = account.id
     await row.save()
+    if product.kind is not PassKind.CREDIT_PASS:  # a credit pass's payment is its PASS_CREDIT transfer
+        await history.record(program, row, history.Code.PASS_PAID, now, payment_id,
+                             valid_through=history.valid_through(program, row))
     await outbox.emit(events.PASS_BOUGHT, row.member_id, payload(
         program, row, visits_total=row.visits_total, credit_minor=credit_minor, currency=settings.currency,
         valid_until=row.valid_until.isoformat() if row.valid_until else None,
@@ -166,14 +170,14 @@ async def take_balance(row: Pass, code: TransferCode, destination: str, key: str
 
 async def _cancel(program: Program, row: Pass, refund_id: str, now: datetime) -> Pass:
     settings = program.program
-    product = program.pass_product(row.product_code)
     taken = await take_balance(row, TransferCode.PASS_CANCELED, PASS_SALES, f"pass:{row.id}:canceled", refund_id,
-                               now, {"pass_name": product.name if product else row.product_code,
-                                     "currency": settings.currency})
+                               now, {"pass_name": pass_name(program, row), "currency": settings.currency})
     if row.visits_total is not None:
         row.visits_left_at_end = max(row.visits_total - row.visits_used, 0)
     row.status, row.ended_at = PassStatus.CANCELED.value, now
     await row.save()
+    if not taken:  # credit taken back is its PASS_CANCELED transfer
+        await history.record(program, row, history.Code.PASS_REFUNDED, now, refund_id)
     await outbox.emit(events.PASS_CANCELED, row.member_id, payload(
         program, row, visits_used=row.visits_used, credit_minor=taken, currency=settings.currency,
     ))

@@ -17,6 +17,7 @@ from loyalty.idempotency import check_key, check_replay, fingerprint
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.models import Asset
 from loyalty.members.models import Member
+from loyalty.passes import history
 from loyalty.passes.models import Pass
 from loyalty.passes.using import use_for_visit
 from loyalty.program.spec import ActionKind, Program
@@ -89,9 +90,12 @@ async def record_visit(program: Program, request: VisitRequest) -> VisitResult:
             if (replayed := await _replay(reference, request_hash)) is not None:  # committed while we waited
                 return replayed
             use = await use_for_visit(program, request.member_id, request.pass_id, location, at, now)
+            entry = history.visit_entry(program, use.pass_row, location)
             points = 0
-            if program.earning_rule(ActionKind.VISIT) is not None:
-                points = (await award_action(program, request.member_id, ActionKind.VISIT, reference, now)).points_awarded
+            if program.earning_rule(ActionKind.VISIT) is not None:  # its points entry describes the visit
+                points = (await award_action(program, request.member_id, ActionKind.VISIT, reference, now,
+                                             memo={"visit": entry[0].value, **entry[1]})).points_awarded
+            await history.visit(program, use.pass_row, use.issued_reward, entry, at, reference, shown=points > 0)
             visit = await Visit.create(
                 reference=reference, member_id=request.member_id, pass_id=use.pass_row.id, location=location,
                 occurred_at=at, recorded_at=now, request_hash=request_hash,

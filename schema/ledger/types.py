@@ -6,7 +6,6 @@ from enum import Enum
 import strawberry
 
 from loyalty.ledger.descriptions import describe
-from loyalty.ledger.models import TransferStatus
 from loyalty.program.spec import Program
 from loyalty.wallet import ActivityItem
 from loyalty.wallet import Wallet as WalletView
@@ -106,15 +105,15 @@ class ActivityEntry(Node):
 
     @classmethod
     def from_item(cls, item: ActivityItem, program: Program, locale: str) -> ActivityEntry:
-        settings, row = program.program, item.transfer
+        settings = program.program
         return cls(
-            id=to_global_id("ActivityEntry", row.id), occurred_at=row.occurred_at,
-            kind=ActivityKind(item.kind), status=EntryStatus(row.status.upper()), points=item.points,
+            id=to_global_id("ActivityEntry", item.key), occurred_at=item.occurred_at,
+            kind=ActivityKind(item.kind), status=EntryStatus(item.status.upper()), points=item.points,
             credit=None if item.credit_minor is None else from_minor(item.credit_minor, settings.currency,
                                                                      settings.minor_units),
-            available_at=row.available_at if row.status == TransferStatus.PENDING else None,
-            description=describe(row.code, row.memo, row.amount, locale),
-            reference=row.reference,
+            available_at=item.available_at,
+            description=describe(item.code, item.memo, item.amount, locale),
+            reference=item.reference,
         )
 
 

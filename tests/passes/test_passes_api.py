@@ -75,8 +75,14 @@ async def test_the_tenth_coffee_stamp_issues_a_free_coffee(desk, ann):
     assert (tenth["pass"]["status"], tenth["pass"]["visitsUsed"], tenth["issuedReward"]) == (
         "USED_UP", 10, {"status": "ACTIVE"})
     history = await shop_history(desk.client, ann)
+    # Each visit's points (the VISIT earning rule: 10 points, once a day) describe the stamp.
     assert [(e["kind"], e["points"], e["description"]) for e in history if e["kind"] == "VISIT"] == [
-        ("VISIT", 10, "Visit")] * 10  # the VISIT earning rule: 10 points, once a day
+        ("VISIT", 10, "Visit: stamp 10 of 10 on your Harbor coffee card, the card is complete")] + [
+        ("VISIT", 10, f"Visit: stamp {n} of 10 on your Harbor coffee card, {10 - n} more to Free coffee")
+        for n in range(9, 0, -1)]
+    completed = history[0]
+    assert (completed["kind"], completed["points"]) == ("PASS", 0)
+    assert completed["description"].startswith("Your Harbor coffee card is complete: Free coffee is yours, coupon ")
 
 
 async def test_the_climbing_pack_is_used_up_and_the_seventh_check_in_is_refused(client, runtime, desk, payments, ann):
@@ -135,7 +141,7 @@ async def test_the_kitchen_credit_pays_part_of_a_harbor_order_and_is_refused_at_
     assert passes == [{"product": {"name": "Harbor Kitchen prepaid"}, "status": "ACTIVE", "visitsUsed": 0,
                        "creditBalance": {"amount": "85.00"}}]
     history = [(e["kind"], e["description"]) for e in await shop_history(client, ann)]
-    assert ("PASS", "Paid EUR 45.00 with pass credit (order HK-1)") in history
+    assert ("PASS", "Paid EUR 45.00 with your Harbor Kitchen prepaid (order HK-1): EUR 85.00 left") in history
     assert ("PASS", "EUR 130.00 of credit on your Harbor Kitchen prepaid") in history
 
 
