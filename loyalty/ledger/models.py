@@ -82,6 +82,8 @@ class Transfer(Model):
             Index(fields=("reverses_id",)),
             Index(fields=("purchase_id",)),
             Index(fields=("batch_id",)),
+            Index(fields=("created_at",)),  # reports: what was booked after a moment
+            Index(fields=("posted_at",)),  # reports: the flows of a period
         )
 
 

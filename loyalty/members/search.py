@@ -15,9 +15,9 @@ from typing import Any
 from loyalty import paging, sql
 from loyalty.errors import LoyaltyError
 from loyalty.members.models import Member
-from loyalty.memberships.states import Status
 from loyalty.program.spec import Program
 from loyalty.segments.lookup import members_in_sql
+from loyalty.tiers.held_sql import held_rank
 
 MAX_SEARCH_LENGTH = 100
 _TOP = "\U0010ffff"
@@ -53,39 +53,16 @@ def search_condition(text: str) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(condition for condition, _ in parts) + ")", [p for _, params in parts for p in params]
 
 
-def _rank_case(column: str, ranks: dict[str, int]) -> tuple[str, list[Any]]:
-    """The rank of the tier code in `column`: 0 for the entry level, an unknown code or null."""
-    if not ranks:
-        return "0", []
-    whens = " ".join("WHEN ? THEN ?" for _ in ranks)
-    return f"(CASE {column} {whens} ELSE 0 END)", [v for item in ranks.items() for v in item]
-
-
 def tier_condition(program: Program, code: str, now: datetime) -> tuple[list[str], str, list[Any]]:
-    """Members who hold the tier `code` at `now`, as `loyalty.tiers.current.level_for` tells:
-    an operator's setting while it lasts, else the level earned, and at least the level an
-    ACTIVE paid plan grants inside its paid period."""
+    """Members who hold the tier `code` at `now`, as `loyalty.tiers.current.level_for` tells
+    (see `loyalty.tiers.held_sql`)."""
     try:
         wanted = program.tiers.rank(code)
     except KeyError:
         known = ", ".join(level.code for level in program.tiers.levels)
         raise LoyaltyError(f"The program has no tier {code!r} (it has {known}).", field="tier") from None
-    ranks = {level.code: program.tiers.rank(level.code) for level in program.tiers.levels}
-    override, override_params = _rank_case("t.override_level", ranks)
-    level, level_params = _rank_case("t.level", ranks)
-    earned = f"(CASE WHEN t.override_level IS NOT NULL AND t.override_until > ? THEN {override} ELSE {level} END)"
-    earned_params = [now, *override_params, *level_params]
-    joins = ["LEFT JOIN tier_states t ON t.member_id = m.id"]
-    grants = {plan.code: program.tiers.rank(plan.grants_tier) for plan in program.plans if plan.grants_tier}
-    if not grants:
-        return joins, f"{earned} = ?", [*earned_params, wanted]
-    joins.append("LEFT JOIN memberships ms ON ms.live_member_id = m.id")
-    granted_rank, grant_params = _rank_case("ms.plan_code", grants)
-    granted = (f"(CASE WHEN ms.status = ? AND ms.period_start IS NOT NULL AND ms.period_start <= ? "
-               f"AND (ms.current_period_end IS NULL OR ms.current_period_end > ?) THEN {granted_rank} ELSE 0 END)")
-    granted_params = [Status.ACTIVE.value, now, now, *grant_params]
-    condition = f"(CASE WHEN {earned} >= {granted} THEN {earned} ELSE {granted} END) = ?"
-    return joins, condition, [*earned_params, *granted_params, *earned_params, *granted_params, wanted]
+    held = held_rank(program, now)
+    return held.joins, f"{held.rank} = ?", [*held.params, wanted]
 
 
 def _search_text(search: str | None) -> str | None:

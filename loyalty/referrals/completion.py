@@ -1,6 +1,9 @@
 """Rewarding the referrer: once per friend, when the friend's first purchase at or above the
 program's minimum has posted (its return window is over and no refund came inside it), up
-to the yearly cap. Past the cap the referral completes without points. The referrer's points
+to the yearly cap. Past the cap the referral completes without points. A referral whose
+referrer or friend has been erased never completes: it stays PENDING, no points are given
+and no message is sent (the job leaves such referrals out, and `complete` checks again
+under the referrer's lock, which an erasure of the referrer also takes). The referrer's points
 are an award like any other: their automatic donation takes its share, and they count as
 points earned towards a POINTS_EARNED tier at once."""
 from __future__ import annotations
@@ -54,6 +57,10 @@ async def _rewarded_this_year(program: Program, referrer_id: int, now: datetime)
     ).count()
 
 
+async def _anyone_erased(referral: Referral) -> bool:
+    return await Member.filter(id__in=[referral.referrer_id, referral.friend_id], erased_at__isnull=False).exists()
+
+
 async def complete(program: Program, referral_id: int, purchase: Purchase, now: datetime) -> bool:
     rule = program.referral
     assert rule is not None, "referrals complete only in a program that has them"
@@ -62,6 +69,8 @@ async def complete(program: Program, referral_id: int, purchase: Purchase, now: 
         account = await lock_member_account(referral.referrer_id, Asset.POINTS)
         row = await sql.fetch_one(f"SELECT status FROM referrals WHERE id = ?{sql.for_update()}", referral_id)
         if row is None or row["status"] != ReferralStatus.PENDING.value:
+            return False
+        if await _anyone_erased(referral):
             return False
         capped = rule.yearly_cap is not None and await _rewarded_this_year(program, referral.referrer_id, now) >= rule.yearly_cap
         points = 0 if capped else rule.referrer_points
@@ -94,7 +103,12 @@ async def complete_referrals(now: datetime) -> int:
         return 0
     program = current.program
     done = 0
-    pending = await Referral.filter(status=ReferralStatus.PENDING.value).order_by("id")
+    rows = await sql.fetch(
+        "SELECT r.id FROM referrals r JOIN members a ON a.id = r.referrer_id JOIN members f ON f.id = r.friend_id "
+        "WHERE r.status = ? AND a.erased_at IS NULL AND f.erased_at IS NULL ORDER BY r.id",
+        ReferralStatus.PENDING.value,
+    )
+    pending = await Referral.filter(id__in=[int(r["id"]) for r in rows]).order_by("id")
     for referral in pending:
         purchase = await qualifying_purchase(program, referral, now)
         if purchase is not None and await complete(program, referral.id, purchase, now):

@@ -12,6 +12,7 @@ from typing import Any
 from loyalty import sql
 from loyalty.ledger.codes import EARNING, TransferCode
 from loyalty.ledger.models import AccountKind, Asset, TransferStatus
+from loyalty.reports import sides
 from loyalty.reports.figures import CharityTotal, PointsFlows
 
 C = TransferCode
@@ -39,18 +40,19 @@ def _period(starts_at: datetime, ends_at: datetime, brand: str | None) -> tuple[
 
 
 async def by_code(starts_at: datetime, ends_at: datetime, brand: str | None = None) -> dict[str, int]:
-    """The net points members received in the period, by transfer code."""
+    """The net points members received in the period, by transfer code, in one pass over the
+    transfers (`loyalty.reports.sides`)."""
     where, params = _period(starts_at, ends_at, brand)
-    sides = " UNION ALL ".join(
-        f"SELECT t.code AS code, {sign}t.amount AS amount FROM ledger_transfers t "
-        f"JOIN ledger_accounts a ON a.id = t.{column} WHERE a.kind IN (?, ?) AND {where}"
-        for sign, column in (("", "credit_account_id"), ("-", "debit_account_id"))
-    )
-    kinds = [AccountKind.MEMBER.value, AccountKind.DEBT.value]
     rows = await sql.fetch(
-        f"SELECT code, SUM(amount) AS amount FROM ({sides}) s GROUP BY code", *kinds, *params, *kinds, *params
+        "SELECT t.code AS code, ca.kind AS credit_kind, da.kind AS debit_kind, SUM(t.amount) AS amount "
+        f"FROM ledger_transfers t {sides.JOIN} WHERE {sides.WHERE} AND {where} GROUP BY 1, 2, 3",
+        *sides.PARAMS, *params,
     )
-    return {r["code"]: int(r["amount"] or 0) for r in rows}
+    totals: dict[str, int] = {}
+    for r in rows:
+        for _, amount in sides.held_sides(r["credit_kind"], r["debit_kind"], int(r["amount"] or 0)):
+            totals[r["code"]] = totals.get(r["code"], 0) + amount
+    return totals
 
 
 def points_flows(net_by_code: dict[str, int]) -> PointsFlows:

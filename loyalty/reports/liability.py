@@ -11,6 +11,7 @@ from typing import Any
 from loyalty import sql
 from loyalty.ledger.models import AccountKind, Asset
 from loyalty.program.spec import Program
+from loyalty.reports import sides
 from loyalty.reports.figures import ExpiryMonth, Liability
 
 _IN_BALANCE = "t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?)"
@@ -18,23 +19,22 @@ _POSTED = "t.posted_at IS NOT NULL AND t.posted_at < ?"
 
 
 async def _balances(at: datetime) -> dict[tuple[str, str], tuple[int, int]]:
-    """(posted, pending) at `at` by asset and account kind, of the member and debt accounts."""
-    sides = " UNION ALL ".join(
-        f"SELECT t.asset AS asset, a.kind AS kind, {sign}t.amount AS amount, "
-        f"CASE WHEN {_POSTED} THEN 1 ELSE 0 END AS posted "
-        f"FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.{column} "
-        f"WHERE a.kind IN (?, ?) AND {_IN_BALANCE}"
-        for sign, column in (("", "credit_account_id"), ("-", "debit_account_id"))
-    )
-    params: list[Any] = []
-    for _ in range(2):
-        params += [at, AccountKind.MEMBER.value, AccountKind.DEBT.value, at, at]
+    """(posted, pending) at `at` by asset and account kind, of the member and debt accounts,
+    in one pass over the transfers (`loyalty.reports.sides`)."""
     rows = await sql.fetch(
-        "SELECT asset, kind, SUM(CASE WHEN posted = 1 THEN amount ELSE 0 END) AS posted, "
-        f"SUM(CASE WHEN posted = 0 THEN amount ELSE 0 END) AS pending FROM ({sides}) s GROUP BY asset, kind",
-        *params,
+        "SELECT t.asset AS asset, ca.kind AS credit_kind, da.kind AS debit_kind, "
+        f"SUM(CASE WHEN {_POSTED} THEN t.amount ELSE 0 END) AS posted, "
+        f"SUM(CASE WHEN {_POSTED} THEN 0 ELSE t.amount END) AS pending "
+        f"FROM ledger_transfers t {sides.JOIN} WHERE {sides.WHERE} AND {_IN_BALANCE} GROUP BY 1, 2, 3",
+        at, at, *sides.PARAMS, at, at,
     )
-    return {(r["asset"], r["kind"]): (int(r["posted"] or 0), int(r["pending"] or 0)) for r in rows}
+    totals: dict[tuple[str, str], tuple[int, int]] = {}
+    for r in rows:
+        posted, pending = int(r["posted"] or 0), int(r["pending"] or 0)
+        for kind, sign in sides.held_sides(r["credit_kind"], r["debit_kind"], 1):
+            before = totals.get((r["asset"], kind), (0, 0))
+            totals[(r["asset"], kind)] = (before[0] + sign * posted, before[1] + sign * pending)
+    return totals
 
 
 def _month_starts(program: Program, first: datetime, last: datetime) -> list[tuple[str, datetime]]:
@@ -56,16 +56,19 @@ def _month_starts(program: Program, first: datetime, last: datetime) -> list[tup
 # the credit it reverses).
 _HELD = (
     "SELECT l.expires_at AS expires_at, l.remaining + COALESCE(late.amount, 0) AS points "
-    "FROM ledger_lots l JOIN ledger_transfers t ON t.id = l.transfer_id "
+    "FROM ledger_lots l "
     "LEFT JOIN (SELECT la.lot_id AS lot_id, SUM(la.amount) AS amount FROM ledger_lot_allocations la "
     "  JOIN ledger_transfers d ON d.id = la.transfer_id WHERE d.created_at >= ? GROUP BY la.lot_id) late "
     "  ON late.lot_id = l.id "
-    "WHERE t.posted_at < ? AND (l.remaining <> 0 OR late.amount IS NOT NULL) "
+    # A lot is formed when its transfer posts: only the few posted at or after `at` are left out
+    # (read by the posted_at index), rather than every lot's transfer read to keep the others.
+    "WHERE l.transfer_id NOT IN (SELECT p.id FROM ledger_transfers p WHERE p.posted_at >= ? OR p.posted_at IS NULL) "
+    "AND (l.remaining <> 0 OR late.amount IS NOT NULL) "
     "UNION ALL "
-    "SELECT COALESCE(t.lot_expires_at, r.lot_expires_at) AS expires_at, "
+    "SELECT COALESCE(t.lot_expires_at, "
+    "  (SELECT r.lot_expires_at FROM ledger_transfers r WHERE r.id = t.reverses_id)) AS expires_at, "
     "  CASE WHEN a.id = t.credit_account_id THEN t.amount ELSE -t.amount END AS points "
     "FROM ledger_transfers t JOIN ledger_accounts a ON a.id IN (t.credit_account_id, t.debit_account_id) "
-    "LEFT JOIN ledger_transfers r ON r.id = t.reverses_id "
     "WHERE a.kind = ? AND t.asset = ? AND t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?) "
     "AND (t.posted_at IS NULL OR t.posted_at >= ?)"
 )
@@ -91,7 +94,9 @@ async def _by_expiry_month(program: Program, at: datetime) -> tuple[ExpiryMonth,
         params += [next_start, name]
     held = [at, at, AccountKind.MEMBER.value, Asset.POINTS.value, at, at, at]
     rows = await sql.fetch(
-        f"SELECT month, SUM(points) AS points FROM (SELECT {month} AS month, points FROM ({_HELD}) h) m "
+        # Grouped by the moment first: the month is worked out once per moment, not per row.
+        f"SELECT month, SUM(points) AS points FROM (SELECT {month} AS month, points FROM ("
+        f"SELECT expires_at, SUM(points) AS points FROM ({_HELD}) h GROUP BY expires_at) e) m "
         "GROUP BY month", *params, *held,
     )
     totals = {r["month"]: int(r["points"] or 0) for r in rows}

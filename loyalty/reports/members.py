@@ -9,6 +9,7 @@ from loyalty.ledger.codes import TransferCode
 from loyalty.program.spec import Program
 from loyalty.referrals.models import ReferralStatus
 from loyalty.reports.figures import TierCount, TierMovement
+from loyalty.tiers.held_sql import held_rank
 
 
 async def active_members(starts_at: datetime, ends_at: datetime, brand: str | None = None) -> int:
@@ -31,21 +32,20 @@ async def active_members(starts_at: datetime, ends_at: datetime, brand: str | No
 
 
 async def tier_distribution(program: Program, at: datetime) -> tuple[TierCount, ...]:
-    """Members who had joined by `at`, by the tier level they hold at `at` in their tier
-    state (an operator's setting while it lasts, else the level earned; the entry level
-    without a state). A level the program no longer has counts as the entry level."""
+    """Members who had joined by `at`, by the tier level they hold at `at`, as `Member.tier`
+    tells (`loyalty.tiers.held_sql`): an operator's setting while it lasts, else the level
+    earned, and at least the level an ACTIVE paid plan grants inside its paid period. A level
+    the program no longer has counts as the entry level."""
+    held = held_rank(program, at)
     rows = await sql.fetch(
-        "SELECT CASE WHEN s.id IS NULL THEN NULL WHEN s.override_level IS NOT NULL AND s.override_until > ? "
-        "THEN s.override_level ELSE s.level END AS tier, COUNT(*) AS n "
-        "FROM members m LEFT JOIN tier_states s ON s.member_id = m.id WHERE m.joined_at < ? GROUP BY 1",
-        at, at,
+        f"SELECT {held.rank} AS rank, COUNT(*) AS n FROM members m {' '.join(held.joins)} "
+        "WHERE m.joined_at < ? GROUP BY 1",
+        *held.params, at,
     )
-    levels = [level.code for level in program.tier_levels]
-    counts = dict.fromkeys(levels, 0)
+    counts = dict.fromkeys(range(len(program.tier_levels)), 0)
     for row in rows:
-        tier = row["tier"] if row["tier"] in counts else levels[0]
-        counts[tier] += int(row["n"])
-    return tuple(TierCount(code, counts[code]) for code in levels)
+        counts[int(row["rank"])] += int(row["n"])
+    return tuple(TierCount(level.code, counts[rank]) for rank, level in enumerate(program.tier_levels))
 
 
 def _payload_text(key: str) -> str:
