@@ -11,7 +11,7 @@ from loyalty import clock
 from loyalty.ledger.descriptions import describe
 from loyalty.purchases import refunds, service
 from loyalty.rewards.models import IssuedReward
-from loyalty.wallet import activity_page
+from loyalty.wallet import activity_item, activity_page
 from tests.passes.helpers import bought, buy, pay, refund, run_job, visit
 from tests.support.members import new_member
 from tests.support.program import demo_without_new_member_bonus, use_program
@@ -236,5 +236,7 @@ async def test_history_pages_through_visits_and_transfers_in_one_order(program, 
             break
         after = page.keys[-1]
     assert [item.key for item in seen] == [item.key for item in whole]
+    assert [await activity_item(item.key) for item in whole] == whole  # each entry found by its own key
+    assert await activity_item("h0") is None and await activity_item("hx") is None
     assert [(item.kind, item.points) for item in whole] == [
         ("VISIT", 0), ("VISIT", 10), ("VISIT", 0), ("VISIT", 10), ("PASS", 0), ("PASS", 0)]
