@@ -185,7 +185,8 @@ def _history_after(after: paging.Key | None) -> tuple[int, int, int] | None:
         return None
     if len(after) == 1:
         return (paging.after_id(after) or 0, 0, 0)
-    if len(after) != 3 or any(not isinstance(v, int) or isinstance(v, bool) for v in after) or after[1] not in (0, 1):
+    if len(after) != 3 or any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 2**63 for v in after) \
+            or after[1] not in (0, 1):
         raise LoyaltyError("The cursor is not valid.", field="after")
     return (after[0], after[1], after[2])
 

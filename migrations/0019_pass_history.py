@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('after_transfer_id', fields.BigIntField(default=0)),
             ],
-            options={'table': 'pass_history', 'app': 'loyalty', 'indexes': [Index(fields=['member_id', 'after_transfer_id', 'id'])], 'pk_attr': 'id', 'table_description': "A visit or a pass change that moves no value, for the member's history (Member.activity)"},
+            options={'table': 'pass_history', 'app': 'loyalty', 'indexes': [Index(fields=['member_id', 'after_transfer_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A visit or a pass change that moves no value, for the history of a member (Member.activity)'},
             bases=['Model'],
         ),
         ops.AddField(

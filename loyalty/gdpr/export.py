@@ -25,11 +25,13 @@ from loyalty.ledger.models import Account, Lot, Transfer
 from loyalty.members.models import Device, Member
 from loyalty.memberships.models import Membership, MembershipTransition, PlanDividend, PlanPayment
 from loyalty.notifications.models import Notification
+from loyalty.passes.models import Pass, PassCreditSpend, PassHistory, PassPayment
 from loyalty.purchases.models import Purchase, Refund
 from loyalty.referrals.models import Referral, ReferralCode
 from loyalty.rewards.models import IssuedReward
 from loyalty.staff.models import Adjustment, MemberBlock
 from loyalty.tiers.models import TierState
+from loyalty.visits.models import Visit
 from loyalty.wallet import get_wallet
 
 FORMAT = "loyalty.member-export"
@@ -72,6 +74,7 @@ def _related(model: type[Model], column: str, parents: Rows, parent_key: str = "
 _accounts = _rows(Account)
 _purchases = _rows(Purchase)
 _memberships = _rows(Membership)
+_passes = _rows(Pass)
 
 # Section name -> the member's rows. A table that holds data about members gets a line here.
 SECTIONS: dict[str, Rows] = {
@@ -94,6 +97,11 @@ SECTIONS: dict[str, Rows] = {
     "membership_transitions": _related(MembershipTransition, "membership_id", _memberships),
     "plan_payments": _related(PlanPayment, "membership_id", _memberships),
     "plan_dividends": _rows(PlanDividend),
+    "passes": _passes,
+    "pass_payments": _related(PassPayment, "pass_id", _passes),
+    "pass_credit_spends": _related(PassCreditSpend, "pass_id", _passes),
+    "pass_history": _rows(PassHistory),
+    "visits": _rows(Visit),
     "devices": _rows(Device),
     "sessions": _rows(SessionFamily, order="created_at"),
     "emailed_links": _rows(AccountToken),

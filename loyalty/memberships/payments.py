@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, events
-from loyalty.errors import ErrorCode, IdempotencyConflict, LoyaltyError, NotFound
+from loyalty import changes, events, paid_products
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key
 from loyalty.ledger.accounts import lock_member_account
 from loyalty.ledger.models import Asset
@@ -51,24 +51,14 @@ def billed_plan(program: Program, membership: Membership) -> Plan:
 
 
 async def _replay(payment: Payment, amount_minor: int | None) -> PlanPayment | None:
-    existing = await PlanPayment.get_or_none(payment_id=payment.payment_id)
-    if existing is not None and (existing.membership_id != payment.membership_id or existing.amount_minor != amount_minor
-                                 or existing.currency != payment.currency):
-        raise IdempotencyConflict("This payment was already recorded with other details.", field="payment_id")
-    return existing
-
-
-def _amount_minor(program: Program, payment: Payment) -> int | None:
-    try:
-        return to_minor(payment.amount, program.program.minor_units, field="amount")
-    except LoyaltyError:
-        return None
+    return await paid_products.replayed_payment(PlanPayment, payment.payment_id, "membership_id",
+                                                payment.membership_id, amount_minor, payment.currency)
 
 
 async def record_payment(program: Program, payment: Payment, now: datetime) -> Membership:
     payment = Payment(payment.membership_id, check_key(payment.payment_id, "payment_id"), payment.amount,
                       payment.currency, payment.actor)
-    amount_minor = _amount_minor(program, payment)
+    amount_minor = paid_products.amount_minor(program, payment.amount)
     if await _replay(payment, amount_minor) is not None:
         return await Membership.get(id=payment.membership_id)
     membership = await Membership.get_or_none(id=payment.membership_id)
@@ -80,22 +70,12 @@ async def record_payment(program: Program, payment: Payment, now: datetime) -> M
             membership = await lifecycle.lock(membership.id)
             assert membership is not None
             plan = billed_plan(program, membership)
-            _check_amount(program, plan, payment, amount_minor)
+            paid_products.check_amount(program, "plan", plan.price, payment.currency, amount_minor)
             return await _apply(program, membership, plan, payment, amount_minor or 0, now)
     except IntegrityError:  # the same payment id, recorded by a concurrent request first
         if await _replay(payment, amount_minor) is not None:
             return await Membership.get(id=payment.membership_id)
         raise
-
-
-def _check_amount(program: Program, plan: Plan, payment: Payment, amount_minor: int | None) -> None:
-    settings = program.program
-    if payment.currency != settings.currency:
-        raise LoyaltyError(f"The plan is paid in {settings.currency}, not {payment.currency}.",
-                           field="currency", code=ErrorCode.AMOUNT_MISMATCH)
-    if amount_minor != to_minor(plan.price, settings.minor_units):
-        raise LoyaltyError(f"The plan costs {plan.price} {settings.currency}.", field="amount",
-                           code=ErrorCode.AMOUNT_MISMATCH)
 
 
 async def _apply(
@@ -154,14 +134,10 @@ async def payment_failed(program: Program, membership_id: int, now: datetime, ac
 async def refund_payment(program: Program, payment_id: str, refund_id: str, now: datetime,
                          actor: str = "payments") -> Membership:
     payment_id, refund_id = check_key(payment_id, "payment_id"), check_key(refund_id, "refund_id")
-    row = await PlanPayment.get_or_none(payment_id=payment_id)
-    if row is None:
-        raise NotFound("No plan payment with that id.", field="payment_id")
-    if row.refund_id == refund_id:
-        return await Membership.get(id=row.membership_id)
-    if row.refund_id is not None or await PlanPayment.exists(refund_id=refund_id):
-        raise IdempotencyConflict("This refund id or payment was already used for another refund.", field="refund_id")
+    row, replay = await paid_products.refunded_payment(PlanPayment, payment_id, refund_id, "plan")
     membership = await Membership.get(id=row.membership_id)
+    if replay:
+        return membership
     try:
         async with changes.member_change():
             await lock_member_account(membership.member_id, Asset.POINTS)
@@ -169,16 +145,14 @@ async def refund_payment(program: Program, payment_id: str, refund_id: str, now:
             assert locked is not None, "a paid membership is never deleted"
             membership = locked
             row = await PlanPayment.get(id=row.id)
-            if row.refund_id is not None:
-                raise IdempotencyConflict("This payment was already refunded.", field="refund_id")
+            paid_products.refuse_refunded(row)
             assert membership is not None
             row.refund_id, row.refunded_at = refund_id, now
             await row.save(update_fields=["refund_id", "refunded_at"])
             await perks.take_back_period_credit(program, row, refund_id, now)
             return await _end_refunded_period(program, membership, row, actor, now)
     except IntegrityError:  # the same refund id, recorded by a concurrent request first
-        again = await PlanPayment.get_or_none(payment_id=payment_id)
-        if again is not None and again.refund_id == refund_id:
+        if (again := await paid_products.refund_replayed(PlanPayment, payment_id, refund_id)) is not None:
             return await Membership.get(id=again.membership_id)
         raise
 

@@ -76,10 +76,10 @@ class PassCreditSpend(Model):
 
 
 class PassHistory(Model):
-    """A visit or a pass change that moves no value, for the member's history (Member.activity)
-    beside the ledger's transfers: `kind` VISIT or PASS, `code` the description's key, `memo`
-    its values. `after_transfer_id` is the member's newest transfer when it was written: the
-    history places it right after that transfer, so the two lists merge in one fixed order."""
+    """A visit or a pass change that moves no value, for the history of a member (Member.activity)
+    beside the ledger transfers: `kind` VISIT or PASS, `code` the key of its description, `memo`
+    its values. `after_transfer_id` is the newest transfer of the member when it was written:
+    the history places it right after that transfer, so the two lists merge in one fixed order."""
 
     id = fields.BigIntField(primary_key=True)
     member_id = fields.BigIntField()

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, events, outbox, sql
-from loyalty.errors import ErrorCode, IdempotencyConflict, LoyaltyError, NotFound
+from loyalty import changes, events, outbox, paid_products, sql
+from loyalty.errors import ErrorCode, LoyaltyError, NotFound
 from loyalty.idempotency import check_key
 from loyalty.ledger import book
 from loyalty.ledger.accounts import lock_member_account
@@ -41,21 +41,10 @@ class Payment:
     currency: str
 
 
-def _amount_minor(program: Program, payment: Payment) -> int | None:
-    try:
-        return to_minor(payment.amount, program.program.minor_units, field="amount")
-    except LoyaltyError:
-        return None
-
-
 async def _replay(payment: Payment, amount_minor: int | None) -> Pass | None:
-    existing = await PassPayment.get_or_none(payment_id=payment.payment_id)
-    if existing is None:
-        return None
-    if existing.pass_id != payment.pass_id or existing.amount_minor != amount_minor \
-            or existing.currency != payment.currency:
-        raise IdempotencyConflict("This payment was already recorded with other details.", field="payment_id")
-    return await Pass.get(id=existing.pass_id)
+    existing = await paid_products.replayed_payment(PassPayment, payment.payment_id, "pass_id", payment.pass_id,
+                                                    amount_minor, payment.currency)
+    return await Pass.get(id=existing.pass_id) if existing is not None else None
 
 
 async def locked_pass(pass_id: int) -> Pass:
@@ -65,7 +54,7 @@ async def locked_pass(pass_id: int) -> Pass:
 
 async def record_payment(program: Program, payment: Payment, now: datetime) -> Pass:
     payment = Payment(payment.pass_id, check_key(payment.payment_id, "payment_id"), payment.amount, payment.currency)
-    amount_minor = _amount_minor(program, payment)
+    amount_minor = paid_products.amount_minor(program, payment.amount)
     if (replayed := await _replay(payment, amount_minor)) is not None:
         return replayed
     row = await Pass.get_or_none(id=payment.pass_id)
@@ -79,7 +68,7 @@ async def record_payment(program: Program, payment: Payment, now: datetime) -> P
                 raise LoyaltyError(f"The pass is {row.status.lower().replace('_', ' ')}: it takes no payment.",
                                    field="pass_id", code=ErrorCode.NOT_AVAILABLE)
             product = product_of(program, row)
-            _check_amount(program, product, payment, amount_minor)
+            paid_products.check_amount(program, "pass", product.price, payment.currency, amount_minor)
             await PassPayment.create(payment_id=payment.payment_id, pass_id=row.id, amount_minor=amount_minor,
                                      currency=payment.currency, paid_at=now)
             return await _activate(program, row, product, payment.payment_id, now)
@@ -87,16 +76,6 @@ async def record_payment(program: Program, payment: Payment, now: datetime) -> P
         if (replayed := await _replay(payment, amount_minor)) is not None:
             return replayed
         raise
-
-
-def _check_amount(program: Program, product: PassProduct, payment: Payment, amount_minor: int | None) -> None:
-    settings = program.program
-    if payment.currency != settings.currency:
-        raise LoyaltyError(f"The pass is paid in {settings.currency}, not {payment.currency}.",
-                           field="currency", code=ErrorCode.AMOUNT_MISMATCH)
-    if product.price is None or amount_minor != to_minor(product.price, settings.minor_units):
-        raise LoyaltyError(f"The pass costs {product.price} {settings.currency}.", field="amount",
-                           code=ErrorCode.AMOUNT_MISMATCH)
 
 
 async def _activate(program: Program, row: Pass, product: PassProduct, payment_id: str, now: datetime) -> Pass:
@@ -127,27 +106,21 @@ async def _activate(program: Program, row: Pass, product: PassProduct, payment_i
 
 async def refund_payment(program: Program, payment_id: str, refund_id: str, now: datetime) -> Pass:
     payment_id, refund_id = check_key(payment_id, "payment_id"), check_key(refund_id, "refund_id")
-    paid = await PassPayment.get_or_none(payment_id=payment_id)
-    if paid is None:
-        raise NotFound("No pass payment with that id.", field="payment_id")
-    if paid.refund_id == refund_id:
-        return await Pass.get(id=paid.pass_id)
-    if paid.refund_id is not None or await PassPayment.exists(refund_id=refund_id):
-        raise IdempotencyConflict("This refund id or payment was already used for another refund.", field="refund_id")
+    paid, replay = await paid_products.refunded_payment(PassPayment, payment_id, refund_id, "pass")
     row = await Pass.get(id=paid.pass_id)
+    if replay:
+        return row
     try:
         async with changes.member_change():
             await lock_member_account(row.member_id, Asset.POINTS)
             row = await locked_pass(row.id)
             paid = await PassPayment.get(id=paid.id)
-            if paid.refund_id is not None:
-                raise IdempotencyConflict("This payment was already refunded.", field="refund_id")
+            paid_products.refuse_refunded(paid)
             paid.refund_id, paid.refunded_at, paid.visits_used_at_refund = refund_id, now, row.visits_used
             await paid.save(update_fields=["refund_id", "refunded_at", "visits_used_at_refund"])
             return await _cancel(program, row, refund_id, now)
     except IntegrityError:  # the same refund id, recorded by a concurrent request first
-        again = await PassPayment.get_or_none(payment_id=payment_id)
-        if again is not None and again.refund_id == refund_id:
+        if (again := await paid_products.refund_replayed(PassPayment, payment_id, refund_id)) is not None:
             return await Pass.get(id=again.pass_id)
         raise
 

@@ -10,8 +10,10 @@ import pytest
 
 from loyalty import clock
 from loyalty.gdpr.erasure import erase
+from loyalty.gdpr.export import export_member_data
 from loyalty.ledger.models import Account, Transfer
 from loyalty.ledger.verify import verify_ledger
+from loyalty.members.models import Member
 from loyalty.passes.credit import balance_minor
 from loyalty.passes.models import Pass
 from loyalty.purchases import service
@@ -79,3 +81,17 @@ async def test_erasure_forfeits_pass_credit_and_cancels_open_passes(program):
     assert await program_balance("PASS", "expiry") == 8500 + 13000
     assert counts[0] + 1 == await Transfer.all().count()
     assert await verify_ledger() == []
+
+
+async def test_the_export_holds_the_members_passes_payments_visits_and_their_history(program):
+    with clock.frozen_at(T0 - timedelta(days=1)):
+        ann = await new_member("ann@example.com")
+    pack = await bought(program, ann, "climbing-5", T0, payment_id="pi-p")
+    await visit(program, ann, "wall-1", T0 + timedelta(days=1), location="climbing-hall", pass_id=pack.id)
+    with clock.frozen_at(T0 + timedelta(days=2)):
+        document = await export_member_data(await Member.get(id=ann), "EUR")
+    assert [(p["product_code"], p["status"], p["visits_used"]) for p in document["passes"]] == [("climbing-5", "ACTIVE", 1)]
+    assert [(p["payment_id"], p["amount_minor"]) for p in document["pass_payments"]] == [("pi-p", 6000)]
+    assert [v["reference"] for v in document["visits"]] == ["wall-1"]
+    assert [h["code"] for h in document["pass_history"]] == ["PASS_BOUGHT", "PASS_PAID"]  # the visit: its points entry
+    assert document["pass_credit_spends"] == []

@@ -9,9 +9,9 @@ import pytest
 
 from loyalty import clock
 from loyalty.ledger.descriptions import describe
-from loyalty.purchases import service
+from loyalty.purchases import refunds, service
 from loyalty.rewards.models import IssuedReward
-from loyalty.wallet import activity_page
+from loyalty.wallet import activity_item, activity_page
 from tests.passes.helpers import bought, buy, pay, refund, run_job, visit
 from tests.support.members import new_member
 from tests.support.program import demo_without_new_member_bonus, use_program
@@ -193,6 +193,25 @@ async def test_credit_pass_spend_and_breakage(program, ann):
     ]
 
 
+async def test_pass_credit_given_back_by_a_refund_says_what_is_left(program, ann):
+    kitchen = await bought(program, ann, "kitchen-credit-100", T0, payment_id="pi-k")
+    with clock.frozen_at(T0 + timedelta(days=1)):
+        await service.record_purchase(program, service.PurchaseRequest(
+            member_id=ann, order_id="HK-1", amount=Decimal("45.00"), currency="EUR", brand="harbor",
+            pass_id=kitchen.id, pass_credit_to_spend=Decimal("45.00")))
+    with clock.frozen_at(T0 + timedelta(days=2)):
+        await refunds.refund_purchase(program, refunds.RefundRequest("HK-1", "R-1", Decimal("20.00")))
+    assert await in_languages(ann, 0) == {
+        "en": ("REFUND", 0, "EUR 20.00 returned to your Harbor Kitchen prepaid: refund R-1 of order HK-1, EUR 105.00 left"),
+        "nl": ("REFUND", 0, "EUR 20,00 teruggezet op je Harbor Kitchen prepaid: terugbetaling R-1 van bestelling HK-1, "
+                            "nog EUR 105,00 over"),
+        "de": ("REFUND", 0, "20,00 EUR zurück auf Harbor Kitchen prepaid: Erstattung R-1 zu Bestellung HK-1, "
+                            "noch 105,00 EUR übrig"),
+        "ro": ("REFUND", 0, "20,00 EUR returnați pe Harbor Kitchen prepaid: rambursarea R-1 pentru comanda HK-1, "
+                            "au rămas 105,00 EUR"),
+    }
+
+
 async def test_a_credit_pass_that_expires_empty_says_so(program, ann):
     kitchen = await bought(program, ann, "kitchen-credit-100", T0, payment_id="pi-k")
     with clock.frozen_at(T0 + timedelta(days=1)):
@@ -217,5 +236,7 @@ async def test_history_pages_through_visits_and_transfers_in_one_order(program, 
             break
         after = page.keys[-1]
     assert [item.key for item in seen] == [item.key for item in whole]
+    assert [await activity_item(item.key) for item in whole] == whole  # each entry found by its own key
+    assert await activity_item("h0") is None and await activity_item("hx") is None
     assert [(item.kind, item.points) for item in whole] == [
         ("VISIT", 0), ("VISIT", 10), ("VISIT", 0), ("VISIT", 10), ("PASS", 0), ("PASS", 0)]
