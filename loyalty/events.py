@@ -82,5 +82,10 @@ TOPICS: tuple[str, ...] = (
 
 # -- for the brand's systems only (webhooks): no message goes to the member about these
 MEMBER_ERASED = "member.erased"  # member_number (retired), erased_at
+# Staff actions: actor (the API key's or operator's name), reason, adjustment_id or blocked_at
+POINTS_ADJUSTED = "points.adjusted"  # points (signed: a debit is negative), balance (posted after), reason
+CREDIT_ADJUSTED = "credit.adjusted"  # credit_minor (signed), balance_minor (posted after), currency, reason
+MEMBER_BLOCKED = "member.blocked"  # reason, blocked_at
+MEMBER_UNBLOCKED = "member.unblocked"  # reason, blocked_at (when the block began)
 
-BRAND_TOPICS: tuple[str, ...] = (MEMBER_ERASED,)
+BRAND_TOPICS: tuple[str, ...] = (MEMBER_ERASED, POINTS_ADJUSTED, CREDIT_ADJUSTED, MEMBER_BLOCKED, MEMBER_UNBLOCKED)

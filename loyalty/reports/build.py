@@ -8,6 +8,7 @@ from loyalty.program.spec import Program
 from loyalty.reports import flows, liability, members
 from loyalty.reports.figures import ProgramReport
 from loyalty.reports.memberships import memberships
+from loyalty.reports.passes import passes
 
 
 def check_period(program: Program, starts_at: datetime, ends_at: datetime, brand: str | None) -> None:
@@ -24,7 +25,7 @@ async def program_report(
 ) -> ProgramReport:
     """The figures of `[starts_at, ends_at)`; balances as they stood at `ends_at`. A brand
     narrows the flows to its purchases and the active members to its buyers; balances,
-    tiers, referrals, donations and memberships belong to the whole program."""
+    tiers, referrals, donations, memberships and passes belong to the whole program."""
     check_period(program, starts_at, ends_at, brand)
     settings = program.program
     held = await liability.liability_at(program, ends_at)
@@ -38,7 +39,7 @@ async def program_report(
         tier_movements=await members.tier_movements(program, starts_at, ends_at),
         referrals_completed=count, referral_points=referral_points,
         donations=await flows.donations(starts_at, ends_at),
-        memberships=await memberships(starts_at, ends_at),
+        memberships=await memberships(starts_at, ends_at), passes=await passes(starts_at, ends_at),
         points_liability_value_minor=settings.points_value_minor(held.points_posted + held.points_pending),
         referral_cost_minor=settings.points_value_minor(referral_points),
     )

@@ -70,6 +70,54 @@ class Memberships:
 
 
 @dataclass(frozen=True)
+class PassSales:
+    """One pass product's payments in the period (punch cards are free: never sold)."""
+
+    product: str  # a pass product code
+    kind: str  # VISIT_PACK, TIME_PASS or CREDIT_PASS
+    sold: int  # payments in the period
+    refunded: int  # payments refunded in the period
+    revenue_minor: int  # the payments less the refunds
+
+
+@dataclass(frozen=True)
+class VisitCount:
+    """Visits that happened in the period, by the kind of pass they used or by location."""
+
+    item: str | None  # the pass kind (PUNCH_CARD, VISIT_PACK, TIME_PASS) or the location; None: none
+    visits: int
+
+
+@dataclass(frozen=True)
+class Passes:
+    sales: tuple[PassSales, ...]
+    visits: int
+    visits_by_kind: tuple[VisitCount, ...]
+    visits_by_location: tuple[VisitCount, ...]
+    credit_liability_minor: int  # credit passes' credit held at the end of the period
+    credit_issued_minor: int  # posted by credit pass payments in the period (price and bonus)
+    credit_spent_minor: int  # paid on orders, less what refunds gave back
+    credit_expired_minor: int  # left on credit passes when they expired: breakage
+    credit_canceled_minor: int  # taken back when a credit pass's payment was refunded
+
+    @property
+    def revenue_minor(self) -> int:
+        return sum(s.revenue_minor for s in self.sales)
+
+    @property
+    def sold(self) -> int:
+        return sum(s.sold for s in self.sales)
+
+    @property
+    def refunds(self) -> int:
+        return sum(s.refunded for s in self.sales)
+
+    @property
+    def credit_breakage_rate(self) -> Decimal:
+        return rate(self.credit_expired_minor, self.credit_issued_minor)
+
+
+@dataclass(frozen=True)
 class ProgramReport:
     starts_at: datetime
     ends_at: datetime
@@ -85,6 +133,7 @@ class ProgramReport:
     referral_points: int
     donations: tuple[CharityTotal, ...]
     memberships: Memberships
+    passes: Passes
 
     points_liability_value_minor: int  # the liability at the point value, rounded down
     referral_cost_minor: int  # the referral points at the point value

@@ -14,7 +14,7 @@ from loyalty.program.spec import Program
 from loyalty.reports import sides
 from loyalty.reports.figures import ExpiryMonth, Liability
 
-_IN_BALANCE = "t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?)"
+IN_BALANCE = "t.created_at < ? AND (t.voided_at IS NULL OR t.voided_at >= ?)"
 _POSTED = "t.posted_at IS NOT NULL AND t.posted_at < ?"
 
 
@@ -25,7 +25,7 @@ async def _balances(at: datetime) -> dict[tuple[str, str], tuple[int, int]]:
         "SELECT t.asset AS asset, ca.kind AS credit_kind, da.kind AS debit_kind, "
         f"SUM(CASE WHEN {_POSTED} THEN t.amount ELSE 0 END) AS posted, "
         f"SUM(CASE WHEN {_POSTED} THEN 0 ELSE t.amount END) AS pending "
-        f"FROM ledger_transfers t {sides.JOIN} WHERE {sides.WHERE} AND {_IN_BALANCE} GROUP BY 1, 2, 3",
+        f"FROM ledger_transfers t {sides.JOIN} WHERE {sides.WHERE} AND {IN_BALANCE} GROUP BY 1, 2, 3",
         at, at, *sides.PARAMS, at, at,
     )
     totals: dict[tuple[str, str], tuple[int, int]] = {}

@@ -1,8 +1,9 @@
 """The report as rows of a CSV file: `figure,item,value,currency`, one figure per row.
 
-`figure` is the GraphQL field's name in snake_case, `item` the month, tier or charity a
-row of a list is about (empty otherwise); money is a decimal amount with its currency,
-counts and points are whole numbers, rates decimals."""
+`figure` is the GraphQL field's name in snake_case, `item` the month, tier, charity, pass
+product, pass kind or location a row of a list is about (empty otherwise; `none` for points
+without an expiry date and visits without a pass or a location); money is a decimal amount
+with its currency, counts and points are whole numbers, rates decimals."""
 from __future__ import annotations
 
 import csv
@@ -59,6 +60,22 @@ def rows(report: ProgramReport) -> list[Row]:
         money("membership_revenue", plans.revenue_minor), count("membership_payments", plans.payments),
         count("membership_refunds", plans.refunds), count("paid_members_active", plans.active),
         count("paid_members_started", plans.started), count("paid_members_churned", plans.churned),
+    ]
+    passes = report.passes
+    out += [money("pass_revenue", passes.revenue_minor), count("passes_sold", passes.sold),
+            count("pass_refunds", passes.refunds)]
+    for sale in passes.sales:
+        out += [count("pass_sales_sold", sale.sold, sale.product), count("pass_sales_refunded", sale.refunded, sale.product),
+                money("pass_sales_revenue", sale.revenue_minor, sale.product)]
+    out.append(count("visits", passes.visits))
+    out += [count("visits_by_kind", v.visits, v.item or "none") for v in passes.visits_by_kind]
+    out += [count("visits_by_location", v.visits, v.item or "none") for v in passes.visits_by_location]
+    out += [
+        money("pass_credit_liability", passes.credit_liability_minor),
+        money("pass_credit_issued", passes.credit_issued_minor), money("pass_credit_spent", passes.credit_spent_minor),
+        money("pass_credit_expired", passes.credit_expired_minor),
+        money("pass_credit_canceled", passes.credit_canceled_minor),
+        count("pass_credit_breakage_rate", passes.credit_breakage_rate),
     ]
     return out
 

@@ -6,7 +6,8 @@ guarded debit back to that account, refused with INSUFFICIENT_POINTS or INSUFFIC
 when the member holds less, and nothing changes. The member's history shows the reason
 under ADJUSTMENT, framed in their language ("Correctie: ..."). The same key with the same
 member, amount and reason replays the first adjustment; with anything else it is
-IDEMPOTENCY_CONFLICT.
+IDEMPOTENCY_CONFLICT. An applied adjustment emits `points.adjusted` or `credit.adjusted`
+(for the brand's webhooks; the member's live wallet updates at commit), a replay nothing.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
-from loyalty import changes, clock
+from loyalty import changes, clock, events, outbox
 from loyalty.audit.record import Actor, check_reason, record
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.idempotency import check_key, check_replay, fingerprint
@@ -126,6 +127,7 @@ async def _adjust(
                 member_id=member_id, asset=asset.value, amount=amount, reason=reason, actor=actor.name[:128],
                 idempotency_key=key, request_hash=request_hash, transfer_id=transfer.id, created_at=now,
             )
+            await outbox.emit(*_event(program, asset, adjustment, after))
             action = "member.adjust_points" if asset is Asset.POINTS else "member.adjust_credit"
             await record(actor, action, member_id, reason, _balance(asset, program, before),
                          {**_balance(asset, program, after), "adjustment": _amount(asset, program, amount)}, at=now)
@@ -136,6 +138,16 @@ async def _adjust(
         if (existing := await _replay(key, request_hash)) is not None:
             return existing
         raise
+
+
+def _event(program: Program, asset: Asset, adjustment: Adjustment, after: int) -> tuple[str, int, dict[str, object]]:
+    """The outbox event of an adjustment: for the brand's systems (webhooks) and live updates."""
+    common: dict[str, object] = {"adjustment_id": adjustment.id, "reason": adjustment.reason,
+                                 "actor": adjustment.actor}
+    if asset is Asset.POINTS:
+        return events.POINTS_ADJUSTED, adjustment.member_id, {**common, "points": adjustment.amount, "balance": after}
+    return events.CREDIT_ADJUSTED, adjustment.member_id, {
+        **common, "credit_minor": adjustment.amount, "balance_minor": after, "currency": program.program.currency}
 
 
 def _amount(asset: Asset, program: Program, amount: int) -> object:

@@ -4,13 +4,14 @@
 that takes value from a member and calls `refuse_if_blocked` after taking that lock: a
 block committed before such an operation took the lock refuses it, and none that started
 before the block can finish after it. Blocking a blocked member, or unblocking one who is
-not blocked, changes nothing and writes no audit entry.
+not blocked, changes nothing and writes no audit entry; a change emits `member.blocked` or
+`member.unblocked` for the brand's webhooks.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from loyalty import changes
+from loyalty import changes, events, outbox
 from loyalty.audit.record import Actor, check_reason, record
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger.accounts import lock_member_account
@@ -51,6 +52,8 @@ async def block_member(actor: Actor, member_id: int, reason: str | None, now: da
             return existing
         block = await MemberBlock.create(member_id=member_id, reason=reason or "", actor=actor.name[:128], blocked_at=now)
         await record(actor, "member.block", member_id, reason, {"blocked": False}, {"blocked": True}, at=now)
+        await outbox.emit(events.MEMBER_BLOCKED, member_id, {
+            "reason": reason or "", "actor": block.actor, "blocked_at": now.isoformat()})
         changes.touch(member_id)
         return block
 
@@ -66,4 +69,6 @@ async def unblock_member(actor: Actor, member_id: int, reason: str | None, now: 
         await record(actor, "member.unblock", member_id, reason,
                      {"blocked": True, "blocked_at": existing.blocked_at.isoformat(), "blocked_by": existing.actor},
                      {"blocked": False}, at=now)
+        await outbox.emit(events.MEMBER_UNBLOCKED, member_id, {
+            "reason": reason or "", "actor": actor.name[:128], "blocked_at": existing.blocked_at.isoformat()})
         changes.touch(member_id)

@@ -9,7 +9,7 @@ from loyalty.program.spec import Program
 from loyalty.reports.figures import ProgramReport as Figures
 from schema.charity.types import Charity
 from schema.money import Money, from_minor
-from schema.program.types import Tier
+from schema.program.types import PassKind, PassProduct, Tier
 
 
 @strawberry.type(description="Points held at the end of the period that expire in one month of the program's time zone.")
@@ -40,10 +40,32 @@ class CharityDonations:
     value: Money = strawberry.field(description="At the point value of each donation's day.")
 
 
+@strawberry.type(description="One pass product's payments in the period (punch cards are free: never sold).")
+class PassSales:
+    product_code: str
+    product: PassProduct | None = strawberry.field(description="null when the program no longer has the product.")
+    kind: PassKind
+    sold: int = strawberry.field(description="Payments in the period.")
+    refunded: int = strawberry.field(description="Payments refunded in the period.")
+    revenue: Money = strawberry.field(description="The payments less the refunds.")
+
+
+@strawberry.type(description="Visits in the period that used one kind of pass.")
+class VisitsByKind:
+    kind: PassKind | None = strawberry.field(description="null for visits that used no pass.")
+    visits: int
+
+
+@strawberry.type(description="Visits in the period at one location.")
+class VisitsByLocation:
+    location: str | None = strawberry.field(description="null for visits reported without a location.")
+    visits: int
+
+
 @strawberry.type(description=(
     "The program's figures over [from, to), computed from the ledger: balances as they stood at `to`, "
     "flows posted within the period. A brand narrows the flows to its purchases and activeMembers to its "
-    "buyers; balances, tiers, referrals, donations and memberships are the whole program's."
+    "buyers; balances, tiers, referrals, donations, memberships and passes are the whole program's."
 ))
 class ProgramReport:
     from_: datetime = strawberry.field(name="from")
@@ -85,6 +107,24 @@ class ProgramReport:
     paid_members_started: int = strawberry.field(description="Paid memberships first paid in the period.")
     paid_members_churned: int = strawberry.field(
         description="Paid memberships canceled or expired in the period (not those replaced by another plan).")
+    pass_revenue: Money = strawberry.field(description="Pass payments in the period less the payments refunded in it.")
+    passes_sold: int = strawberry.field(description="Paid passes whose payment was made in the period.")
+    pass_refunds: int = strawberry.field(description="Pass payments refunded in the period.")
+    pass_sales: list[PassSales] = strawberry.field(description="passRevenue, passesSold and passRefunds by product.")
+    visits: int = strawberry.field(description="Visits that happened in the period.")
+    visits_by_kind: list[VisitsByKind] = strawberry.field(description="visits by the kind of pass they used.")
+    visits_by_location: list[VisitsByLocation] = strawberry.field(description="visits by location.")
+    pass_credit_liability: Money = strawberry.field(
+        description="Credit left on credit passes at the end of the period.")
+    pass_credit_issued: Money = strawberry.field(
+        description="Credit posted by credit pass payments in the period, price and bonus.")
+    pass_credit_spent: Money = strawberry.field(
+        description="Pass credit paid on orders in the period, less what refunds gave back.")
+    pass_credit_expired: Money = strawberry.field(
+        description="Credit left on credit passes when they expired in the period: breakage.")
+    pass_credit_canceled: Money = strawberry.field(
+        description="Credit taken back in the period when a credit pass's payment was refunded.")
+    pass_credit_breakage_rate: Decimal = strawberry.field(description="passCreditExpired / passCreditIssued.")
 
     @classmethod
     def from_figures(cls, program: Program, r: Figures) -> ProgramReport:
@@ -94,7 +134,11 @@ class ProgramReport:
         def tier(code: str) -> Tier:
             return Tier.from_spec(program, program.tiers.rank(code))
 
-        held, flows, plans = r.liability, r.flows, r.memberships
+        held, flows, plans, passes = r.liability, r.flows, r.memberships, r.passes
+
+        def product(code: str) -> PassProduct | None:
+            found = program.pass_product(code)
+            return None if found is None else PassProduct.from_spec(program, found)
         return cls(
             from_=r.starts_at, to=r.ends_at, brand=r.brand,
             points_liability=r.points_liability, points_liability_value=money(r.points_liability_value_minor),
@@ -119,4 +163,17 @@ class ProgramReport:
             membership_revenue=money(plans.revenue_minor), membership_payments=plans.payments,
             membership_refunds=plans.refunds, paid_members_active=plans.active,
             paid_members_started=plans.started, paid_members_churned=plans.churned,
+            pass_revenue=money(passes.revenue_minor), passes_sold=passes.sold, pass_refunds=passes.refunds,
+            pass_sales=[PassSales(product_code=s.product, product=product(s.product), kind=PassKind(s.kind),
+                                  sold=s.sold, refunded=s.refunded, revenue=money(s.revenue_minor))
+                        for s in passes.sales],
+            visits=passes.visits,
+            visits_by_kind=[VisitsByKind(kind=PassKind(v.item) if v.item else None, visits=v.visits)
+                            for v in passes.visits_by_kind],
+            visits_by_location=[VisitsByLocation(location=v.item, visits=v.visits) for v in passes.visits_by_location],
+            pass_credit_liability=money(passes.credit_liability_minor),
+            pass_credit_issued=money(passes.credit_issued_minor), pass_credit_spent=money(passes.credit_spent_minor),
+            pass_credit_expired=money(passes.credit_expired_minor),
+            pass_credit_canceled=money(passes.credit_canceled_minor),
+            pass_credit_breakage_rate=passes.credit_breakage_rate,
         )

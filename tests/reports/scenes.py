@@ -13,6 +13,7 @@ from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.referrals.completion import complete_referrals
 from loyalty.referrals.models import Referral, ReferralStatus
 from tests.memberships import helpers as plans
+from tests.passes.helpers import bought, refund, visit
 from tests.support.members import new_member
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -56,3 +57,26 @@ async def plans_tiers_and_a_referral(program: Program, prefix: str = "") -> tupl
         await activate_pending(clock.now())
         await complete_referrals(clock.now())
     return ann, bob, cat
+
+
+async def pass_history(program, prefix: str = "") -> None:
+    """Ann buys a climbing 5 + 1 and climbs twice; Bob buys Harbor Kitchen prepaid (EUR 130 of
+    credit), pays EUR 30 of a EUR 50 order with it, half the order is refunded (EUR 15 back)
+    and the pass expires with EUR 115 on it; Cat's half year and Fay's prepaid are refunded the
+    next day; Dee's coffee is stamped on the punch card. The expiry job is the caller's."""
+    with clock.frozen_at(T0 - timedelta(days=1)):
+        ann, bob, cat, dee, fay = [await new_member(f"{prefix}{n}@example.com") for n in ("ann", "bob", "cat", "dee", "fay")]
+    await bought(program, ann, "climbing-5", T0, f"{prefix}P-ann")
+    kitchen = await bought(program, bob, "kitchen-credit-100", T0, f"{prefix}P-bob")
+    await bought(program, cat, "climbing-6-months", T0, f"{prefix}P-cat")
+    await bought(program, fay, "kitchen-credit-100", T0, f"{prefix}P-fay")
+    await visit(program, ann, f"{prefix}V-1", T0 + timedelta(hours=1), location="climbing-hall")
+    await visit(program, ann, f"{prefix}V-2", T0 + timedelta(hours=2), location="climbing-hall")
+    await visit(program, dee, f"{prefix}V-3", T0 + timedelta(hours=3), location="harbor-kitchen")
+    with clock.frozen_at(T0 + timedelta(days=1)):
+        await record_purchase(program, PurchaseRequest(bob, f"{prefix}K-1", Decimal("50.00"), "EUR", brand="harbor",
+                                                       pass_id=kitchen.id, pass_credit_to_spend=Decimal("30.00")))
+    await refund(program, f"{prefix}P-cat", f"{prefix}R-cat", T0 + timedelta(days=1))
+    await refund(program, f"{prefix}P-fay", f"{prefix}R-fay", T0 + timedelta(days=1))
+    with clock.frozen_at(T0 + timedelta(days=2)):
+        await refund_purchase(program, RefundRequest(f"{prefix}K-1", f"{prefix}R-K1", Decimal("25.00")))

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from loyalty import clock
-from tests.reports.scenes import START, T0, plans_tiers_and_a_referral, two_members_history
+from tests.reports.scenes import START, T0, pass_history, plans_tiers_and_a_referral, two_members_history
 from tests.support.cli import run_cli
 from tests.support.gql import gql, sign_up
 from tests.support.shop import api_key
@@ -29,6 +29,11 @@ REPORT = f"""query($from: DateTime!, $to: DateTime!, $brand: String) {{
     donations {{ charity {{ name }} points memberPoints value {MONEY} }}
     membershipRevenue {MONEY} membershipPayments membershipRefunds
     paidMembersActive paidMembersStarted paidMembersChurned
+    passRevenue {MONEY} passesSold passRefunds
+    passSales {{ productCode product {{ name }} kind sold refunded revenue {MONEY} }}
+    visits visitsByKind {{ kind visits }} visitsByLocation {{ location visits }}
+    passCreditLiability {MONEY} passCreditIssued {MONEY} passCreditSpent {MONEY} passCreditExpired {MONEY}
+    passCreditCanceled {MONEY} passCreditBreakageRate
   }}
 }}"""
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -68,6 +73,19 @@ def rows_of(r: dict) -> list[list[str]]:
             count("membership_refunds", r["membershipRefunds"]), count("paid_members_active", r["paidMembersActive"]),
             count("paid_members_started", r["paidMembersStarted"]),
             count("paid_members_churned", r["paidMembersChurned"])]
+    out += [money("pass_revenue", r["passRevenue"]), count("passes_sold", r["passesSold"]),
+            count("pass_refunds", r["passRefunds"])]
+    for sale in r["passSales"]:
+        out += [count("pass_sales_sold", sale["sold"], sale["productCode"]),
+                count("pass_sales_refunded", sale["refunded"], sale["productCode"]),
+                money("pass_sales_revenue", sale["revenue"], sale["productCode"])]
+    out.append(count("visits", r["visits"]))
+    out += [count("visits_by_kind", v["visits"], v["kind"] or "none") for v in r["visitsByKind"]]
+    out += [count("visits_by_location", v["visits"], v["location"] or "none") for v in r["visitsByLocation"]]
+    out += [money("pass_credit_liability", r["passCreditLiability"]), money("pass_credit_issued", r["passCreditIssued"]),
+            money("pass_credit_spent", r["passCreditSpent"]), money("pass_credit_expired", r["passCreditExpired"]),
+            money("pass_credit_canceled", r["passCreditCanceled"]),
+            count("pass_credit_breakage_rate", r["passCreditBreakageRate"])]
     return out
 
 
@@ -95,6 +113,7 @@ async def test_the_csv_of_the_command_holds_the_same_figures_as_graphql(runtime,
     program = runtime.program.program
     await two_members_history(program)
     await plans_tiers_and_a_referral_later(program)
+    await pass_history(program, prefix="p-")
     answer = await _report(client, await api_key("admin"), brand=brand)
     with clock.frozen_at(END):
         done = await run_cli(settings, "report", "--from", START.isoformat(), "--to", END.isoformat(), "--csv",
@@ -103,7 +122,13 @@ async def test_the_csv_of_the_command_holds_the_same_figures_as_graphql(runtime,
     written = list(csv.reader(io.StringIO(done.stdout)))
     assert written[0] == ["figure", "item", "value", "currency"]
     assert written[1:] == rows_of(answer)
-    assert len(written) == 39  # the header and every figure, with two expiry months and one charity
+    # The header and every figure, with two expiry months, one charity, three pass products,
+    # two kinds of pass and two locations visited.
+    assert len(written) == 39 + 3 + 9 + 1 + 2 + 2 + 6
+    assert {row[0]: row[2:] for row in written if row[0].startswith("pass_credit")} == {
+        "pass_credit_liability": ["115.00", "EUR"], "pass_credit_issued": ["260.00", "EUR"],
+        "pass_credit_spent": ["15.00", "EUR"], "pass_credit_expired": ["0.00", "EUR"],
+        "pass_credit_canceled": ["130.00", "EUR"], "pass_credit_breakage_rate": ["0.0000", ""]}
 
 
 async def plans_tiers_and_a_referral_later(program) -> None:
