@@ -168,6 +168,13 @@ async def member_number(page: Any) -> str:
     return await number.inner_text()
 
 
+async def drawn(image: Any) -> bool:
+    """Waits until a code image is drawn; whether it is an SVG given inline (no address of its own)."""
+    handle = await image.element_handle()
+    await image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle, timeout=5000)
+    return await image.evaluate("img => img.getAttribute('src').startsWith('data:image/svg+xml')")
+
+
 async def axe_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core's violations on the page as it is (WCAG 2 A and AA rules, and best practices)."""
     if not await page.evaluate("() => typeof window.axe === 'object'"):

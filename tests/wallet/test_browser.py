@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import (
-    PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, member_number, overflowing,
+    PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, drawn, member_number, overflowing,
     requires_browser, sign_up, wallet_server,
 )
 
@@ -65,11 +65,21 @@ async def test_a_new_member_signs_up_verifies_the_email_sees_100_points_and_a_pu
 
 async def test_redeeming_a_reward_shows_the_coupon_code_and_qr_and_then_the_coupon_as_used(context, wallet_server):
     page = await context.new_page()
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
     await sign_up(page, "redeem@example.com")
     number = await member_number(page)
+    assert await drawn(page.get_by_role("img", name="QR code of your member number"))
     awarded = wallet_server.purchase(number, "400.00", order(), days_ago=20)
     await nav(page, "Rewards").click()
     await page.locator("#points").filter(has_text=f"{100 + awarded:,}").wait_for()
+    def why(name: str):
+        return page.locator("li.reward").filter(has=page.get_by_role("heading", name=name)).locator(".why")
+
+    # the API's unavailableReason, worded by the page
+    assert await why("Chef's table for two").inner_text() == "For Gold members"
+    assert await why("20% off").inner_text() == f"{10000 - 100 - awarded:,} more points needed"
+    assert await why("Free shipping").count() == 0
     reward = page.locator("li.reward").filter(has=page.get_by_role("heading", name="Free shipping"))
     await reward.get_by_role("button", name="Redeem").click()
     dialog = page.get_by_role("dialog")
@@ -80,16 +90,18 @@ async def test_redeeming_a_reward_shows_the_coupon_code_and_qr_and_then_the_coup
     assert await page.locator("#points").inner_text() == f"{100 + awarded - 300:,}"
     code = await coupon.locator(".coupon-code").inner_text()
     qr = coupon.get_by_role("img", name=f"QR code of coupon {code}")
-    assert await qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert await drawn(qr)
 
+    await page.evaluate("() => { window.stayed = true; }")  # gone if the page reloads
     assert wallet_server.use_coupon(code, order()) == "USED"
-    await nav(page, "Wallet").click()
-    await nav(page, "Rewards").click()
     used = page.locator("#coupons li.coupon.used")
-    await used.wait_for()
+    await used.wait_for(timeout=2000)  # live: no reload, no navigation
     assert await used.locator(".state").inner_text() == "Used"
     assert await used.locator(".coupon-code").inner_text() == code
     assert await page.locator("#coupons li.coupon.active").count() == 0
+    assert await page.evaluate("() => window.stayed") is True
+    assert [url for url in addresses if code in url or number in url] == []  # nor in logs and history
+    assert any(url.endswith("/wallet/code/qr.svg") for url in addresses)
 
 
 async def test_choosing_a_charity_and_donating_shows_the_donation_and_the_lower_balance(context, wallet_server):
@@ -127,7 +139,7 @@ async def test_copying_the_referral_link_puts_the_link_on_the_clipboard(context,
     await page.get_by_role("button", name="Copy link").click()
     await page.get_by_text("Link copied.").wait_for()
     assert await page.evaluate("() => navigator.clipboard.readText()") == link
-    assert await page.get_by_role("img", name="QR code of your invitation link").evaluate("i => i.complete && i.naturalWidth > 0")
+    assert await drawn(page.get_by_role("img", name="QR code of your invitation link"))
 
 
 async def test_switching_to_dutch_shows_dutch_texts_and_amounts_written_1_234_50(context, wallet_server):
