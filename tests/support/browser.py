@@ -29,7 +29,7 @@ from loyalty.auth.keys import load_signing_key
 from loyalty.runtime import build_runtime
 from loyalty.settings import Settings
 from tests.conftest import _clear_tables, clear_redis
-from tests.support.receivers import SmtpReceiver, body_text, smtp_receiver
+from tests.support.receivers import SmtpReceiver, body_text, serving, smtp_receiver
 from tests.support.servers import LOYALTY, Server, _stop, _wait_until_healthy, environment, free_port
 
 CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium")) or (
@@ -52,11 +52,26 @@ USE_COUPON = """mutation($input: UseIssuedRewardInput!) {
   useIssuedReward(input: $input) { issuedReward { status } errors { code message } } }"""
 
 
+# A copy of the page on another origin of the API's site (`brand.localhost`: Chromium resolves
+# every *.localhost name to this machine and treats it as a secure context).
+SITE = "brand.localhost"
+
+
 @dataclass
 class WalletServer:
     server: Server
     smtp: SmtpReceiver
     shop_key: str
+    page_port: int
+
+    @property
+    def api_url(self) -> str:
+        """The API as a page on another origin of the same site calls it."""
+        return self.url.replace("127.0.0.1", f"api.{SITE}")
+
+    @property
+    def page_origin(self) -> str:
+        return f"http://wallet.{SITE}:{self.page_port}"
 
     @property
     def url(self) -> str:
@@ -97,11 +112,12 @@ class WalletServer:
 
 
 @contextlib.contextmanager
-def _serve(settings: Settings, smtp: SmtpReceiver, log_dir: Path) -> Iterator[Server]:
+def _serve(settings: Settings, smtp: SmtpReceiver, log_dir: Path, page_port: int) -> Iterator[Server]:
     load_signing_key(settings)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = environment(settings, REDIS_URL="", SMTP_URL=smtp.url, PUBLIC_URL=url,
+                      CORS_ORIGINS=f"http://wallet.{SITE}:{page_port}", CORS_ALLOW_CREDENTIALS="true",
                       MAIL_FROM="Northwind Rewards <rewards@northwind.example>",
                       ACCESS_TOKEN_TTL_SECONDS=str(TOKEN_TTL_SECONDS),
                       SIGNUP_ATTEMPTS_PER_ADDRESS="10000", SIGNUP_ATTEMPTS_PER_DEVICE="10000")
@@ -126,9 +142,10 @@ async def wallet_server(database: None, settings: Settings,
     await clear_redis(settings)
     runtime = await build_runtime(settings)
     key = (await create_api_key("shop", frozenset({"purchases:write", "members:read"})))[1]
+    page_port = free_port()
     try:
-        with smtp_receiver() as smtp, _serve(settings, smtp, tmp_path_factory.mktemp("wallet")) as server:
-            yield WalletServer(server, smtp, key)
+        with smtp_receiver() as smtp, _serve(settings, smtp, tmp_path_factory.mktemp("wallet"), page_port) as server:
+            yield WalletServer(server, smtp, key, page_port)
     finally:
         await runtime.close()
 
@@ -150,6 +167,32 @@ async def context(chromium: Any, wallet_server: WalletServer) -> AsyncIterator[A
     await ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=wallet_server.url)
     yield ctx
     await ctx.close()
+
+
+@contextlib.asynccontextmanager
+async def page_host(folder: Path, port: int) -> AsyncIterator[None]:
+    """Serves an exported copy of the page (`loyalty export-wallet`) as a static host would:
+    the files, and the document for every other address under /wallet/."""
+    from hypercorn.config import Config
+    from starlette.applications import Starlette
+    from starlette.responses import FileResponse, HTMLResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    document = (folder / "index.html").read_text(encoding="utf-8")
+
+    async def index(request: Any) -> HTMLResponse:
+        return HTMLResponse(document, headers={"content-security-policy": "frame-ancestors 'none'"})
+
+    async def worker(request: Any) -> FileResponse:
+        return FileResponse(folder / "sw.js", media_type="text/javascript")
+
+    app = Starlette(routes=[Mount("/wallet/static", app=StaticFiles(directory=folder / "static")),
+                            Route("/wallet/sw.js", worker), Route("/wallet", index), Route("/wallet/{rest:path}", index)])
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    async with serving(app, config, port):
+        yield
 
 
 async def sign_up(page: Any, email: str, name: str = "Ann Example") -> None:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from api.wallet.export import export_page
+
 from tests.support.browser import (
     PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, drawn, member_number, overflowing,
-    requires_browser, sign_up, wallet_server,
+    SITE, page_host, requires_browser, sign_up, wallet_server,
 )
 
 pytestmark = [requires_browser, pytest.mark.browser]
@@ -361,3 +363,41 @@ async def test_the_passes_screen_draws_the_contracts_passes_when_the_api_has_the
     assert await page.locator("li.pass").nth(1).get_by_text("Valid until 1 May 2027").is_visible()
     assert await page.locator("li.pass").nth(2).get_by_text("Credit left: EUR 1,234.50").is_visible()
     assert await axe_violations(page) == []
+
+
+async def test_the_page_works_from_another_origin_of_the_same_site_listed_in_cors_origins(chromium, wallet_server,
+                                                                                            tmp_path):
+    """wallet.brand.localhost serves an exported copy; the API is api.brand.localhost: same site, other origin."""
+    folder = export_page(tmp_path, wallet_server.api_url, title="Northwind Rewards")
+    async with page_host(folder, wallet_server.page_port):
+        ctx = await chromium.new_context(base_url=wallet_server.page_origin, locale="en-GB")
+        try:
+            page = await ctx.new_page()
+            calls: list[str] = []
+            page.on("request", lambda request: calls.append(request.url) if "/graphql" in request.url else None)
+            await sign_up(page, "elsewhere@example.com")
+            assert await points_on_screen(page) == "100"
+            number = await member_number(page)
+            assert await drawn(page.get_by_role("img", name="QR code of your member number"))
+            await nav(page, "Wallet").click()
+            await page.locator("#latest").wait_for()
+            await page.wait_for_timeout(300)  # the subscription is open, on the API's origin
+            awarded = wallet_server.purchase(number, "25.00", order(), days_ago=20)
+            await page.locator("#points").filter(has_text=str(100 + awarded)).wait_for(timeout=2000)
+
+            await page.reload()  # the session cookie of the API's host travels from the page's origin
+            await page.locator("#points").filter(has_text=str(100 + awarded)).wait_for()
+            assert page.url == f"{wallet_server.page_origin}/wallet"
+            cookies = {(c["domain"], c["name"]): c for c in await ctx.cookies()}
+            refresh = cookies[(f"api.{SITE}", "wallet_refresh")]
+            assert (refresh["sameSite"], refresh["httpOnly"], refresh["path"]) == ("Strict", True, "/wallet/session")
+            assert (f"wallet.{SITE}", "wallet_refresh") not in cookies
+            assert calls and all(url.startswith(wallet_server.api_url) for url in calls)
+            assert await axe_violations(page) == []
+
+            await page.get_by_role("button", name="Sign out").click()
+            await page.get_by_role("heading", name="Sign in").wait_for()
+            assert [name for _, name in cookies if name == "wallet_refresh"] == ["wallet_refresh"]
+            assert "wallet_refresh" not in [c["name"] for c in await ctx.cookies()]
+        finally:
+            await ctx.close()

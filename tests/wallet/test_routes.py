@@ -204,3 +204,50 @@ def test_the_page_never_writes_markup_from_data():
         source = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in source, (path.name, sink)
+
+
+async def test_a_page_on_a_same_site_origin_in_cors_origins_uses_the_session_routes(clean_db, workdir):
+    page = "https://wallet.brand.example"
+    runtime = await build_runtime(make_settings(workdir, CORS_ORIGINS=page, CORS_ALLOW_CREDENTIALS="true"))
+    try:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="https://api.brand.example") as http:
+            config = await http.get("/wallet/config.json", headers={"origin": page})
+            assert (config.headers["access-control-allow-origin"], config.headers["access-control-allow-credentials"]) == (
+                page, "true")
+            token = config.json()["csrfToken"]
+            signed = await sign_up(http, "elsewhere@example.com")
+            started = await http.post("/wallet/session", json={"refreshToken": signed["refreshToken"]}, headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "same-site"})
+            assert started.status_code == 200
+            preflight = await http.options("/wallet/session/refresh", headers={
+                "origin": page, "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type,x-csrf-token"})
+            assert preflight.status_code == 200
+            cross_site = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "cross-site"})
+            unlisted = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": "https://other.brand.example", "sec-fetch-site": "same-site"})
+            assert [cross_site.status_code, unlisted.status_code] == [403, 403]
+            renewed = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "same-site"})
+            assert renewed.status_code == 200
+    finally:
+        await runtime.close()
+
+
+def test_the_exported_page_names_its_api_and_carries_its_policy(tmp_path):
+    from api.wallet.export import export_page
+
+    folder = export_page(tmp_path, "https://api.brand.example/", title="Harbor & Club")
+    document = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="wallet-api" content="https://api.brand.example">' in document
+    assert '<link rel="stylesheet" href="https://api.brand.example/wallet/theme.css">' in document
+    assert ("connect-src https://api.brand.example wss://api.brand.example; worker-src &#x27;self&#x27;"
+            in document)
+    assert "<title>Harbor &amp; Club</title>" in document and "frame-ancestors" not in document
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "static", "sw.js"]
+    assert not (folder / "static" / "index.html").exists()
+    for wrong in ("ftp://api.brand.example", "https://api.brand.example/graphql", "api.brand.example"):
+        with pytest.raises(ValueError):
+            export_page(tmp_path, wrong, title="x")
