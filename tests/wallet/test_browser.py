@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import shutil
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from api.wallet.export import export_page
+from loyalty import events
+from loyalty.notifications.render import link
 
 from tests.support.browser import (
     PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, drawn, member_number, overflowing,
@@ -401,3 +404,52 @@ async def test_the_page_works_from_another_origin_of_the_same_site_listed_in_cor
             assert "wallet_refresh" not in [c["name"] for c in await ctx.cookies()]
         finally:
             await ctx.close()
+
+
+SHOWN = """async () => (await (await navigator.serviceWorker.getRegistration('/wallet/')).getNotifications())
+  .map(n => ({ title: n.title, body: n.body, link: n.data.link, tag: n.tag }))"""
+# The worker's own notificationclick listener, given the notification it showed (a script's
+# event: its waitUntil refuses, after the listener has started its work).
+CLICK = """async (title) => {
+  const n = (await self.registration.getNotifications()).find((x) => x.title === title);
+  self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+}"""
+
+
+async def test_a_push_shows_its_notification_and_a_click_opens_the_screen_it_links_to(chromium, wallet_server):
+    url = wallet_server.url
+    ctx = await chromium.new_context(base_url=url, locale="en-GB")
+    await ctx.grant_permissions(["notifications"], origin=url)
+    try:
+        page = await ctx.new_page()
+        await sign_up(page, "push@example.com")
+        cdp = await ctx.new_cdp_session(page)
+        registrations: list[dict] = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+        await cdp.send("ServiceWorker.enable")
+        async with ctx.expect_event("serviceworker") as started:  # as the profile's "Turn on" registers it
+            await page.evaluate("() => navigator.serviceWorker.register('/wallet/sw.js', { scope: '/wallet/' })")
+        worker = await started.value
+        await page.evaluate("() => navigator.serviceWorker.ready")
+        for _ in range(50):
+            if any(r["scopeURL"] == f"{url}/wallet/" for r in registrations):
+                break
+            await asyncio.sleep(0.1)
+        registration = next(r["registrationId"] for r in registrations if r["scopeURL"] == f"{url}/wallet/")
+
+        pushes = [("Your reward is ready", link(events.REWARD_ISSUED, url), "n-1", "Rewards", "/wallet/rewards"),
+                  ("Your history", f"{url}/wallet/history", "n-2", "History", "/wallet/history")]
+        for title, target, tag, heading, path in pushes:
+            message = {"title": title, "body": "Free shipping", "data": {"link": target, "notification_id": tag}}
+            await cdp.send("ServiceWorker.deliverPushMessage",
+                           {"origin": url, "registrationId": registration, "data": json.dumps(message)})
+            await page.wait_for_function(f"async () => ({SHOWN})().then(all => all.some(n => n.tag === '{tag}'))")
+            shown = [n for n in await page.evaluate(SHOWN) if n["tag"] == tag]
+            assert shown == [{"title": title, "body": "Free shipping", "link": target, "tag": tag}]
+
+            await worker.evaluate(CLICK, title)
+            await page.get_by_role("heading", name=heading, exact=True).wait_for()
+            assert page.url == f"{url}{path}"
+            assert [n["tag"] for n in await page.evaluate(SHOWN)].count(tag) == 0  # the click closed it
+    finally:
+        await ctx.close()
