@@ -48,6 +48,8 @@ SCREENSHOTS = os.environ.get("WALLET_SCREENSHOTS_DIR")
 PASSWORD = "correct horse battery"
 RECORD_PURCHASE = """mutation($input: RecordPurchaseInput!) {
   recordPurchase(input: $input) { purchase { pointsAwarded } errors { code message } } }"""
+RECORD_PASS_PAYMENT = """mutation($input: RecordPassPaymentInput!) {
+  recordPassPayment(input: $input) { pass { status } errors { code message } } }"""
 USE_COUPON = """mutation($input: UseIssuedRewardInput!) {
   useIssuedReward(input: $input) { issuedReward { status } errors { code message } } }"""
 
@@ -63,6 +65,7 @@ class WalletServer:
     smtp: SmtpReceiver
     shop_key: str
     page_port: int
+    payments_key: str
 
     @property
     def api_url(self) -> str:
@@ -77,9 +80,9 @@ class WalletServer:
     def url(self) -> str:
         return self.server.url
 
-    def shop(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def shop(self, query: str, variables: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables},
-                              headers={"authorization": f"Bearer {self.shop_key}"}, timeout=30)
+                              headers={"authorization": f"Bearer {key or self.shop_key}"}, timeout=30)
         body = response.json()
         assert "errors" not in body, body
         payload = next(iter(body["data"].values()))
@@ -96,6 +99,12 @@ class WalletServer:
 
     def use_coupon(self, code: str, order_id: str) -> str:
         return self.shop(USE_COUPON, {"input": {"code": code, "orderId": order_id}})["issuedReward"]["status"]
+
+    def pay_for_pass(self, pass_id: str, payment_id: str, amount: str) -> str:
+        """The payment system confirms a pass's payment (API key with payments:write)."""
+        return self.shop(RECORD_PASS_PAYMENT, {"input": {
+            "passId": pass_id, "paymentId": payment_id, "amount": amount, "currencyCode": "EUR"}},
+            key=self.payments_key)["pass"]["status"]
 
     def link_in_mail(self, email: str, path: str, timeout: float = 10.0) -> str:
         """The link to `path` in the latest email to `email` (waits for it)."""
@@ -142,10 +151,11 @@ async def wallet_server(database: None, settings: Settings,
     await clear_redis(settings)
     runtime = await build_runtime(settings)
     key = (await create_api_key("shop", frozenset({"purchases:write", "members:read"})))[1]
+    payments = (await create_api_key("payments", frozenset({"payments:write"})))[1]
     page_port = free_port()
     try:
         with smtp_receiver() as smtp, _serve(settings, smtp, tmp_path_factory.mktemp("wallet"), page_port) as server:
-            yield WalletServer(server, smtp, key, page_port)
+            yield WalletServer(server, smtp, key, page_port, payments)
     finally:
         await runtime.close()
 

@@ -206,7 +206,8 @@ MEMBER_SCREENS = {
     "wallet": ("/wallet", "Your wallet"), "card": ("/wallet/card", "Member card"), "tier": ("/wallet/tier", "Your tier"),
     "history": ("/wallet/history", "History"), "rewards": ("/wallet/rewards", "Rewards"),
     "referrals": ("/wallet/referrals", "Invite friends"), "charity": ("/wallet/charity", "Charity"),
-    "membership": ("/wallet/membership", "Membership"), "profile": ("/wallet/profile", "Profile"),
+    "membership": ("/wallet/membership", "Membership"), "passes": ("/wallet/passes", "Passes"),
+    "profile": ("/wallet/profile", "Profile"),
     "verify-email": ("/wallet/verify-email?token=et_unknown", "Confirm your email"),
 }
 
@@ -305,12 +306,31 @@ async def test_the_links_of_the_emails_open_their_screens(context, wallet_server
     await page.locator("#points").wait_for()
 
 
-async def test_the_passes_screen_is_shown_as_the_api_has_member_passes(context, wallet_server):
+async def test_a_pass_bought_on_the_page_shows_active_with_its_visits_once_the_payment_is_recorded(
+        context, wallet_server):
     page = await context.new_page()
     await sign_up(page, "passes@example.com")
     await page.get_by_role("navigation").get_by_role("link", name="Passes").click()
-    await page.get_by_role("heading", name="Passes").wait_for()
+    await page.get_by_role("heading", name="Passes", exact=True).wait_for()
     await page.get_by_text("You hold no passes.").wait_for()
+    offer = page.locator("#pass-products li").filter(has=page.get_by_role("heading", name="Climbing 5 + 1"))
+    await offer.get_by_role("button", name="Buy for EUR 60.00").click()
+    held = page.locator("#passes li.pass")
+    await held.first.wait_for()
+    assert await held.count() == 1
+    assert await held.locator(".state").inner_text() == "Waiting for payment"
+    assert await held.get_by_text("It starts once the payment is in.").is_visible()
+    assert await axe_violations(page) == []
+
+    await page.evaluate("() => { window.stayed = true; }")
+    pass_id = await held.get_attribute("data-id")
+    assert wallet_server.pay_for_pass(pass_id, "pi_wallet_1", "60.00") == "ACTIVE"
+    active = page.locator("#passes li.pass.active")
+    await active.wait_for(timeout=2000)  # live, without a reload
+    assert await active.locator(".state").inner_text() == "Active"
+    assert await active.locator(".visits").inner_text() == "6 visits left"  # 5 paid + 1 bonus
+    assert await active.get_by_text("Valid until").count() == 1
+    assert await page.evaluate("() => window.stayed") is True
 
 
 async def test_the_first_screen_weighs_under_100_kb(chromium, wallet_server):
@@ -351,7 +371,7 @@ async def test_the_passes_screen_draws_the_contracts_passes_when_the_api_has_the
 
     async def answer(route) -> None:
         if "passes" in (route.request.post_data or ""):
-            await route.fulfill(json={"data": {"me": {"passes": PASSES}}})
+            await route.fulfill(json={"data": {"me": {"passes": PASSES}, "program": {"passProducts": []}}})
         else:
             await route.continue_()
 
