@@ -76,7 +76,7 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
         return []
     return [Middleware(
         CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-        allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id", "retry-after"],
+        allow_headers=["authorization", "content-type", "x-request-id", "x-csrf-token"], expose_headers=["x-request-id", "retry-after"],
         allow_credentials=settings.cors_allow_credentials, max_age=settings.cors_max_age_seconds,
     )]
 

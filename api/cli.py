@@ -254,6 +254,19 @@ async def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_wallet(args: argparse.Namespace) -> int:
+    from api.wallet.export import export_page
+
+    try:
+        folder = export_page(Path(args.out), args.api_url, title=args.title, locale=args.locale,
+                             logo_url=args.logo_url)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"the wallet page is in {folder}: serve {folder}/index.html for every address under /wallet/")
+    return 0
+
+
 async def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
@@ -464,6 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(sync=cmd_health_check)
 
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(run=cmd_export_schema)
+
+    wallet = sub.add_parser("export-wallet", help="write the wallet page for a host on another origin of the same site")
+    wallet.add_argument("out", help="the folder to write wallet/ into")
+    wallet.add_argument("--api-url", required=True, help="the API's origin, e.g. https://api.brand.example")
+    wallet.add_argument("--title", default="Wallet", help="the document's title until the page loads")
+    wallet.add_argument("--locale", default="en")
+    wallet.add_argument("--logo-url", help="an https:// logo the page may show (its origin is allowed)")
+    wallet.set_defaults(sync=cmd_export_wallet)
 
     from loyalty.jobs import JOBS
 

@@ -89,6 +89,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origin_list,  # WebSocket handshakes: these and the API's own origin
         )
         self.runtime = runtime
 

@@ -1,9 +1,16 @@
 """The member card's number and a coupon's code as SVG images for the till's scanner: a QR
 code (segno) or a Code 128 barcode (python-barcode). The text is the caller's own (its member
-number, a coupon code, its referral link): nothing is looked up, so the route needs no token."""
+number, a coupon code, its referral link): nothing is looked up, so the route needs no token.
+
+    POST /wallet/code/qr.svg | /wallet/code/barcode.svg   {"text": "..."}
+
+The text travels in the body, never in the address: a coupon code or member number in an
+image's URL would land in access logs, proxies' logs and the browser's history. The page
+draws the answer as a `data:` image; the answer is not stored by any cache (`no-store`)."""
 from __future__ import annotations
 
 import io
+import json
 
 import barcode
 import segno
@@ -14,6 +21,7 @@ from starlette.responses import Response
 from api.middleware import transport_error
 
 MAX_TEXT_LENGTH = 300
+MAX_BODY_CHARS = 2000
 KINDS = ("qr", "barcode")
 
 
@@ -34,15 +42,29 @@ def barcode_svg(text: str) -> bytes:
 
 async def code_svg(request: Request) -> Response:
     kind = request.path_params["kind"]
-    text = request.query_params.get("text", "")
     if kind not in KINDS:
         return transport_error(404, "No such code kind", code="NOT_FOUND")
+    text = await _body_text(request)
+    if text is None:
+        return transport_error(400, 'The body must be {"text": "..."}', code="INVALID")
     if not text or len(text) > MAX_TEXT_LENGTH or not text.isprintable():
         return transport_error(400, f"text: 1 to {MAX_TEXT_LENGTH} printable characters", code="INVALID")
     if kind == "barcode" and not text.isascii():
         return transport_error(400, "text: a barcode carries ASCII only", code="INVALID")
     body = qr_svg(text) if kind == "qr" else barcode_svg(text)
     return Response(body, media_type="image/svg+xml", headers={
-        "cache-control": "private, max-age=86400",
+        "cache-control": "no-store",
         "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     })
+
+
+async def _body_text(request: Request) -> str | None:
+    raw = (await request.body()).decode("utf-8", "replace")
+    if len(raw) > MAX_BODY_CHARS:
+        return None
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    text = body.get("text") if isinstance(body, dict) else None
+    return text if isinstance(text, str) else None

@@ -10,7 +10,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from api.middleware import transport_error
 from api.wallet.headers import page_headers
-from api.wallet.session import set_csrf_cookie
+from api.wallet.session import csrf_token, set_csrf_cookie
 from loyalty.notifications.channels.webpush import vapid_public_key
 from loyalty.program.spec import BrandTheme, Program
 
@@ -38,15 +38,23 @@ async def index(request: Request) -> Response:
     if program is None:
         return _unavailable()
     theme = program.brand_theme
-    title = theme.name or program.program.name
-    html = INDEX.replace("{{title}}", _escape(title)).replace("{{language}}", program.program.default_locale[:2])
+    html = render_index(theme.name or program.program.name, program.program.default_locale)
     response = Response(html, media_type="text/html; charset=utf-8", headers=page_headers(request, theme.logo_url))
     set_csrf_cookie(request, response)
     return response
 
 
+def render_index(title: str, locale: str, api_url: str = "", policy: str = "") -> str:
+    """The page's document; `api_url` and `policy` (a Content-Security-Policy in a meta tag)
+    for a copy served from another origin (`loyalty export-wallet`)."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{_escape(policy)}">\n' if policy else ""
+    return (INDEX.replace("{{title}}", _escape(title)).replace("{{language}}", _escape(locale[:2]))
+            .replace("{{api}}", _escape(api_url.rstrip("/"))).replace("{{policy}}\n", meta))
+
+
 async def config(request: Request) -> Response:
-    """What the script needs before its first GraphQL call."""
+    """What the script needs before its first GraphQL call, and the CSRF token of the session
+    routes (also set as the cookie they compare it with)."""
     program = _program(request)
     if program is None:
         return _unavailable()
@@ -59,7 +67,10 @@ async def config(request: Request) -> Response:
         "graphqlPath": "/graphql",
         "webPushPublicKey": vapid_public_key(settings.vapid_private_key) if settings.vapid_private_key else None,
     }
-    return JSONResponse(body, headers={"cache-control": "no-cache"})
+    token = csrf_token(request)
+    response = JSONResponse({**body, "csrfToken": token}, headers={"cache-control": "no-store"})
+    set_csrf_cookie(request, response, token)
+    return response
 
 
 async def theme_css(request: Request) -> Response:

@@ -23,7 +23,7 @@ def wallet_routes() -> list[BaseRoute]:
         Route("/wallet/sw.js", page.service_worker, methods=["GET"]),
         Route("/wallet/config.json", page.config, methods=["GET"]),
         Route("/wallet/theme.css", page.theme_css, methods=["GET"]),
-        Route("/wallet/code/{kind}.svg", codes.code_svg, methods=["GET"]),
+        Route("/wallet/code/{kind}.svg", codes.code_svg, methods=["POST"]),
         Route(session.SESSION_PATH, session.start, methods=["POST"]),
         Route(session.SESSION_PATH + "/refresh", session.refresh, methods=["POST"]),
         Route(session.SESSION_PATH + "/end", session.end, methods=["POST"]),

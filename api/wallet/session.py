@@ -9,8 +9,11 @@ routes answer with stays in the page's memory.
     POST /wallet/session/end      ends the session (logOut) and clears the cookie
 
 Each needs the CSRF token: the `x-csrf-token` header must equal the `wallet_csrf` cookie that
-the page's own responses set (double submit), and a browser's Origin and Sec-Fetch-Site must
-say the request comes from the page's own origin."""
+the page's document and `/wallet/config.json` set (double submit; the configuration also
+answers the token, for a page on another origin, which cannot read this host's cookies), and
+a browser's Origin and Sec-Fetch-Site must say the request comes from the page's own origin,
+`PUBLIC_URL`, or a same-site origin listed in CORS_ORIGINS (SameSite=Strict cookies reach
+no other site)."""
 from __future__ import annotations
 
 import hmac
@@ -31,10 +34,15 @@ SESSION_PATH = "/wallet/session"
 MAX_BODY_CHARS = 1000
 
 
-def set_csrf_cookie(request: Request, response: Response) -> None:
+def csrf_token(request: Request) -> str:
+    """The browser's CSRF token, or a new one."""
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_csrf_cookie(request: Request, response: Response, token: str | None = None) -> None:
     """Gives the page a CSRF token unless it has one (readable by the page's script)."""
     if not request.cookies.get(CSRF_COOKIE):
-        response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), path="/wallet", secure=True,
+        response.set_cookie(CSRF_COOKIE, token or csrf_token(request), path="/wallet", secure=True,
                             httponly=False, samesite="strict")
 
 
@@ -50,11 +58,13 @@ def csrf_refusal(request: Request) -> Response | None:
     header = request.headers.get(CSRF_HEADER, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
         return transport_error(403, "The CSRF token is missing or wrong: reload the page", code="FORBIDDEN")
+    settings = request.app.state.runtime.settings
     origin = request.headers.get("origin")
-    public = request.app.state.runtime.settings.public_url.rstrip("/")
-    if origin is not None and origin not in (_origin(request), public):
+    listed = origin is not None and origin in settings.cors_origin_list
+    if origin is not None and origin not in (_origin(request), settings.public_url.rstrip("/")) and not listed:
         return transport_error(403, "Cross-origin request refused", code="FORBIDDEN")
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+    allowed_sites = ("same-origin", "none", "same-site") if listed else ("same-origin", "none")
+    if request.headers.get("sec-fetch-site", "same-origin") not in allowed_sites:
         return transport_error(403, "Cross-site request refused", code="FORBIDDEN")
     return None
 

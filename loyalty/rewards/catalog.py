@@ -1,7 +1,10 @@
-"""The reward catalog as a member sees it: cheapest first, and what they can redeem now."""
+"""The reward catalog as a member sees it: cheapest first, what they can redeem now, and
+why not when they cannot (checked in the order redeeming checks, so the reason shown is the
+refusal redeeming would give)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 from loyalty.ledger.accounts import find_member_account
 from loyalty.ledger.models import Asset
@@ -19,15 +22,34 @@ def ordered(program: Program) -> list[Reward]:
     return sorted(program.rewards, key=place)
 
 
-async def can_redeem(program: Program, reward: Reward, member_id: int | None, now: datetime) -> bool:
-    """Whether `member_id` could redeem `reward` right now (False when nobody is signed in)."""
+class UnavailableReason(str, Enum):
+    SIGNED_OUT = "SIGNED_OUT"
+    TIER_REQUIRED = "TIER_REQUIRED"
+    NOT_OFFERED = "NOT_OFFERED"  # limited to segments the member is not in
+    LIMIT_REACHED = "LIMIT_REACHED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+
+
+async def unavailable_reason(program: Program, reward: Reward, member_id: int | None,
+                             now: datetime) -> UnavailableReason | None:
+    """Why `member_id` cannot redeem `reward` right now; None when they can."""
     if member_id is None:
-        return False
+        return UnavailableReason.SIGNED_OUT
+    if not await tier_allows(program, reward, member_id, now):
+        return UnavailableReason.TIER_REQUIRED
+    if not await segment_allows(reward, member_id):
+        return UnavailableReason.NOT_OFFERED
+    if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
+        return UnavailableReason.LIMIT_REACHED
+    if (left := await stock.remaining(reward)) is not None and left <= 0:
+        return UnavailableReason.OUT_OF_STOCK
     account = await find_member_account(member_id, Asset.POINTS)
     if account is None or account.posted < reward.cost_points:
-        return False
-    if (left := await stock.remaining(reward)) is not None and left <= 0:
-        return False
-    if reward.limit is not None and await redeemed_in_period(program, reward, member_id, now) >= reward.limit.count:
-        return False
-    return await segment_allows(reward, member_id) and await tier_allows(program, reward, member_id, now)
+        return UnavailableReason.INSUFFICIENT_POINTS
+    return None
+
+
+async def can_redeem(program: Program, reward: Reward, member_id: int | None, now: datetime) -> bool:
+    """Whether `member_id` could redeem `reward` right now (False when nobody is signed in)."""
+    return await unavailable_reason(program, reward, member_id, now) is None

@@ -23,6 +23,10 @@ from schema.relay import Node, PageInfo, to_global_id
 
 RewardKind = strawberry.enum(spec.RewardKind, name="RewardKind")
 IssuedRewardStatus = strawberry.enum(IssuedStatus, name="IssuedRewardStatus")
+RewardUnavailableReason = strawberry.enum(
+    catalog.UnavailableReason, name="RewardUnavailableReason",
+    description="Why the signed-in member cannot redeem a reward now, in the order redeeming checks.",
+)
 
 
 @strawberry.type
@@ -50,6 +54,14 @@ class Reward(Node):
             return False
         program = context_of(info).runtime.program.program
         return await catalog.can_redeem(program, self.spec, viewer_member_id(info), clock.now())
+
+    @strawberry.field(description="Why the signed-in member cannot redeem it now; null when `available`.")
+    async def unavailable_reason(self, info: Info) -> RewardUnavailableReason | None:
+        if self.spec is None:
+            return catalog.UnavailableReason.NOT_OFFERED  # type: ignore[return-value]
+        program = context_of(info).runtime.program.program
+        return await catalog.unavailable_reason(  # type: ignore[return-value]
+            program, self.spec, viewer_member_id(info), clock.now())
 
     @classmethod
     def from_spec(cls, program: ProgramSpec, reward: RewardSpec) -> Reward:

@@ -63,6 +63,43 @@ async def test_the_catalog_is_cheapest_first_with_what_the_member_can_redeem(cli
     assert signed_in["edges"][3]["node"]["value"] == {"amount": "10.00", "currencyCode": "EUR"}
 
 
+REASONS = "query { rewards(first: 10) { edges { node { name available unavailableReason } } } }"
+
+
+async def test_each_reward_says_why_the_member_cannot_redeem_it_now(client):
+    ann = await join(client)
+    await grant(member_pk(ann.id), 10_000)
+    await RewardStock.create(reward_code="trail-backpack", issued=200)
+    redeemed = await gql(client, REDEEM, {"input": {"rewardId": reward_id("twenty-percent-off"), "idempotencyKey": "r-1"}},
+                         token=ann.token)
+    assert redeemed["data"]["redeemReward"]["errors"] == []
+
+    signed_in = (await gql(client, REASONS, token=ann.token))["data"]["rewards"]["edges"]
+    signed_out = (await gql(client, REASONS))["data"]["rewards"]["edges"]
+
+    # 100 welcome points + 10,000 granted - 10,000 for the 20% off, limited to 1 per month
+    assert [(e["node"]["name"], e["node"]["available"], e["node"]["unavailableReason"]) for e in signed_in] == [
+        ("Free shipping", False, "INSUFFICIENT_POINTS"),
+        ("Free coffee", False, "INSUFFICIENT_POINTS"),
+        ("EUR 5 off", False, "INSUFFICIENT_POINTS"),
+        ("EUR 10 store credit", False, "INSUFFICIENT_POINTS"),
+        ("20% off", False, "LIMIT_REACHED"),
+        ("Northwind trail backpack", False, "OUT_OF_STOCK"),
+        ("Chef's table for two", False, "TIER_REQUIRED"),
+    ]
+    assert [e["node"]["unavailableReason"] for e in signed_out] == ["SIGNED_OUT"] * 7
+
+
+async def test_an_available_reward_has_no_reason(client):
+    ann = await join(client)
+    edges = (await gql(client, REASONS, token=ann.token))["data"]["rewards"]["edges"]
+    assert (edges[0]["node"]["name"], edges[0]["node"]["available"], edges[0]["node"]["unavailableReason"]) == (
+        "Free shipping", False, "INSUFFICIENT_POINTS")  # 100 welcome points
+    await grant(member_pk(ann.id), 200)
+    edges = (await gql(client, REASONS, token=ann.token))["data"]["rewards"]["edges"]
+    assert (edges[0]["node"]["available"], edges[0]["node"]["unavailableReason"]) == (True, None)
+
+
 async def test_the_catalog_pages(client):
     first = (await gql(client, CATALOG, {"first": 3}))["data"]["rewards"]
     rest = (await gql(client, CATALOG, {"first": 10, "after": first["pageInfo"]["endCursor"]}))["data"]["rewards"]

@@ -11,7 +11,7 @@ from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.members.models import Member
 from loyalty.program.spec import ProgramFileError, parse_program
 from loyalty.purchases.service import PurchaseRequest, record_purchase
-from loyalty.rewards.catalog import can_redeem
+from loyalty.rewards.catalog import UnavailableReason, can_redeem, unavailable_reason
 from loyalty.rewards.models import IssuedReward
 from loyalty.rewards.redeem import redeem_reward
 from loyalty.segments.lookup import members_in, members_in_sql
@@ -53,6 +53,8 @@ async def test_a_reward_for_a_segment_is_redeemed_by_its_members_and_refused_to_
             await grant(member, 1000)
         assert await can_redeem(program, program.reward("free-shipping"), m.ann, NOW) is True
         assert await can_redeem(program, program.reward("free-shipping"), m.bob, NOW) is False
+        assert await unavailable_reason(program, program.reward("free-shipping"), m.bob, NOW) is (
+            UnavailableReason.NOT_OFFERED)
         issued = await redeem_reward(program, m.ann, "free-shipping", "k-ann")
         before = (await get_wallet(m.bob, NOW), await IssuedReward.filter(member_id=m.bob).count())
         with pytest.raises(LoyaltyError) as refused:

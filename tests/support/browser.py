@@ -29,7 +29,7 @@ from loyalty.auth.keys import load_signing_key
 from loyalty.runtime import build_runtime
 from loyalty.settings import Settings
 from tests.conftest import _clear_tables, clear_redis
-from tests.support.receivers import SmtpReceiver, body_text, smtp_receiver
+from tests.support.receivers import SmtpReceiver, body_text, serving, smtp_receiver
 from tests.support.servers import LOYALTY, Server, _stop, _wait_until_healthy, environment, free_port
 
 CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium")) or (
@@ -48,8 +48,15 @@ SCREENSHOTS = os.environ.get("WALLET_SCREENSHOTS_DIR")
 PASSWORD = "correct horse battery"
 RECORD_PURCHASE = """mutation($input: RecordPurchaseInput!) {
   recordPurchase(input: $input) { purchase { pointsAwarded } errors { code message } } }"""
+RECORD_PASS_PAYMENT = """mutation($input: RecordPassPaymentInput!) {
+  recordPassPayment(input: $input) { pass { status } errors { code message } } }"""
 USE_COUPON = """mutation($input: UseIssuedRewardInput!) {
   useIssuedReward(input: $input) { issuedReward { status } errors { code message } } }"""
+
+
+# A copy of the page on another origin of the API's site (`brand.localhost`: Chromium resolves
+# every *.localhost name to this machine and treats it as a secure context).
+SITE = "brand.localhost"
 
 
 @dataclass
@@ -57,14 +64,25 @@ class WalletServer:
     server: Server
     smtp: SmtpReceiver
     shop_key: str
+    page_port: int
+    payments_key: str
+
+    @property
+    def api_url(self) -> str:
+        """The API as a page on another origin of the same site calls it."""
+        return self.url.replace("127.0.0.1", f"api.{SITE}")
+
+    @property
+    def page_origin(self) -> str:
+        return f"http://wallet.{SITE}:{self.page_port}"
 
     @property
     def url(self) -> str:
         return self.server.url
 
-    def shop(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def shop(self, query: str, variables: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables},
-                              headers={"authorization": f"Bearer {self.shop_key}"}, timeout=30)
+                              headers={"authorization": f"Bearer {key or self.shop_key}"}, timeout=30)
         body = response.json()
         assert "errors" not in body, body
         payload = next(iter(body["data"].values()))
@@ -82,6 +100,12 @@ class WalletServer:
     def use_coupon(self, code: str, order_id: str) -> str:
         return self.shop(USE_COUPON, {"input": {"code": code, "orderId": order_id}})["issuedReward"]["status"]
 
+    def pay_for_pass(self, pass_id: str, payment_id: str, amount: str) -> str:
+        """The payment system confirms a pass's payment (API key with payments:write)."""
+        return self.shop(RECORD_PASS_PAYMENT, {"input": {
+            "passId": pass_id, "paymentId": payment_id, "amount": amount, "currencyCode": "EUR"}},
+            key=self.payments_key)["pass"]["status"]
+
     def link_in_mail(self, email: str, path: str, timeout: float = 10.0) -> str:
         """The link to `path` in the latest email to `email` (waits for it)."""
         deadline = time.monotonic() + timeout
@@ -97,11 +121,12 @@ class WalletServer:
 
 
 @contextlib.contextmanager
-def _serve(settings: Settings, smtp: SmtpReceiver, log_dir: Path) -> Iterator[Server]:
+def _serve(settings: Settings, smtp: SmtpReceiver, log_dir: Path, page_port: int) -> Iterator[Server]:
     load_signing_key(settings)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = environment(settings, REDIS_URL="", SMTP_URL=smtp.url, PUBLIC_URL=url,
+                      CORS_ORIGINS=f"http://wallet.{SITE}:{page_port}", CORS_ALLOW_CREDENTIALS="true",
                       MAIL_FROM="Northwind Rewards <rewards@northwind.example>",
                       ACCESS_TOKEN_TTL_SECONDS=str(TOKEN_TTL_SECONDS),
                       SIGNUP_ATTEMPTS_PER_ADDRESS="10000", SIGNUP_ATTEMPTS_PER_DEVICE="10000")
@@ -126,9 +151,11 @@ async def wallet_server(database: None, settings: Settings,
     await clear_redis(settings)
     runtime = await build_runtime(settings)
     key = (await create_api_key("shop", frozenset({"purchases:write", "members:read"})))[1]
+    payments = (await create_api_key("payments", frozenset({"payments:write"})))[1]
+    page_port = free_port()
     try:
-        with smtp_receiver() as smtp, _serve(settings, smtp, tmp_path_factory.mktemp("wallet")) as server:
-            yield WalletServer(server, smtp, key)
+        with smtp_receiver() as smtp, _serve(settings, smtp, tmp_path_factory.mktemp("wallet"), page_port) as server:
+            yield WalletServer(server, smtp, key, page_port, payments)
     finally:
         await runtime.close()
 
@@ -152,6 +179,32 @@ async def context(chromium: Any, wallet_server: WalletServer) -> AsyncIterator[A
     await ctx.close()
 
 
+@contextlib.asynccontextmanager
+async def page_host(folder: Path, port: int) -> AsyncIterator[None]:
+    """Serves an exported copy of the page (`loyalty export-wallet`) as a static host would:
+    the files, and the document for every other address under /wallet/."""
+    from hypercorn.config import Config
+    from starlette.applications import Starlette
+    from starlette.responses import FileResponse, HTMLResponse
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    document = (folder / "index.html").read_text(encoding="utf-8")
+
+    async def index(request: Any) -> HTMLResponse:
+        return HTMLResponse(document, headers={"content-security-policy": "frame-ancestors 'none'"})
+
+    async def worker(request: Any) -> FileResponse:
+        return FileResponse(folder / "sw.js", media_type="text/javascript")
+
+    app = Starlette(routes=[Mount("/wallet/static", app=StaticFiles(directory=folder / "static")),
+                            Route("/wallet/sw.js", worker), Route("/wallet", index), Route("/wallet/{rest:path}", index)])
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    async with serving(app, config, port):
+        yield
+
+
 async def sign_up(page: Any, email: str, name: str = "Ann Example") -> None:
     await page.goto("/wallet/sign-up")
     await page.get_by_label("Your name").fill(name)
@@ -166,6 +219,13 @@ async def member_number(page: Any) -> str:
     number = page.locator("#member-number")
     await number.wait_for()
     return await number.inner_text()
+
+
+async def drawn(image: Any) -> bool:
+    """Waits until a code image is drawn; whether it is an SVG given inline (no address of its own)."""
+    handle = await image.element_handle()
+    await image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle, timeout=5000)
+    return await image.evaluate("img => img.getAttribute('src').startsWith('data:image/svg+xml')")
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from api.wallet.export import export_page
+from loyalty import events
+from loyalty.notifications.render import link
+
 from tests.support.browser import (
-    PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, member_number, overflowing,
-    requires_browser, sign_up, wallet_server,
+    PASSWORD, SCREENSHOTS, TOKEN_TTL_SECONDS, axe_violations, chromium, context, drawn, member_number, overflowing,
+    SITE, page_host, requires_browser, sign_up, wallet_server,
 )
 
 pytestmark = [requires_browser, pytest.mark.browser]
@@ -65,11 +70,21 @@ async def test_a_new_member_signs_up_verifies_the_email_sees_100_points_and_a_pu
 
 async def test_redeeming_a_reward_shows_the_coupon_code_and_qr_and_then_the_coupon_as_used(context, wallet_server):
     page = await context.new_page()
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
     await sign_up(page, "redeem@example.com")
     number = await member_number(page)
+    assert await drawn(page.get_by_role("img", name="QR code of your member number"))
     awarded = wallet_server.purchase(number, "400.00", order(), days_ago=20)
     await nav(page, "Rewards").click()
     await page.locator("#points").filter(has_text=f"{100 + awarded:,}").wait_for()
+    def why(name: str):
+        return page.locator("li.reward").filter(has=page.get_by_role("heading", name=name)).locator(".why")
+
+    # the API's unavailableReason, worded by the page
+    assert await why("Chef's table for two").inner_text() == "For Gold members"
+    assert await why("20% off").inner_text() == f"{10000 - 100 - awarded:,} more points needed"
+    assert await why("Free shipping").count() == 0
     reward = page.locator("li.reward").filter(has=page.get_by_role("heading", name="Free shipping"))
     await reward.get_by_role("button", name="Redeem").click()
     dialog = page.get_by_role("dialog")
@@ -80,16 +95,18 @@ async def test_redeeming_a_reward_shows_the_coupon_code_and_qr_and_then_the_coup
     assert await page.locator("#points").inner_text() == f"{100 + awarded - 300:,}"
     code = await coupon.locator(".coupon-code").inner_text()
     qr = coupon.get_by_role("img", name=f"QR code of coupon {code}")
-    assert await qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert await drawn(qr)
 
+    await page.evaluate("() => { window.stayed = true; }")  # gone if the page reloads
     assert wallet_server.use_coupon(code, order()) == "USED"
-    await nav(page, "Wallet").click()
-    await nav(page, "Rewards").click()
     used = page.locator("#coupons li.coupon.used")
-    await used.wait_for()
+    await used.wait_for(timeout=2000)  # live: no reload, no navigation
     assert await used.locator(".state").inner_text() == "Used"
     assert await used.locator(".coupon-code").inner_text() == code
     assert await page.locator("#coupons li.coupon.active").count() == 0
+    assert await page.evaluate("() => window.stayed") is True
+    assert [url for url in addresses if code in url or number in url] == []  # nor in logs and history
+    assert any(url.endswith("/wallet/code/qr.svg") for url in addresses)
 
 
 async def test_choosing_a_charity_and_donating_shows_the_donation_and_the_lower_balance(context, wallet_server):
@@ -127,7 +144,7 @@ async def test_copying_the_referral_link_puts_the_link_on_the_clipboard(context,
     await page.get_by_role("button", name="Copy link").click()
     await page.get_by_text("Link copied.").wait_for()
     assert await page.evaluate("() => navigator.clipboard.readText()") == link
-    assert await page.get_by_role("img", name="QR code of your invitation link").evaluate("i => i.complete && i.naturalWidth > 0")
+    assert await drawn(page.get_by_role("img", name="QR code of your invitation link"))
 
 
 async def test_switching_to_dutch_shows_dutch_texts_and_amounts_written_1_234_50(context, wallet_server):
@@ -189,7 +206,8 @@ MEMBER_SCREENS = {
     "wallet": ("/wallet", "Your wallet"), "card": ("/wallet/card", "Member card"), "tier": ("/wallet/tier", "Your tier"),
     "history": ("/wallet/history", "History"), "rewards": ("/wallet/rewards", "Rewards"),
     "referrals": ("/wallet/referrals", "Invite friends"), "charity": ("/wallet/charity", "Charity"),
-    "membership": ("/wallet/membership", "Membership"), "profile": ("/wallet/profile", "Profile"),
+    "membership": ("/wallet/membership", "Membership"), "passes": ("/wallet/passes", "Passes"),
+    "profile": ("/wallet/profile", "Profile"),
     "verify-email": ("/wallet/verify-email?token=et_unknown", "Confirm your email"),
 }
 
@@ -288,12 +306,31 @@ async def test_the_links_of_the_emails_open_their_screens(context, wallet_server
     await page.locator("#points").wait_for()
 
 
-async def test_the_passes_screen_is_shown_as_the_api_has_member_passes(context, wallet_server):
+async def test_a_pass_bought_on_the_page_shows_active_with_its_visits_once_the_payment_is_recorded(
+        context, wallet_server):
     page = await context.new_page()
     await sign_up(page, "passes@example.com")
     await page.get_by_role("navigation").get_by_role("link", name="Passes").click()
-    await page.get_by_role("heading", name="Passes").wait_for()
+    await page.get_by_role("heading", name="Passes", exact=True).wait_for()
     await page.get_by_text("You hold no passes.").wait_for()
+    offer = page.locator("#pass-products li").filter(has=page.get_by_role("heading", name="Climbing 5 + 1"))
+    await offer.get_by_role("button", name="Buy for EUR 60.00").click()
+    held = page.locator("#passes li.pass")
+    await held.first.wait_for()
+    assert await held.count() == 1
+    assert await held.locator(".state").inner_text() == "Waiting for payment"
+    assert await held.get_by_text("It starts once the payment is in.").is_visible()
+    assert await axe_violations(page) == []
+
+    await page.evaluate("() => { window.stayed = true; }")
+    pass_id = await held.get_attribute("data-id")
+    assert wallet_server.pay_for_pass(pass_id, "pi_wallet_1", "60.00") == "ACTIVE"
+    active = page.locator("#passes li.pass.active")
+    await active.wait_for(timeout=2000)  # live, without a reload
+    assert await active.locator(".state").inner_text() == "Active"
+    assert await active.locator(".visits").inner_text() == "6 visits left"  # 5 paid + 1 bonus
+    assert await active.get_by_text("Valid until").count() == 1
+    assert await page.evaluate("() => window.stayed") is True
 
 
 async def test_the_first_screen_weighs_under_100_kb(chromium, wallet_server):
@@ -334,7 +371,7 @@ async def test_the_passes_screen_draws_the_contracts_passes_when_the_api_has_the
 
     async def answer(route) -> None:
         if "passes" in (route.request.post_data or ""):
-            await route.fulfill(json={"data": {"me": {"passes": PASSES}}})
+            await route.fulfill(json={"data": {"me": {"passes": PASSES}, "program": {"passProducts": []}}})
         else:
             await route.continue_()
 
@@ -349,3 +386,90 @@ async def test_the_passes_screen_draws_the_contracts_passes_when_the_api_has_the
     assert await page.locator("li.pass").nth(1).get_by_text("Valid until 1 May 2027").is_visible()
     assert await page.locator("li.pass").nth(2).get_by_text("Credit left: EUR 1,234.50").is_visible()
     assert await axe_violations(page) == []
+
+
+async def test_the_page_works_from_another_origin_of_the_same_site_listed_in_cors_origins(chromium, wallet_server,
+                                                                                            tmp_path):
+    """wallet.brand.localhost serves an exported copy; the API is api.brand.localhost: same site, other origin."""
+    folder = export_page(tmp_path, wallet_server.api_url, title="Northwind Rewards")
+    async with page_host(folder, wallet_server.page_port):
+        ctx = await chromium.new_context(base_url=wallet_server.page_origin, locale="en-GB")
+        try:
+            page = await ctx.new_page()
+            calls: list[str] = []
+            page.on("request", lambda request: calls.append(request.url) if "/graphql" in request.url else None)
+            await sign_up(page, "elsewhere@example.com")
+            assert await points_on_screen(page) == "100"
+            number = await member_number(page)
+            assert await drawn(page.get_by_role("img", name="QR code of your member number"))
+            await nav(page, "Wallet").click()
+            await page.locator("#latest").wait_for()
+            await page.wait_for_timeout(300)  # the subscription is open, on the API's origin
+            awarded = wallet_server.purchase(number, "25.00", order(), days_ago=20)
+            await page.locator("#points").filter(has_text=str(100 + awarded)).wait_for(timeout=2000)
+
+            await page.reload()  # the session cookie of the API's host travels from the page's origin
+            await page.locator("#points").filter(has_text=str(100 + awarded)).wait_for()
+            assert page.url == f"{wallet_server.page_origin}/wallet"
+            cookies = {(c["domain"], c["name"]): c for c in await ctx.cookies()}
+            refresh = cookies[(f"api.{SITE}", "wallet_refresh")]
+            assert (refresh["sameSite"], refresh["httpOnly"], refresh["path"]) == ("Strict", True, "/wallet/session")
+            assert (f"wallet.{SITE}", "wallet_refresh") not in cookies
+            assert calls and all(url.startswith(wallet_server.api_url) for url in calls)
+            assert await axe_violations(page) == []
+
+            await page.get_by_role("button", name="Sign out").click()
+            await page.get_by_role("heading", name="Sign in").wait_for()
+            assert [name for _, name in cookies if name == "wallet_refresh"] == ["wallet_refresh"]
+            assert "wallet_refresh" not in [c["name"] for c in await ctx.cookies()]
+        finally:
+            await ctx.close()
+
+
+SHOWN = """async () => (await (await navigator.serviceWorker.getRegistration('/wallet/')).getNotifications())
+  .map(n => ({ title: n.title, body: n.body, link: n.data.link, tag: n.tag }))"""
+# The worker's own notificationclick listener, given the notification it showed (a script's
+# event: its waitUntil refuses, after the listener has started its work).
+CLICK = """async (title) => {
+  const n = (await self.registration.getNotifications()).find((x) => x.title === title);
+  self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+}"""
+
+
+async def test_a_push_shows_its_notification_and_a_click_opens_the_screen_it_links_to(chromium, wallet_server):
+    url = wallet_server.url
+    ctx = await chromium.new_context(base_url=url, locale="en-GB")
+    await ctx.grant_permissions(["notifications"], origin=url)
+    try:
+        page = await ctx.new_page()
+        await sign_up(page, "push@example.com")
+        cdp = await ctx.new_cdp_session(page)
+        registrations: list[dict] = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+        await cdp.send("ServiceWorker.enable")
+        async with ctx.expect_event("serviceworker") as started:  # as the profile's "Turn on" registers it
+            await page.evaluate("() => navigator.serviceWorker.register('/wallet/sw.js', { scope: '/wallet/' })")
+        worker = await started.value
+        await page.evaluate("() => navigator.serviceWorker.ready")
+        for _ in range(50):
+            if any(r["scopeURL"] == f"{url}/wallet/" for r in registrations):
+                break
+            await asyncio.sleep(0.1)
+        registration = next(r["registrationId"] for r in registrations if r["scopeURL"] == f"{url}/wallet/")
+
+        pushes = [("Your reward is ready", link(events.REWARD_ISSUED, url), "n-1", "Rewards", "/wallet/rewards"),
+                  ("Your history", f"{url}/wallet/history", "n-2", "History", "/wallet/history")]
+        for title, target, tag, heading, path in pushes:
+            message = {"title": title, "body": "Free shipping", "data": {"link": target, "notification_id": tag}}
+            await cdp.send("ServiceWorker.deliverPushMessage",
+                           {"origin": url, "registrationId": registration, "data": json.dumps(message)})
+            await page.wait_for_function(f"async () => ({SHOWN})().then(all => all.some(n => n.tag === '{tag}'))")
+            shown = [n for n in await page.evaluate(SHOWN) if n["tag"] == tag]
+            assert shown == [{"title": title, "body": "Free shipping", "link": target, "tag": tag}]
+
+            await worker.evaluate(CLICK, title)
+            await page.get_by_role("heading", name=heading, exact=True).wait_for()
+            assert page.url == f"{url}{path}"
+            assert [n["tag"] for n in await page.evaluate(SHOWN)].count(tag) == 0  # the click closed it
+    finally:
+        await ctx.close()

@@ -115,15 +115,25 @@ async def test_a_session_cannot_start_with_a_bad_body_or_token(https):
 
 async def test_the_member_number_is_drawn_as_a_qr_code_and_a_barcode_in_svg(https):
     for kind in ("qr", "barcode"):
-        response = await https.get(f"/wallet/code/{kind}.svg", params={"text": "665011322807"})
+        response = await https.post(f"/wallet/code/{kind}.svg", json={"text": "665011322807"})
         assert response.status_code == 200
         assert response.headers["content-type"] == "image/svg+xml"
+        assert response.headers["cache-control"] == "no-store"
         root = ElementTree.fromstring(response.content)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    refused = [await https.get("/wallet/code/qr.svg", params={"text": text}) for text in ("", "x" * 301, "a\nb")]
+    refused = [await https.post("/wallet/code/qr.svg", json={"text": text}) for text in ("", "x" * 301, "a\nb")]
     assert [r.status_code for r in refused] == [400, 400, 400]
-    assert (await https.get("/wallet/code/barcode.svg", params={"text": "ünï"})).status_code == 400
-    assert (await https.get("/wallet/code/pdf417.svg", params={"text": "x"})).status_code == 404
+    assert [(await https.post("/wallet/code/qr.svg", content=body)).json()["errors"][0]["extensions"]["code"]
+            for body in (b"", b"[]", b'{"text": 5}', b"x" * 2001)] == ["INVALID"] * 4
+    assert (await https.post("/wallet/code/barcode.svg", json={"text": "ünï"})).status_code == 400
+    assert (await https.post("/wallet/code/pdf417.svg", json={"text": "x"})).status_code == 404
+
+
+async def test_a_code_is_never_taken_from_the_address(https):
+    """A coupon code or member number in an image's URL would land in logs and history."""
+    response = await https.get("/wallet/code/qr.svg", params={"text": "665011322807"})
+    assert response.headers["content-type"] == "text/html; charset=utf-8"  # just the page's document
+    assert b"<svg" not in response.content
 
 
 async def test_the_brand_theme_of_the_program_file_colours_the_page(runtime, https):
@@ -160,10 +170,14 @@ async def test_the_config_gives_the_web_push_key_when_the_program_sends_browser_
 
 
 async def test_the_config_has_no_web_push_key_without_one(https):
-    assert (await https.get("/wallet/config.json")).json() == {
+    response = await https.get("/wallet/config.json")
+    assert response.json() == {
         "name": "Northwind Rewards", "logoUrl": "/wallet/static/logo.svg", "defaultLocale": "en",
-        "graphqlPath": "/graphql", "webPushPublicKey": None,
+        "graphqlPath": "/graphql", "webPushPublicKey": None, "csrfToken": https.cookies["wallet_csrf"],
     }
+    assert response.headers["cache-control"] == "no-store"
+    again = await https.get("/wallet/config.json")  # the cookie stays; the token with it
+    assert (again.json()["csrfToken"], "set-cookie" in again.headers) == (https.cookies["wallet_csrf"], False)
 
 
 async def test_the_static_files_and_the_service_worker_are_served(https):
@@ -190,3 +204,50 @@ def test_the_page_never_writes_markup_from_data():
         source = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in source, (path.name, sink)
+
+
+async def test_a_page_on_a_same_site_origin_in_cors_origins_uses_the_session_routes(clean_db, workdir):
+    page = "https://wallet.brand.example"
+    runtime = await build_runtime(make_settings(workdir, CORS_ORIGINS=page, CORS_ALLOW_CREDENTIALS="true"))
+    try:
+        transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="https://api.brand.example") as http:
+            config = await http.get("/wallet/config.json", headers={"origin": page})
+            assert (config.headers["access-control-allow-origin"], config.headers["access-control-allow-credentials"]) == (
+                page, "true")
+            token = config.json()["csrfToken"]
+            signed = await sign_up(http, "elsewhere@example.com")
+            started = await http.post("/wallet/session", json={"refreshToken": signed["refreshToken"]}, headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "same-site"})
+            assert started.status_code == 200
+            preflight = await http.options("/wallet/session/refresh", headers={
+                "origin": page, "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type,x-csrf-token"})
+            assert preflight.status_code == 200
+            cross_site = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "cross-site"})
+            unlisted = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": "https://other.brand.example", "sec-fetch-site": "same-site"})
+            assert [cross_site.status_code, unlisted.status_code] == [403, 403]
+            renewed = await http.post("/wallet/session/refresh", headers={
+                "x-csrf-token": token, "origin": page, "sec-fetch-site": "same-site"})
+            assert renewed.status_code == 200
+    finally:
+        await runtime.close()
+
+
+def test_the_exported_page_names_its_api_and_carries_its_policy(tmp_path):
+    from api.wallet.export import export_page
+
+    folder = export_page(tmp_path, "https://api.brand.example/", title="Harbor & Club")
+    document = (folder / "index.html").read_text(encoding="utf-8")
+    assert '<meta name="wallet-api" content="https://api.brand.example">' in document
+    assert '<link rel="stylesheet" href="https://api.brand.example/wallet/theme.css">' in document
+    assert ("connect-src https://api.brand.example wss://api.brand.example; worker-src &#x27;self&#x27;"
+            in document)
+    assert "<title>Harbor &amp; Club</title>" in document and "frame-ancestors" not in document
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html", "static", "sw.js"]
+    assert not (folder / "static" / "index.html").exists()
+    for wrong in ("ftp://api.brand.example", "https://api.brand.example/graphql", "api.brand.example"):
+        with pytest.raises(ValueError):
+            export_page(tmp_path, wrong, title="x")

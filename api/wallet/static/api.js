@@ -1,14 +1,23 @@
 // The GraphQL client. The access token is kept in this module's memory only and renewed a
 // minute before it expires through /wallet/session/refresh, which rotates the refresh token in
 // its HttpOnly cookie; the page's script never sees that token after signing in.
+// The API is the page's own origin, or the one its document names in <meta name="wallet-api">
+// (a copy of the page on another same-site origin: `loyalty export-wallet`).
+const meta = document.querySelector('meta[name="wallet-api"]');
+const BASE = (meta ? meta.content : "").replace(/\/$/, "");
+const CREDENTIALS = BASE ? "include" : "same-origin";
 let config = null;
 let access = null; // { token, expiresAt (ms) }
 let timer = null;
 let renewing = null;
 const listeners = new Set();
 
+export function apiUrl(path) {
+  return BASE + path;
+}
+
 export async function loadConfig() {
-  const response = await fetch("/wallet/config.json", { credentials: "same-origin" });
+  const response = await fetch(apiUrl("/wallet/config.json"), { credentials: CREDENTIALS });
   config = await response.json();
   return config;
 }
@@ -29,15 +38,10 @@ export function signedIn() {
   return access !== null;
 }
 
-function csrf() {
-  const found = document.cookie.split("; ").find((c) => c.startsWith("wallet_csrf="));
-  return found ? found.slice("wallet_csrf=".length) : "";
-}
-
 async function session(path, body) {
-  const response = await fetch(`/wallet/session${path}`, {
-    method: "POST", credentials: "same-origin",
-    headers: { "content-type": "application/json", "x-csrf-token": csrf() },
+  const response = await fetch(apiUrl(`/wallet/session${path}`), {
+    method: "POST", credentials: CREDENTIALS,
+    headers: { "content-type": "application/json", "x-csrf-token": config.csrfToken },
     body: body ? JSON.stringify(body) : "{}",
   });
   if (response.status === 204) return null;
@@ -97,7 +101,7 @@ function unauthenticated(body) {
 async function post(query, variables) {
   const headers = { "content-type": "application/json" };
   if (access) headers.authorization = `Bearer ${access.token}`;
-  const response = await fetch(config.graphqlPath, {
+  const response = await fetch(apiUrl(config.graphqlPath), {
     method: "POST", headers, body: JSON.stringify({ query, variables }), credentials: "omit",
   });
   return response.json();
@@ -125,4 +129,13 @@ export async function mutate(query, variables = {}) {
     throw Object.assign(new Error(payload.errors[0].message), { userErrors: payload.errors });
   }
   return payload;
+}
+
+// A QR code or barcode of `text` as a data: image; the text goes in the body, never in a URL.
+export async function codeSvg(kind, text) {
+  const response = await fetch(apiUrl(`/wallet/code/${kind}.svg`), {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }), credentials: "omit",
+  });
+  if (!response.ok) throw new Error("code");
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await response.text())}`;
 }

@@ -1,7 +1,7 @@
 // walletUpdated over graphql-transport-ws: connects with the current access token, reconnects
 // with a growing delay (1 s doubling to 30 s, with jitter) after a drop, and at once with a
 // fresh token when the server closes for an expired one (4401).
-import { accessToken, renew } from "./api.js";
+import { accessToken, apiUrl, getConfig, renew } from "./api.js";
 
 const SUBSCRIPTION = "subscription { walletUpdated { wallet { points } entry { id } } }";
 let socket = null;
@@ -31,7 +31,8 @@ export function stopLive() {
 function connect() {
   const token = accessToken();
   if (stopped || !token) return;
-  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
+  const url = new URL(apiUrl(getConfig().graphqlPath), location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(url, "graphql-transport-ws");
   socket = ws;
   ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: { accessToken: token } }));

@@ -1,6 +1,7 @@
 // Pieces several screens share.
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { codeSvg } from "../api.js";
 
 export const ERRORS = "errors { code field message }";
 
@@ -17,8 +18,11 @@ export function page(title, ...children) {
   return h("section", { class: "screen" }, h("h1", {}, title), ...children);
 }
 
+// The image is drawn once the API answers; its address never carries the text.
 export function codeImage(kind, text, label) {
-  return h("img", { class: `code ${kind}`, src: `/wallet/code/${kind}.svg?text=${encodeURIComponent(text)}`, alt: label });
+  const img = h("img", { class: `code ${kind}`, alt: label });
+  codeSvg(kind, text).then((src) => { img.src = src; }, () => { img.alt = `${label}: ${text}`; });
+  return img;
 }
 
 export async function busy(button, work) {

@@ -8,21 +8,24 @@ import { ERRORS, codeImage, errorBox, page, showError, busy } from "./common.js"
 
 const QUERY = `query($locale: String) {
   rewards(first: 100) { edges { node { id name description kind costPoints percentOff
-    value { formatted(locale: $locale) } minimumTier { name rank } limit validDays remainingStock available } } }
-  me { wallet { points } tier { current { rank } }
+    value { formatted(locale: $locale) } minimumTier { name rank } limit validDays remainingStock available unavailableReason } } }
+  me { wallet { points }
     issuedRewards(first: 100) { edges { node { id code status issuedAt expiresAt usedAt reward { name } } } } } }`;
 const REDEEM = `mutation($input: RedeemRewardInput!) { redeemReward(input: $input) {
   issuedReward { id code } wallet { points } ${ERRORS} } }`;
 
 let root = null;
 
+// The reason is the API's (the catalog's rule); the page only words it.
 function reason(reward, me) {
-  if (reward.available) return null;
-  if (reward.minimumTier && reward.minimumTier.rank > me.tier.current.rank) return t("rewards.needTier", { tier: reward.minimumTier.name });
-  if (reward.remainingStock === 0) return t("rewards.outOfStock");
-  if (reward.costPoints > me.wallet.points) return t("rewards.needPoints", { points: points(reward.costPoints - me.wallet.points) });
-  if (reward.limit) return t("rewards.limit", { limit: reward.limit });
-  return t("rewards.unavailable");
+  switch (reward.unavailableReason) {
+    case null: case undefined: return null;
+    case "TIER_REQUIRED": return t("rewards.needTier", { tier: reward.minimumTier ? reward.minimumTier.name : "" });
+    case "OUT_OF_STOCK": return t("rewards.outOfStock");
+    case "INSUFFICIENT_POINTS": return t("rewards.needPoints", { points: points(Math.max(0, reward.costPoints - me.wallet.points)) });
+    case "LIMIT_REACHED": return t("rewards.limit", { limit: reward.limit || "" });
+    default: return t("rewards.unavailable");
+  }
 }
 
 function confirmDialog(reward, onYes) {
