@@ -26,6 +26,14 @@ Placeholders
              made together (2X, 2X and 3X added as extras: "5X in all").
     {earning} memo earning_minor as money: the part of an order paid in money, when points
              or store credit paid the rest (only that part earns).
+    {pass_credit}, {balance} memo pass_credit_minor and balance_minor as money: pass credit
+             spent or given back, and what the pass holds after.
+    {valid_through} memo valid_through (an ISO date) as the language writes a date.
+
+Besides transfer codes, the keys hold those of the pass history (loyalty.passes.history:
+VISIT_STAMP, VISIT_PACK, VISIT_TIME, PASS_BOUGHT, ...; "VISIT_STAMP.last" and
+"VISIT_PACK.last" when nothing is left), and a visit's points (EARN_ACTION with a `visit`
+memo) are described as that visit.
 
 Money, numbers and the language: as everywhere a member reads them, by `loyalty.i18n` (the
 currency's minor units as decimals, the locale's CLDR grouping and currency placement:

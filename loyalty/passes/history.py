@@ -7,8 +7,9 @@ Each entry names the pass and what it has left: a visit (kind VISIT) stamps a ca
 PASS) is a purchase waiting for its payment (PASS_BOUGHT), a payment (PASS_PAID), a card
 complete (PASS_COMPLETED), a pack used up (PASS_USED_UP), an expiry (PASS_EXPIRED) or a
 refunded payment (PASS_REFUNDED). A change that moves pass credit is a ledger transfer
-(PASS_CREDIT, PAY_WITH_PASS, PASS_EXPIRY, PASS_CANCELED) and is the history's entry itself:
-no row here repeats it."""
+(PASS_CREDIT, PAY_WITH_PASS, PASS_EXPIRY, PASS_CANCELED) and is the history's entry itself,
+as is the points entry of a visit that earns the VISIT earning rule's points (its memo
+carries the visit's): no row here repeats them."""
 from __future__ import annotations
 
 from collections.abc import Sequence

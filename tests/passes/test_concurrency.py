@@ -3,6 +3,7 @@ fired at once, each on a connection of its own; verify-ledger (the function and 
 finds nothing after each scenario. Each test has members of its own."""
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from loyalty.visits import record
 from loyalty.visits.models import Visit
 from schema.relay import to_global_id
 from tests.conftest import requires_postgres
+from tests.passes.helpers import program_balance, run_job
 from tests.rewards import new_member
 from tests.support.concurrency import base_rate_settings, module_runtime, post_at_once, servers  # noqa: F401 - fixtures
 from tests.support.servers import Server, run_command
@@ -103,4 +105,27 @@ async def test_30_concurrent_spends_of_pass_credit_never_overdraw_it(servers: li
     assert codes(payloads) == Counter({"INSUFFICIENT_CREDIT": 17})
     assert await balance_minor(await Pass.get(id=kitchen.id)) == 0
     assert await Purchase.filter(member_id=ann).count() == 13
+    await assert_ledger_is_consistent(base_rate_settings)
+
+
+async def test_breakage_racing_spends_of_the_pass_credit_moves_exactly_what_is_left(servers: list[Server],
+                                                                                   module_runtime, base_rate_settings):
+    ann, number = await member()
+    kitchen = await paid_pass(module_runtime, ann, "kitchen-credit-100", "100.00")
+    pass_id, api_key = to_global_id("Pass", kitchen.id), await key("purchases:write")
+    before = await program_balance("PASS", "expiry")
+    assert kitchen.valid_until is not None
+    spends = post_at_once(servers, [
+        (api_key, PURCHASE, {"input": {"memberNumber": number, "orderId": f"B-{ann}-{n}", "amount": "5.00",
+                                       "currencyCode": "EUR", "brand": "harbor", "passId": pass_id,
+                                       "passCreditToSpend": "5.00"}}) for n in range(20)])
+    payloads, expired = await asyncio.gather(spends, run_job(kitchen.valid_until))  # the job sees the pass due
+    paid = await Purchase.filter(member_id=ann).count()
+    assert sum(1 for p in payloads if not p["errors"]) == paid
+    assert set(codes(payloads)) <= {"PASS_NOT_VALID", "INSUFFICIENT_CREDIT"}
+    assert sum(codes(payloads).values()) == 20 - paid
+    assert expired >= 1
+    assert await balance_minor(await Pass.get(id=kitchen.id)) == 0
+    assert (await Pass.get(id=kitchen.id)).status == "EXPIRED"
+    assert await program_balance("PASS", "expiry") - before == 13000 - 500 * paid
     await assert_ledger_is_consistent(base_rate_settings)
