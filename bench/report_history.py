@@ -117,6 +117,17 @@ WHERE a.id = ANY($1::bigint[])
 """
 
 
+# The tiers' running totals (`loyalty.tiers.totals`): each member's spend, purchases and
+# points earned by day of the program's time zone, as verify-ledger reconciles them.
+_TIER_TOTALS = """
+INSERT INTO tier_totals (member_id, day, spend_minor, purchases, points)
+SELECT p.member_id, (p.occurred_at AT TIME ZONE $1)::date, SUM(p.amount_minor - p.refunded_minor),
+       SUM(CASE WHEN p.refunded_minor < p.amount_minor THEN 1 ELSE 0 END), COALESCE(SUM(t.amount), 0)
+FROM purchases p LEFT JOIN ledger_transfers t ON t.purchase_id = p.id AND t.code = 'EARN_PURCHASE'
+GROUP BY 1, 2
+"""
+
+
 async def bulk_year(
     conn: asyncpg.Connection, *, members: int, now: datetime, zone: str, accounts: dict[str, int],
 ) -> None:
@@ -130,6 +141,7 @@ async def bulk_year(
         await conn.execute(_STAGE, now, PURCHASES_PER_MEMBER)
         await conn.execute(_PURCHASES)
         await conn.execute(_EARN, accounts["issuance"], now, PENDING_DAYS, zone)
+        await conn.execute(_TIER_TOTALS, zone)
         await conn.execute(_EARN_IDS)
         await conn.execute(_LOTS)
         # Every tenth member: the lot of their earliest purchase expires mid-year, in full.
