@@ -10,7 +10,6 @@ draws the answer as a `data:` image; the answer is not stored by any cache (`no-
 from __future__ import annotations
 
 import io
-import json
 
 import barcode
 import segno
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.middleware import transport_error
+from api.wallet.body import string_field
 
 MAX_TEXT_LENGTH = 300
 MAX_BODY_CHARS = 2000
@@ -44,7 +44,7 @@ async def code_svg(request: Request) -> Response:
     kind = request.path_params["kind"]
     if kind not in KINDS:
         return transport_error(404, "No such code kind", code="NOT_FOUND")
-    text = await _body_text(request)
+    text = await string_field(request, "text", MAX_BODY_CHARS)
     if text is None:
         return transport_error(400, 'The body must be {"text": "..."}', code="INVALID")
     if not text or len(text) > MAX_TEXT_LENGTH or not text.isprintable():
@@ -57,14 +57,3 @@ async def code_svg(request: Request) -> Response:
         "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     })
 
-
-async def _body_text(request: Request) -> str | None:
-    raw = (await request.body()).decode("utf-8", "replace")
-    if len(raw) > MAX_BODY_CHARS:
-        return None
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
-    text = body.get("text") if isinstance(body, dict) else None
-    return text if isinstance(text, str) else None

@@ -17,13 +17,13 @@ no other site)."""
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.middleware import transport_error
+from api.wallet.body import string_field
 from loyalty.auth.sessions import IssuedSession
 from loyalty.errors import LoyaltyError
 
@@ -84,23 +84,11 @@ def _signed_out(status: int, message: str, code: str) -> Response:
     return response
 
 
-async def _body_token(request: Request) -> str | None:
-    raw = (await request.body()).decode("utf-8", "replace")
-    if len(raw) > MAX_BODY_CHARS:
-        return None
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
-    token = body.get("refreshToken") if isinstance(body, dict) else None
-    return token if isinstance(token, str) else None
-
-
 async def start(request: Request) -> Response:
     refused = csrf_refusal(request)
     if refused is not None:
         return refused
-    token = await _body_token(request)
+    token = await string_field(request, "refreshToken", MAX_BODY_CHARS)
     if token is None:
         return transport_error(400, 'The body must be {"refreshToken": "..."}', code="INVALID")
     return await _rotate(request, token)

@@ -149,6 +149,19 @@ def test_export_schema_prints_the_committed_schema(tmp_path):
     assert result.stdout == (ROOT / "schema.graphql").read_text()
 
 
+def test_export_wallet_writes_the_page_for_another_origin_and_refuses_an_address_that_is_no_origin(tmp_path):
+    cli = Cli(tmp_path)  # needs no database
+    out = tmp_path / "site"
+    written = cli("export-wallet", str(out), "--api-url", "https://api.brand.example")
+    assert (written.returncode, written.stdout) == (
+        0, f"the wallet page is in {out}/wallet: serve {out}/wallet/index.html for every address under /wallet/\n")
+    assert '<meta name="wallet-api" content="https://api.brand.example">' in (out / "wallet" / "index.html").read_text()
+    refused = cli("export-wallet", str(tmp_path / "other"), "--api-url", "https://api.brand.example/graphql")
+    assert (refused.returncode, refused.stderr) == (
+        2, "error: --api-url must be an origin such as https://api.brand.example\n")
+    assert not (tmp_path / "other").exists()
+
+
 def test_a_command_is_required(capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args([])
