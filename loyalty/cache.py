@@ -190,6 +190,19 @@ _RETRY_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
 _MAX_CHANGED = 100_000  # members heard of but not yet invalidated, before the whole cache is outdated
 
 
+# For each member's hash (KEYS): the generation bumped, the stored values of every kind dropped
+# (ARGV[2:]) and the time to live (ARGV[1]) set again; what a pipeline of HINCRBY, HDEL and
+# EXPIRE per member does, in one command.
+_INVALIDATE = """
+for _, key in ipairs(KEYS) do
+  redis.call('HINCRBY', key, 'gen', 1)
+  redis.call('HDEL', key, unpack(ARGV, 2))
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return #KEYS
+"""
+
+
 class RedisCache:
     """In Redis: a hash per member, `<REDIS_PREFIX>:cache:<member>`, with the field `gen` and one field per
     kind holding `<epoch>.<generation>|<JSON>`, and the key `<REDIS_PREFIX>:cache:epoch`; read in one round
@@ -219,6 +232,7 @@ class RedisCache:
         self._wake = asyncio.Event()
         self._retrier: asyncio.Task[None] | None = None
         self.caught_up: Callable[[], Awaitable[bool]] | None = None  # set by the change feed
+        self._invalidation = redis.register_script(_INVALIDATE)
 
     def _key(self, member_id: int) -> str:
         return f"{self._prefix}{member_id}"
@@ -294,13 +308,9 @@ class RedisCache:
             async with asyncio.timeout(self._timeout):
                 await self._redis.incr(f"{self._prefix}epoch")
             return
+        # One command for all of them (EVALSHA; the script is loaded on its first use).
         async with asyncio.timeout(self._timeout):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for member_id in ids:
-                    pipe.hincrby(self._key(member_id), "gen", 1)
-                    pipe.hdel(self._key(member_id), *_KINDS)
-                    pipe.expire(self._key(member_id), self._ttl)
-                await pipe.execute()
+            await self._invalidation(keys=[self._key(member_id) for member_id in ids], args=[self._ttl, *_KINDS])
 
     async def hook(self, member_ids: frozenset[int]) -> None:
         """After this process's commit: invalidates at once; if that fails, the members are

@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     scheduler_lease_seconds: int = Field(60, alias="SCHEDULER_LEASE_SECONDS", ge=5)
 
     # recordPurchase's lean path on PostgreSQL: two round trips for a purchase paid with no
-    # balance (docs/performance.md). Off: every purchase takes the full path.
-    fast_purchases: bool = Field(False, alias="FAST_PURCHASES")
+    # balance (docs/performance.md). On by default; off: every purchase takes the full path.
+    fast_purchases: bool = Field(True, alias="FAST_PURCHASES")
 
     # Caching of wallets, tier summaries and the program description.
     cache_enabled: bool = Field(True, alias="CACHE_ENABLED")

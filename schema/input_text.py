@@ -40,10 +40,15 @@ class _Literals(Visitor):
             self.nodes.append(node)
 
 
-def control_character_errors(document: DocumentNode, variables: dict[str, Any] | None) -> list[GraphQLError]:
-    errors = [_refused(f"Variable '${path}' {MESSAGE}")
-              for name, value in (variables or {}).items() for path in _paths_with_control(value, name)]
+def variable_errors(variables: dict[str, Any] | None) -> list[GraphQLError]:
+    """The variables' strings with control characters, checked on every request."""
+    return [_refused(f"Variable '${path}' {MESSAGE}")
+            for name, value in (variables or {}).items() for path in _paths_with_control(value, name)]
+
+
+def literal_errors(document: DocumentNode) -> list[GraphQLError]:
+    """The document's string literals with control characters: they depend on the document
+    alone, so a caller may keep them by its text."""
     literals = _Literals()
     visit(document, literals)
-    errors += [_refused(f"A string value {MESSAGE}", nodes=[node]) for node in literals.nodes]
-    return errors
+    return [_refused(f"A string value {MESSAGE}", nodes=[node]) for node in literals.nodes]

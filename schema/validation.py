@@ -12,7 +12,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from schema.input_text import control_character_errors
+from schema.input_text import literal_errors, variable_errors
 from schema.query_cost import Budget, budget_errors, too_complex
 
 
@@ -20,7 +20,8 @@ class ValidateWithinBudget(SchemaExtension):
     """Measures the document against the query budget, then runs graphql-core's validation in
     a worker thread with a deadline on the CPU time that thread spends: a costly document is
     refused without the event loop waiting on it, and a loaded machine (time spent waiting
-    for a core) does not count against a document. Results are cached by query text and rules."""
+    for a core) does not count against a document. Results are cached by query text and rules, as
+    are the control characters of the document's string literals."""
 
     def __init__(self, budget: Budget, deadline_seconds: float, cache: ValidationResults) -> None:
         super().__init__()
@@ -32,7 +33,7 @@ class ValidateWithinBudget(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
-        refused = control_character_errors(document, context.variables)
+        refused = variable_errors(context.variables) + self._literal_errors(context.query, document)
         if refused:
             context.pre_execution_errors = refused
             yield
@@ -51,6 +52,19 @@ class ValidateWithinBudget(SchemaExtension):
                 self.cache.put(key, errors)
         context.pre_execution_errors = errors
         yield
+
+
+    def _literal_errors(self, query: str | None, document: DocumentNode) -> list[GraphQLError]:
+        """Kept by the document's text, next to its validation errors: walking the document
+        is the same work for every request that sends it."""
+        if not query:
+            return literal_errors(document)
+        key = ("literals", query)
+        errors = self.cache.get(key)
+        if errors is None:
+            errors = literal_errors(document)
+            self.cache.put(key, errors)
+        return errors
 
 
 class _PastDeadline(Exception):

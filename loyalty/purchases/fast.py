@@ -51,7 +51,7 @@ _ATTEMPTS = 3  # decisions made again when the facts changed under them, before 
 _PLAIN = frozenset({"member_id", "order_id", "amount", "currency", "brand", "occurred_at", "items"})
 
 _joined: dict[int, datetime | None] = {}  # anniversary_year: join dates, which never change
-_enabled = False
+_enabled = True  # FAST_PURCHASES' default; the runtime sets it from the settings
 
 
 def enable(on: bool) -> None:

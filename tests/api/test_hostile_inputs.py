@@ -149,6 +149,26 @@ async def test_a_control_character_in_a_string_literal_is_refused(client):
     ]}
 
 
+async def test_a_document_sent_again_is_checked_again_with_its_new_variables(client):
+    shop, ann = await Shop.open(client), await join(client)
+    literal = 'mutation { recordPurchase(input: {memberId: "%s", orderId: "o\\u0001-2", amount: "1.00", ' \
+              'currencyCode: "EUR"}) { errors { code } } }' % ann.id
+    refusals = [await gql(client, literal, token=shop.key, expect_errors=True) for _ in range(2)]
+    assert refusals[0] == refusals[1] == {"data": None, "errors": [
+        {"message": "A string value contains control characters.",
+         "locations": [{"line": 1, "column": literal.index('"o\\u0001') + 1}], **CONTROL},
+    ]}
+    answers = []
+    for order in ("o-3", "o\x00-4", "o-5"):
+        answers.append(await gql(client, RECORD_PURCHASE, {"input": {
+            "memberId": ann.id, "orderId": order, "amount": "1.00", "currencyCode": "EUR"}},
+            token=shop.key, expect_errors=True))
+    assert [a.get("errors") for a in answers] == [
+        None, [{"message": "Variable '$input.orderId' contains control characters.", **CONTROL}], None]
+    assert await sql.fetch("SELECT order_id FROM purchases ORDER BY order_id") == [
+        {"order_id": "o-3"}, {"order_id": "o-5"}]
+
+
 @pytest.mark.parametrize("name", ["Ann\x00", "Ann\x7f", "Ann\x1b[31m"])
 async def test_a_control_character_in_a_display_name_is_refused(client, name):
     body = await gql(client, SIGN_UP, {"input": {"email": "ann@example.com", "password": "correct horse battery",

@@ -10,7 +10,9 @@ import pytest
 
 from bench.round_trips import counting
 from loyalty import clock
+from loyalty.audit.record import CLI
 from loyalty.errors import ErrorCode, LoyaltyError
+from loyalty.gdpr.erasure import erase
 from loyalty.ledger.accounts import program_balances
 from loyalty.ledger.models import Account, Transfer
 from loyalty.ledger.verify import verify_ledger
@@ -18,6 +20,7 @@ from loyalty.outbox import OutboxEvent
 from loyalty.purchases import fast
 from loyalty.purchases.models import Purchase
 from loyalty.purchases.service import PurchaseRequest, record_purchase
+from loyalty.staff.blocks import block_member
 from loyalty.tiers.models import TierState, TierTotal
 from tests.conftest import requires_postgres
 from tests.support.members import new_member
@@ -138,4 +141,47 @@ async def test_a_gold_member_with_cashback_takes_two_round_trips(program):
         bought = await buy(program, ann, "O-3", "10.00")
     assert (len(warm.statements), warm.prepares <= 2) == (fast.ROUND_TRIPS, True), warm.statements
     assert (bought.points_awarded, bought.cashback_minor) == (20, 50)
+    assert [str(v) for v in await verify_ledger()] == []
+
+
+async def test_an_erased_member_is_refused_on_the_lean_path_as_on_the_full_one(program):
+    ann, bob = await new_member("ann@example.com"), await new_member("bob@example.com")
+    for member, name in ((ann, "ann"), (bob, "bob")):
+        await buy(program, member, f"first-{name}", "10.00")
+        await buy(program, member, f"second-{name}", "10.00")  # the lean path would take the next one
+        await erase(member, f"erase-{name}", "cli", NOW)
+    refused = {}
+    for member, on in ((ann, True), (bob, False)):
+        fast.enable(on)
+        before = await rows_of(member)
+        with counting() as counted, pytest.raises(LoyaltyError) as error:
+            await buy(program, member, f"after-{member}", "20.00")
+        refused[on] = (error.value.code, error.value.field, str(error.value))
+        assert await rows_of(member) == before
+        assert await Purchase.filter(member_id=member, order_id=f"after-{member}").count() == 0
+        if on:  # refused from the facts: nothing written
+            assert [s.split("(")[0] for s in counted.statements][:1] == ["SELECT loyalty_purchase_facts"]
+            assert not [s for s in counted.statements if "loyalty_record_purchase" in s]
+    assert refused[True] == refused[False] == (ErrorCode.NOT_FOUND, "member_id", "No member with that id or number.")
+    assert [str(v) for v in await verify_ledger()] == []
+
+
+async def test_a_blocked_member_earns_on_the_lean_path_as_on_the_full_one_and_cannot_pay(program):
+    ann, bob = await new_member("ann@example.com"), await new_member("bob@example.com")
+    for member, name in ((ann, "ann"), (bob, "bob")):
+        await buy(program, member, f"first-{name}", "100.00", NOW - timedelta(days=30))  # posted: 100 points
+        await block_member(CLI, member, "review", NOW)
+    fast.enable(True)
+    with counting() as counted:
+        lean = await buy(program, ann, "earn-ann", "20.00")
+    assert len(counted.statements) == fast.ROUND_TRIPS
+    fast.enable(False)
+    full = await buy(program, bob, "earn-bob", "20.00")
+    assert (lean.points_awarded, full.points_awarded) == (20, 20)
+    assert repr(await rows_of(ann)).replace("-ann", "-X") == repr(await rows_of(bob)).replace("-bob", "-X")
+    fast.enable(True)
+    with pytest.raises(LoyaltyError) as paying:
+        await buy(program, ann, "pay-ann", "20.00", points_to_spend=100)
+    assert paying.value.code is ErrorCode.MEMBER_BLOCKED
+    assert await Purchase.filter(member_id=ann, order_id="pay-ann").count() == 0
     assert [str(v) for v in await verify_ledger()] == []
