@@ -11,6 +11,7 @@ from loyalty.ledger.models import Asset
 from loyalty.program.spec import Program, Reward
 from loyalty.rewards import stock
 from loyalty.rewards.redeem import redeemed_in_period, segment_allows, tier_allows
+from loyalty.staff.blocks import is_blocked
 
 
 def place(reward: Reward) -> tuple[int, str]:
@@ -24,6 +25,7 @@ def ordered(program: Program) -> list[Reward]:
 
 class UnavailableReason(str, Enum):
     SIGNED_OUT = "SIGNED_OUT"
+    MEMBER_BLOCKED = "MEMBER_BLOCKED"  # the account is blocked for review
     TIER_REQUIRED = "TIER_REQUIRED"
     NOT_OFFERED = "NOT_OFFERED"  # limited to segments the member is not in
     LIMIT_REACHED = "LIMIT_REACHED"
@@ -36,6 +38,8 @@ async def unavailable_reason(program: Program, reward: Reward, member_id: int | 
     """Why `member_id` cannot redeem `reward` right now; None when they can."""
     if member_id is None:
         return UnavailableReason.SIGNED_OUT
+    if await is_blocked(member_id):
+        return UnavailableReason.MEMBER_BLOCKED
     if not await tier_allows(program, reward, member_id, now):
         return UnavailableReason.TIER_REQUIRED
     if not await segment_allows(reward, member_id):

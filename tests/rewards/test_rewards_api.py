@@ -147,3 +147,20 @@ async def test_using_a_coupon_needs_the_shop_scope(client):
     as_visits = await visits_only.call(USE, {"input": {"code": "2222-2222-2222"}})
     assert errors_of(as_member["useIssuedReward"]) == error("FORBIDDEN")
     assert errors_of(as_visits["useIssuedReward"]) == error("FORBIDDEN")
+
+
+async def test_a_blocked_member_sees_every_reward_unavailable_until_unblocked(client):
+    from tests.staff.test_blocks import BLOCK, UNBLOCK
+
+    ann = await join(client)
+    await grant(member_pk(ann.id), 200)
+    staff = await api_key("staff:write")
+    blocked = await gql(client, BLOCK, {"input": {"memberNumber": ann.number, "reason": "review"}}, token=staff)
+    assert blocked["data"]["blockMember"]["errors"] == []
+    edges = (await gql(client, REASONS, token=ann.token))["data"]["rewards"]["edges"]
+    assert {(e["node"]["available"], e["node"]["unavailableReason"]) for e in edges} == {(False, "MEMBER_BLOCKED")}
+    unblocked = await gql(client, UNBLOCK, {"input": {"memberNumber": ann.number, "reason": "cleared"}}, token=staff)
+    assert unblocked["data"]["unblockMember"]["errors"] == []
+    edges = (await gql(client, REASONS, token=ann.token))["data"]["rewards"]["edges"]
+    assert (edges[0]["node"]["name"], edges[0]["node"]["available"], edges[0]["node"]["unavailableReason"]) == (
+        "Free shipping", True, None)

@@ -20,6 +20,7 @@ let root = null;
 function reason(reward, me) {
   switch (reward.unavailableReason) {
     case null: case undefined: return null;
+    case "MEMBER_BLOCKED": return t("rewards.blocked");
     case "TIER_REQUIRED": return t("rewards.needTier", { tier: reward.minimumTier ? reward.minimumTier.name : "" });
     case "OUT_OF_STOCK": return t("rewards.outOfStock");
     case "INSUFFICIENT_POINTS": return t("rewards.needPoints", { points: points(Math.max(0, reward.costPoints - me.wallet.points)) });
