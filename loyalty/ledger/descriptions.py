@@ -394,6 +394,19 @@ TEXTS: dict[str, dict[str, Templates]] = {
                          "Abonament expirat"),
         "PASS_REFUNDED": ("Plata pentru {pass_name} a fost rambursată: anulat, {used} din {total} vizite folosite",
                           "Plata pentru {pass_name} a fost rambursată: anulat", "Abonament anulat"),
+        # 20 and up (and 100, 200, ...) take "de" before the noun: "din 20 de vizite" (`_plural`).
+        "VISIT_PACK.many": ("Vizită cu {pass_name}: mai ai {left} din {total} de vizite", "Vizită"),
+        "VISIT_PACK.last.many": ("Vizită cu {pass_name}: ultima din cele {total} de vizite", "Vizită"),
+        "PASS_PAID.many": ("{pass_name} plătit: {total} de vizite, valabil până la {valid_through}",
+                           "{pass_name} plătit: valabil până la {valid_through}", "{pass_name} plătit: {total} de vizite",
+                           "{pass_name} plătit", "Abonament plătit"),
+        "PASS_USED_UP.many": ("{pass_name} este epuizat: toate cele {total} de vizite folosite",
+                              "{pass_name} este epuizat", "Abonament epuizat"),
+        "PASS_EXPIRED.many": ("{pass_name} a expirat cu {left} din {total} de vizite nefolosite",
+                              "{pass_name} a expirat (valabil până la {valid_through})", "{pass_name} a expirat",
+                              "Abonament expirat"),
+        "PASS_REFUNDED.many": ("Plata pentru {pass_name} a fost rambursată: anulat, {used} din {total} de vizite "
+                               "folosite", "Plata pentru {pass_name} a fost rambursată: anulat", "Abonament anulat"),
         "step.new_member": "{count}X bonus de membru nou",
         "step.bonus_day": "{count}X în ziua ta bonus",
         "step.promotion": "{count}X promoție",
@@ -409,7 +422,10 @@ def describe(code: str, memo: dict[str, Any] | str, amount: int, locale: str | N
     lang = language(locale)
     try:
         values = _values(_memo(memo), amount, lang, locale)
-        text = _first(lang, _keys(str(code), values, amount), values)
+        keys = _keys(str(code), values, amount)
+        if (total := _number(values.get("total"))) is not None and _plural(lang, total) == "many":
+            keys = [form for key in keys for form in (f"{key}.many", key)]
+        text = _first(lang, keys, values)
     except Exception:  # noqa: BLE001 - a description must never break a wallet history
         text = None
     return text or str(TEXTS[lang]["*"])

@@ -233,7 +233,8 @@ def test_every_code_has_its_own_text_in_every_language():
 
 def test_every_language_has_the_same_keys_as_english():
     for lang in LANGUAGES:
-        assert set(TEXTS[lang]) - {"step.base.many", "step.promotion_points.many"} == set(TEXTS["en"]), lang
+        many = {key for key in TEXTS[lang] if key.endswith(".many") and key.removesuffix(".many") in TEXTS[lang]}
+        assert set(TEXTS[lang]) - many == set(TEXTS["en"]), lang
 
 
 def test_every_template_of_a_key_uses_the_same_placeholders_in_every_language():
@@ -246,6 +247,8 @@ def test_every_template_of_a_key_uses_the_same_placeholders_in_every_language():
     for key, templates in TEXTS["en"].items():
         for lang in LANGUAGES:
             assert fields(TEXTS[lang][key]) == fields(templates), (lang, key)
+            if f"{key}.many" in TEXTS[lang]:
+                assert fields(TEXTS[lang][f"{key}.many"]) == fields(templates), (lang, f"{key}.many")
 
 
 def test_romanian_uses_comma_below_diacritics():
@@ -434,3 +437,13 @@ def test_a_base_step_without_a_currency_or_number_is_rendered_generically():
     assert describe("EARN_PURCHASE", memo, 1, "en") == "Purchase (order O-1)"
     memo = {"order": "O-1", "amount_minor": 100, "currency": "EUR", "reasons": [["base", "1", "n/a"], ["extra"]]}
     assert describe("EARN_PURCHASE", memo, 1, "en") == "Purchase of EUR 1.00 (order O-1): base (n/a), extra"
+
+
+def test_romanian_counts_of_twenty_and_up_take_de_before_the_noun():
+    pack = {"pass_name": "Sala 25", "left": "4", "total": "25"}
+    assert describe("VISIT_PACK", pack, 0, "ro") == "Vizită cu Sala 25: mai ai 4 din 25 de vizite"
+    assert describe("VISIT_PACK", {**pack, "total": "19"}, 0, "ro") == "Vizită cu Sala 25: mai ai 4 din 19 vizite"
+    assert describe("VISIT_PACK", {**pack, "total": "101"}, 0, "ro") == "Vizită cu Sala 25: mai ai 4 din 101 vizite"
+    assert describe("VISIT_PACK", {**pack, "total": "200"}, 0, "ro") == "Vizită cu Sala 25: mai ai 4 din 200 de vizite"
+    assert describe("VISIT_PACK", {**pack, "left": "0"}, 0, "ro") == "Vizită cu Sala 25: ultima din cele 25 de vizite"
+    assert describe("VISIT_PACK", pack, 0, "en") == "Visit with your Sala 25: 4 of 25 visits left"
