@@ -236,7 +236,8 @@ def check_passes(outputs: list[Output], moment: datetime) -> None:
     assert (pack["status"], pack["visitsTotal"]) == ("ACTIVE", 6)
     assert timedelta(days=365) <= datetime.fromisoformat(pack["validUntil"]) - moment < timedelta(days=365, minutes=5)
     assert data(step(outputs, '"pi-2"'))["recordPassPayment"]["pass"]["creditBalance"] == {"amount": "130.00"}
-    assert data(step(outputs, '"HK-1"'))["recordPurchase"]["errors"] == []
+    assert data(step(outputs, '"HK-1"'))["recordPurchase"] == {
+        "purchase": {"pointsAwarded": 75, "cashback": {"amount": "0.75"}}, "errors": []}  # 15 at 5X, 5% of 15
     passes = data(step(outputs, "passes { product"))["me"]["passes"]
     assert {"product": {"name": "Harbor Kitchen prepaid"}, "status": "ACTIVE",
             "creditBalance": {"amount": "85.00"}} in passes
