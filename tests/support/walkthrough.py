@@ -17,12 +17,12 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.support.servers import LOYALTY, free_port
+from tests.support.servers import LOYALTY, Server, _stop, _wait_until_healthy, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FENCE = re.compile(r"^```sh\s*$")
@@ -158,7 +158,7 @@ class Demo:
     folder: Path
     env: dict[str, str]
     url: str = ""
-    process: subprocess.Popen[bytes] | None = None
+    server: Server | None = None
     log_path: Path = field(default_factory=Path)
 
     def log(self) -> str:
@@ -177,34 +177,18 @@ class Demo:
         self.env["PUBLIC_URL"] = self.url
         self.log_path = self.folder / f"serve-{port}.log"
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 [str(LOYALTY), "serve", "--demo-data", "--host", "127.0.0.1", "--port", str(port),
                  "--log-level", "warning"],
                 cwd=self.folder, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )
-        import httpx
-
-        deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(timeout=1.0) as http:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"loyalty serve exited with {self.process.returncode}:\n{self.log()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if http.get(f"{self.url}/healthz").status_code == 200:
-                        return
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"loyalty serve did not answer in time:\n{self.log()}")
-                time.sleep(0.05)
+        self.server = Server(self.url, process, self.log_path)
+        _wait_until_healthy(self.server, time.monotonic() + START_TIMEOUT)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        if self.server is not None:
+            _stop(self.server)
+        self.server = None
 
 
 def shift_to(moment: datetime) -> int:
@@ -238,6 +222,3 @@ def demo_folder(base: Path, settings_env: dict[str, str], moment: datetime | Non
         **settings_env,
     })
     yield folder, env
-
-
-Substitute = Callable[[str, list[Output], Demo], str]
