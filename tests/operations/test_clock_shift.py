@@ -6,6 +6,11 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from pydantic import ValidationError
+
+from loyalty.settings import Settings
+
 PRINT_NOW = "from loyalty import clock; print(clock.now().isoformat())"
 
 
@@ -29,3 +34,12 @@ def test_production_refuses_a_shifted_clock() -> None:
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         "RuntimeError: CLOCK_SHIFT_SECONDS is for development and tests; refused with LOYALTY_ENV=production")
+
+
+def test_production_settings_refuse_a_shifted_clock() -> None:
+    """A production LOYALTY_ENV from a `.env` file, with the shift in the environment, is refused too."""
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, LOYALTY_ENV="production", CLOCK_SHIFT_SECONDS=5)
+    assert [error["msg"] for error in refused.value.errors()] == [
+        "Value error, CLOCK_SHIFT_SECONDS is for development and tests; refused with LOYALTY_ENV=production"]
+    assert Settings(_env_file=None, LOYALTY_ENV="development", CLOCK_SHIFT_SECONDS=5).clock_shift_seconds == 5
