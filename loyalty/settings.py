@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_PROGRAM_FILE = Path(__file__).parent / "program" / "demo.toml"
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     program_file: Path = Field(DEMO_PROGRAM_FILE, alias="PROGRAM_FILE")
     public_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_URL")
     data_dir: Path = Field(Path("var"), alias="DATA_DIR")
+    # Development and tests only (loyalty/clock.py reads it from the environment at start).
+    clock_shift_seconds: float = Field(0, alias="CLOCK_SHIFT_SECONDS")
 
     jwt_private_key: str | None = Field(None, alias="JWT_PRIVATE_KEY")
     jwt_secret: str | None = Field(None, alias="JWT_SECRET")
@@ -164,6 +166,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_channel_setting_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _no_clock_shift_in_production(self) -> Settings:
+        if self.clock_shift_seconds and self.production:
+            raise ValueError("CLOCK_SHIFT_SECONDS is for development and tests; refused with LOYALTY_ENV=production")
+        return self
 
     @property
     def cors_origin_list(self) -> list[str]:
