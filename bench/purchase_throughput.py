@@ -29,7 +29,7 @@ from decimal import Decimal
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import harness, seed
+from bench import harness, procfs, seed
 from bench.harness import say
 from bench.load import median, ratio_line
 from bench.round_trips import counting
@@ -178,6 +178,7 @@ async def run() -> float:
                 f"pgbench -c {PGBENCH_CLIENTS}; {harness.WORKERS} API processes")
             baseline: list[float] = []
             ours: list[float] = []
+            cpu_per_purchase: list[float] = []  # both API processes' CPU time over the purchases of a round
             heavy_rates: list[float] = []
             light_rates: list[float] = []
             try:
@@ -189,9 +190,14 @@ async def run() -> float:
                     for round_no in range(1, ROUNDS + 1):
                         baseline.append(pgbench_tps(base_db))
                         say(f"round {round_no} pgbench TPC-B-like:  {baseline[-1]:8.1f} tps   (load {load_average()})")
+                        workers = server.worker_pids()
+                        cpu_before = sum(procfs.cpu_s(workers).values())
                         ours.append(wrk(url, api_key, f"r{round_no}", ids, connections=CONNECTIONS, threads=2,
                                         seconds=DURATION_S))
-                        say(f"round {round_no} recordPurchase:      {ours[-1]:8.1f} /s    (load {load_average()})")
+                        cpu_ms = (sum(procfs.cpu_s(workers).values()) - cpu_before) * 1000 / (ours[-1] * DURATION_S)
+                        cpu_per_purchase.append(cpu_ms)
+                        say(f"round {round_no} recordPurchase:      {ours[-1]:8.1f} /s    (load {load_average()}; "
+                            f"API CPU {cpu_ms:.2f} ms per purchase)")
                     for round_no in range(1, ROUNDS + 1):
                         light_rates.append(wrk(url, api_key, f"l{round_no}", [to_global_id("Member", light)],
                                                connections=1, threads=1, seconds=SINGLE_S))
@@ -204,7 +210,7 @@ async def run() -> float:
     ratio = median(ours) / median(baseline)
     heavy_ratio = median(light_rates) / median(heavy_rates)  # time per heavy purchase over time per light one
     say(f"median recordPurchase {median(ours):.1f}/s, median pgbench {median(baseline):.1f} tps; "
-        f"load average at end: {load_average()}")
+        f"median API CPU {median(cpu_per_purchase):.2f} ms per purchase; load average at end: {load_average()}")
     say(ratio_line(NAME, ratio, ">=", TARGET) + f" (goal {GOAL})")
     say(ratio_line("purchase_heavy_over_light", heavy_ratio, "<=", HEAVY_TARGET))
     return ratio
