@@ -1,8 +1,13 @@
 """The program report over a period: every figure gathered once, then shaped."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 
+from tortoise.transactions import in_transaction
+
+from loyalty import sql
 from loyalty.errors import LoyaltyError, NotFound
 from loyalty.program.spec import Program
 from loyalty.reports import flows, liability, members
@@ -20,6 +25,17 @@ def check_period(program: Program, starts_at: datetime, ends_at: datetime, brand
         raise NotFound(f'The program has no brand "{brand}".', field="brand")
 
 
+@contextlib.asynccontextmanager
+async def _one_read() -> AsyncIterator[None]:
+    """The report's statements in one transaction (it writes nothing). On PostgreSQL without JIT
+    compilation: for these aggregates over the whole ledger, compiling costs more than it saves
+    (1.7 s of the expiry months' 2.1 s over a year of 100,000 members)."""
+    async with in_transaction():
+        if sql.is_postgres():
+            await sql.execute("SET LOCAL jit = off")
+        yield
+
+
 async def program_report(
     program: Program, starts_at: datetime, ends_at: datetime, brand: str | None = None,
 ) -> ProgramReport:
@@ -27,6 +43,11 @@ async def program_report(
     narrows the flows to its purchases and the active members to its buyers; balances,
     tiers, referrals, donations, memberships and passes belong to the whole program."""
     check_period(program, starts_at, ends_at, brand)
+    async with _one_read():
+        return await _gathered(program, starts_at, ends_at, brand)
+
+
+async def _gathered(program: Program, starts_at: datetime, ends_at: datetime, brand: str | None) -> ProgramReport:
     settings = program.program
     held = await liability.liability_at(program, ends_at)
     count, referral_points = await members.referrals(starts_at, ends_at)
