@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     after its end (the lots' late allocations, the pending transfers) and the flows of its
     period without scanning the whole ledger."""
 
-    dependencies = [("loyalty", "0018_job_indexes")]
+    dependencies = [("loyalty", "0019_pass_history")]
 
     initial = False
 

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     """recordPurchase's lean path refuses an erased member: its facts read only members who
     are not erased."""
 
-    dependencies = [("loyalty", "0018_job_indexes")]
+    dependencies = [("loyalty", "0020_report_indexes")]
 
     operations = [
         ops.RunPython(forward, reverse_code=backward),
