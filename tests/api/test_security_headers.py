@@ -56,7 +56,7 @@ async def test_a_listed_origin_gets_its_preflight_answered_without_credentials(o
     assert preflight.headers["access-control-allow-origin"] == "https://wallet.example.com"
     assert preflight.headers["access-control-allow-methods"] == "GET, POST"
     assert preflight.headers["access-control-allow-headers"] == (
-        "Accept, Accept-Language, Content-Language, Content-Type, authorization, content-type, x-request-id"
+        "Accept, Accept-Language, Content-Language, Content-Type, authorization, content-type, x-csrf-token, x-request-id"
     )
     assert preflight.headers["access-control-max-age"] == "600"
     assert "access-control-allow-credentials" not in preflight.headers

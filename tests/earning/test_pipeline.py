@@ -243,4 +243,6 @@ def test_the_demo_climbing_club_adds_100_points_to_orders_with_climbing_gear_at_
     assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=rope))[0] == 125 + 100
     assert purchase_points(DEMO, facts(at=december, tier=SILVER, lines=((None, "100.00"),)))[0] == 125
     assert purchase_points(DEMO, facts(at=december, brand="harbor", lines=rope))[0] == 100
-    assert purchase_points(DEMO, facts(at=datetime(2028, 1, 1, 12, tzinfo=timezone.utc), lines=rope))[0] == 100
+    # The promotion runs through 2099: the day after, the rope earns the base rate only.
+    assert purchase_points(DEMO, facts(at=datetime(2099, 12, 31, 12, tzinfo=timezone.utc), lines=rope))[0] == 100 + 100
+    assert purchase_points(DEMO, facts(at=datetime(2100, 1, 1, 12, tzinfo=timezone.utc), lines=rope))[0] == 100

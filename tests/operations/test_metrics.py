@@ -38,7 +38,8 @@ async def test_a_purchase_a_refused_purchase_and_a_notification_each_move_their_
     member = await new_member("mia@example.com", name="Mia")
     _, key = await create_api_key("shop", frozenset({"purchases:write"}))
     with smtp_receiver() as smtp, serving(settings, tmp_path, "--workers", str(workers), REDIS_URL="",
-                                          METRICS_TOKEN=METRICS_TOKEN, SMTP_URL=smtp.url) as url:
+                                          METRICS_TOKEN=METRICS_TOKEN, SMTP_URL=smtp.url,
+                                          SCHEDULE_DAILY_AT="00:00") as url:  # due at any hour of the day
         before = _until(lambda: _settled(f"{url}/metrics"), "the events of the sign-up")
         sent_before = len(smtp.messages)
         headers = {"Authorization": f"Bearer {key}"}
