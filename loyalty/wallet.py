@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from loyalty import cache, paging, sql
 from loyalty.ledger import expiry
@@ -59,7 +60,7 @@ async def get_wallet(member_id: int, now: datetime, program: Program | None = No
     )
 
 
-def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
+def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict[str, Any]:
     at, w = loaded
     return {
         "at": at.isoformat(), "points": w.points, "pending": w.pending_points, "lifetime": w.lifetime_points,
@@ -68,7 +69,7 @@ def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
     }
 
 
-def _load_wallet(data: dict) -> tuple[datetime, Wallet]:
+def _load_wallet(data: dict[str, Any]) -> tuple[datetime, Wallet]:
     return datetime.fromisoformat(data["at"]), Wallet(
         points=data["points"], pending_points=data["pending"], lifetime_points=data["lifetime"],
         points_owed=data["owed"], credit_minor=data["credit"], credit_pending_minor=data["credit_pending"],
@@ -149,9 +150,8 @@ def _as_item(row: Transfer, member_account_ids: set[int]) -> ActivityItem:
 
 
 async def _member_account_ids(member_id: int) -> set[int]:
-    return set(
-        await Account.filter(member_id=member_id, kind=AccountKind.MEMBER.value).values_list("id", flat=True)
-    )
+    rows = await Account.filter(member_id=member_id, kind=AccountKind.MEMBER.value).values("id")
+    return {row["id"] for row in rows}
 
 
 async def activity_page(member_id: int, first: int | None, after: paging.Key | None) -> paging.Page[ActivityItem]:
