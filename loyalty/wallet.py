@@ -64,7 +64,7 @@ async def get_wallet(member_id: int, now: datetime, program: Program | None = No
     )
 
 
-def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
+def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict[str, Any]:
     at, w = loaded
     return {
         "at": at.isoformat(), "points": w.points, "pending": w.pending_points, "lifetime": w.lifetime_points,
@@ -73,7 +73,7 @@ def _dump_wallet(loaded: tuple[datetime, Wallet]) -> dict:
     }
 
 
-def _load_wallet(data: dict) -> tuple[datetime, Wallet]:
+def _load_wallet(data: dict[str, Any]) -> tuple[datetime, Wallet]:
     return datetime.fromisoformat(data["at"]), Wallet(
         points=data["points"], pending_points=data["pending"], lifetime_points=data["lifetime"],
         points_owed=data["owed"], credit_minor=data["credit"], credit_pending_minor=data["credit_pending"],
@@ -173,9 +173,8 @@ def _as_history_item(row: PassHistory) -> ActivityItem:
 
 
 async def _member_account_ids(member_id: int) -> set[int]:
-    return set(
-        await Account.filter(member_id=member_id, kind=AccountKind.MEMBER.value).values_list("id", flat=True)
-    )
+    rows = await Account.filter(member_id=member_id, kind=AccountKind.MEMBER.value).values("id")
+    return {row["id"] for row in rows}
 
 
 def _history_after(after: paging.Key | None) -> tuple[int, int, int] | None:

@@ -1,6 +1,9 @@
 """The GraphQL schema: every domain's queries and mutations, joined, with the limits."""
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 import strawberry
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
@@ -77,22 +80,46 @@ NODE_TYPES = [Member, *PROGRAM_NODE_TYPES, Purchase, ActivityEntry, Reward, Issu
 _NODE_RESOLVERS = (ledger_nodes, purchase_nodes, membership_nodes, webhook_nodes, pass_nodes)  # imported for their register_node calls
 
 
+class _Shape(NamedTuple):
+    """The settings a schema is built from."""
+
+    max_depth: int
+    max_aliases: int
+    max_fragments: int
+    max_fields: int
+    max_repeats: int
+    max_tokens: int
+    validation_timeout_seconds: float
+    production: bool
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema for `settings`: built once per process for each set of limits (converting
+    the types takes strawberry tens of milliseconds), so every app of a process with the same
+    limits shares it and its cache of validation results."""
     settings = settings or Settings()
+    return _built(_Shape(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_fragments=settings.max_fragments,
+        max_fields=settings.max_query_fields, max_repeats=settings.max_field_repeats, max_tokens=settings.max_tokens,
+        validation_timeout_seconds=settings.validation_timeout_seconds, production=settings.production,
+    ))
+
+
+@functools.lru_cache(maxsize=16)
+def _built(shape: _Shape) -> strawberry.Schema:
     # Factories: strawberry builds fresh extension instances per request.
-    budget = Budget(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
-                    max_fragments=settings.max_fragments, max_fields=settings.max_query_fields,
-                    max_repeats=settings.max_field_repeats)
+    budget = Budget(max_depth=shape.max_depth, max_aliases=shape.max_aliases, max_fragments=shape.max_fragments,
+                    max_fields=shape.max_fields, max_repeats=shape.max_repeats)
     validated = ValidationResults()
     extensions = [
         lambda: ParserCache(maxsize=1024),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ValidateWithinBudget(budget, settings.validation_timeout_seconds, validated),
+        lambda: MaxTokensLimiter(max_token_count=shape.max_tokens),
+        lambda: ValidateWithinBudget(budget, shape.validation_timeout_seconds, validated),
         MaskUnexpectedErrors,
         DomainErrors,
         Observed,
     ]
-    if settings.production:
+    if shape.production:
         extensions.append(DisableIntrospection)
     return LoggedSchema(
         query=Query,
@@ -100,7 +127,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=settings.production, scalar_map=SCALARS),
+        config=StrawberryConfig(disable_field_suggestions=shape.production, scalar_map=SCALARS),
     )
 
 

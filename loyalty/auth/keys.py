@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from loyalty.settings import Settings
 
@@ -27,8 +27,8 @@ class KeyConfigError(Exception):
 @dataclass(frozen=True)
 class SigningKey:
     algorithm: str  # "EdDSA" or "HS256"
-    signing_key: object
-    verifying_key: object
+    signing_key: Ed25519PrivateKey | bytes  # the HS256 secret signs and verifies
+    verifying_key: Ed25519PublicKey | bytes
     development: bool
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -16,6 +17,7 @@ class SessionFamily(Model):
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "loyalty.Member", related_name="sessions", on_delete=fields.CASCADE
     )
+    member_id: int
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=20, null=True)
@@ -31,6 +33,7 @@ class RefreshToken(Model):
     family: fields.ForeignKeyRelation[SessionFamily] = fields.ForeignKeyField(
         "loyalty.SessionFamily", related_name="tokens", on_delete=fields.CASCADE
     )
+    family_id: UUID
     token_hash = fields.CharField(max_length=64, unique=True)
     parent_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from loyalty.bonuses.days import bonus_day_for
 from loyalty.earning.pipeline import Line, PurchaseFacts
@@ -13,12 +14,13 @@ from loyalty.tiers import current
 
 
 async def purchase_facts(
-    program: Program, member_id: int, eligible_minor: int, brand: str | None, items: list[dict],
+    program: Program, member_id: int, eligible_minor: int, brand: str | None, items: list[dict[str, Any]],
     occurred_at: datetime,
 ) -> PurchaseFacts:
     """The facts of a purchase: its lines, the member's tier at the time, when they joined,
     the bonus day they chose for the period, and the paid plan whose perks they have."""
-    joined_at = await Member.filter(id=member_id).first().values_list("joined_at", flat=True)
+    row = await Member.filter(id=member_id).first().values("joined_at")  # None without the member
+    joined_at: datetime | None = row["joined_at"] if row else None
     tier = await current.level_for(program, member_id, occurred_at)
     # Only a tier with the perk has a bonus day to look up.
     bonus_day = await bonus_day_for(program, member_id, occurred_at) if tier.bonus_day_multiplier else None

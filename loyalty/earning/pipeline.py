@@ -117,10 +117,11 @@ def _extras(rule: MultipliersCombine, base: Decimal, steps: list[tuple[str, Deci
 
 
 def new_member_applies(program: Program, facts: PurchaseFacts) -> bool:
-    bonuses = program.bonuses
-    if bonuses.new_member_multiplier is None or facts.joined_at is None:
+    bonuses, joined_at = program.bonuses, facts.joined_at
+    # The program's validation sets new_member_multiplier and new_member_days together.
+    if bonuses.new_member_multiplier is None or bonuses.new_member_days is None or joined_at is None:
         return False
-    return facts.joined_at <= facts.occurred_at < facts.joined_at + timedelta(days=bonuses.new_member_days)
+    return joined_at <= facts.occurred_at < joined_at + timedelta(days=bonuses.new_member_days)
 
 
 def local_date(program: Program, moment: datetime) -> date:
@@ -157,8 +158,9 @@ def _common_multipliers(program: Program, facts: PurchaseFacts) -> list[tuple[st
         steps.append(("tier", facts.tier.points_multiplier))
     if facts.plan is not None and facts.plan.points_multiplier != 1:
         steps.append(("plan", facts.plan.points_multiplier))
-    if new_member_applies(program, facts) and program.bonuses.new_member_multiplier != 1:
-        steps.append(("new_member", program.bonuses.new_member_multiplier))
+    new_member = program.bonuses.new_member_multiplier
+    if new_member is not None and new_member != 1 and new_member_applies(program, facts):
+        steps.append(("new_member", new_member))
     if (
         facts.bonus_day is not None and facts.tier is not None and facts.tier.bonus_day_multiplier is not None
         and local_date(program, facts.occurred_at) == facts.bonus_day
@@ -197,7 +199,7 @@ def multipliers(program: Program, facts: PurchaseFacts, award: Award) -> Award:
     common = _common_multipliers(program, facts)
     added: dict[tuple[str, Decimal], Decimal] = {}
     for minor, promotions in _portions(program, facts):
-        steps = [*common, *(("promotion", p.multiplier) for p in promotions)]
+        steps = [*common, *(("promotion", p.multiplier) for p in promotions if p.multiplier is not None)]
         if minor <= 0 or not steps:
             continue
         for step, m, points in _extras(rule, base_of(program, minor), steps):

@@ -36,7 +36,7 @@ def lot_expiry(program: Program, earned_at: datetime) -> datetime | None:
     """per_lot: `months` after it was earned (in the program's time zone); rounded to the
     end of that month when the program says so. Other policies: no expiry on the lot."""
     expiry = program.expiry
-    if expiry.policy is not ExpiryPolicy.PER_LOT:
+    if expiry.policy is not ExpiryPolicy.PER_LOT or expiry.months is None:  # per_lot requires months
         return None
     local = earned_at.astimezone(program.program.zone)
     due = _add_months(local, expiry.months)
@@ -56,8 +56,10 @@ async def current_program() -> Program:
 def inactivity_expiry(program: Program, last_activity: datetime) -> datetime:
     """inactivity: the moment the balance expires, `months` after the last activity (in
     the program's time zone, the day clamped to the month's last day)."""
+    months = program.expiry.months
+    assert months is not None, "the program file requires months with the inactivity policy"
     local = last_activity.astimezone(program.program.zone)
-    return _add_months(local, program.expiry.months).astimezone(timezone.utc)
+    return _add_months(local, months).astimezone(timezone.utc)
 
 
 def _as_datetime(value: object) -> datetime:

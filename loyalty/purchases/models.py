@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -14,7 +16,7 @@ class Purchase(Model):
     amount_minor = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     brand = fields.CharField(max_length=64, null=True)
-    items = fields.JSONField(default=list)
+    items: list[dict[str, Any]] = fields.JSONField(default=list)
     occurred_at = fields.DatetimeField()
     request_hash = fields.CharField(max_length=64)
     refunded_minor = fields.BigIntField(default=0)
@@ -44,7 +46,7 @@ class Refund(Model):
     refund_id = fields.CharField(max_length=200, unique=True)
     purchase_id = fields.BigIntField()
     amount_minor = fields.BigIntField()
-    items = fields.JSONField(default=list)
+    items: list[dict[str, Any]] = fields.JSONField(default=list)
     request_hash = fields.CharField(max_length=64)
     points_clawed_back = fields.BigIntField(default=0)
     points_restored = fields.BigIntField(default=0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -82,7 +83,7 @@ async def _replay(refund_id: str, request_hash: str) -> Purchase | None:
 
 
 async def _refund(
-    request: RefundRequest, amount_minor: int, items: list[dict], request_hash: str, member_id: int
+    request: RefundRequest, amount_minor: int, items: list[dict[str, Any]], request_hash: str, member_id: int
 ) -> Purchase:
     account = await lock_member_account(member_id, Asset.POINTS)
     # Re-read under the member's lock: every change to a purchase holds that lock.
@@ -140,7 +141,7 @@ async def _refund(
     return purchase
 
 
-async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int, refund_id: str, memo: dict) -> None:
+async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int, refund_id: str, memo: dict[str, Any]) -> None:
     earn = await Transfer.get(id=purchase.cashback_transfer_id)
     owed = await take_back(
         account, earn, amount, CASHBACK,
@@ -155,7 +156,7 @@ async def _claw_back_cashback(account: Account, purchase: Purchase, amount: int,
     })
 
 
-async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict) -> None:
+async def _claw_back(account: Account, purchase: Purchase, points: int, refund_id: str, memo: dict[str, Any]) -> None:
     earn = await Transfer.get(id=purchase.earn_transfer_id)
     owed = await take_back(
         account, earn, points, ISSUANCE,
@@ -171,8 +172,8 @@ async def _claw_back(account: Account, purchase: Purchase, points: int, refund_i
 
 
 async def take_back(
-    account: Account, earn: Transfer, amount: int, source: str, entry: book.Entry, shortfall: book.Entry,
-    **debit_options: object,
+    account: Account, earn: Transfer, amount: int, source: str, entry: book.Entry, shortfall: book.Entry, *,
+    prefer_lots_of: int | None = None, unearn: bool = False,
 ) -> int:
     """Takes `amount` of the award `earn` back: from what is pending while the award has not
     posted, otherwise from the balance, booking what the balance cannot give as owed (the
@@ -181,9 +182,10 @@ async def take_back(
         await book.debit_pending(account, amount, entry, source, of=earn)
         return 0
     row = await sql.fetch_one("SELECT posted FROM ledger_accounts WHERE id = ?", account.id)
-    taken = min(amount, row["posted"])
+    assert row is not None, "the account is locked, so it exists"
+    taken = min(amount, int(row["posted"]))
     if taken:
-        await book.debit_member(account, taken, entry, source, **debit_options)
+        await book.debit_member(account, taken, entry, source, prefer_lots_of=prefer_lots_of, unearn=unearn)
     if amount > taken:
         await book.book_shortfall(account, amount - taken, shortfall, source)
     return amount - taken
@@ -191,7 +193,7 @@ async def take_back(
 
 async def _restore(
     account: Account, amount: int, spend_transfer_id: int | None, code: TransferCode, key: str, refund_id: str,
-    memo: dict, source: str,
+    memo: dict[str, Any], source: str,
 ) -> None:
     """Gives back `amount` of what the order's spend transfer took, to the lots it drew from."""
     spend = await Transfer.get(id=spend_transfer_id)

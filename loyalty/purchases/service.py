@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -57,7 +58,7 @@ class PurchaseRequest:
     pass_credit_to_spend: Decimal | None = None
 
 
-def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, datetime, list[dict]]:
+def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, datetime, list[dict[str, Any]]]:
     settings = program.program
     if request.currency != settings.currency:
         raise LoyaltyError(
@@ -86,7 +87,7 @@ def _validate(program: Program, request: PurchaseRequest) -> tuple[int, int, dat
     return amount_minor, credit_minor, occurred_at, validate_items(program, request.items)
 
 
-def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict]:
+def validate_items(program: Program, items: tuple[Item, ...]) -> list[dict[str, Any]]:
     """The order's (or refund's) lines as stored: amounts in minor units."""
     if len(items) > MAX_ITEMS:
         raise LoyaltyError(f"An order has at most {MAX_ITEMS} items.", field="items")
@@ -171,7 +172,7 @@ async def _record_in_full(program: Program, request: PurchaseRequest, request_ha
 
 async def _record(
     program: Program, request: PurchaseRequest, amount_minor: int, credit_minor: int, occurred_at: datetime,
-    items: list[dict], request_hash: str,
+    items: list[dict[str, Any]], request_hash: str,
 ) -> Purchase:
     settings = program.program
     account = await lock_member_account(request.member_id, Asset.POINTS)
@@ -219,6 +220,8 @@ async def _record(
     if eligible_minor != amount_minor:  # the history says which part of the order earned
         memo = {**memo, "earning_minor": eligible_minor}
     facts = await purchase_facts(program, request.member_id, eligible_minor, request.brand, items, occurred_at)
+    tier = facts.tier
+    assert tier is not None, "purchase_facts gives the level the member holds"
     points, award = purchase_points(program, facts)
     if points:
         available_at = occurred_at + timedelta(days=settings.pending_days)
@@ -226,7 +229,7 @@ async def _record(
             account, points,
             book.Entry(TransferCode.EARN_PURCHASE, f"purchase:{request.order_id}:earn", request.member_id,
                        occurred_at, request.order_id, purchase.id,
-                       memo={**memo, "tier_name": facts.tier.name,
+                       memo={**memo, "tier_name": tier.name,
                              **({"plan_name": facts.plan.name} if facts.plan else {}),
                              "reasons": [[r.step, str(r.points), r.detail] for r in award.reasons]}),
             ISSUANCE, pending_until=available_at if available_at > clock.now() else None,
@@ -240,7 +243,7 @@ async def _record(
             "available_at": earn.available_at.isoformat() if earn.available_at else None,
         })
     # A paid plan's cashback is added to the tier's.
-    percent = facts.tier.cashback_percent + (facts.plan.cashback_percent if facts.plan else 0)
+    percent = tier.cashback_percent + (facts.plan.cashback_percent if facts.plan else 0)
     await _cashback(program, purchase, percent, eligible_minor, memo)
     await purchase.save(update_fields=[
         "points_spent", "spend_transfer_id", "points_awarded", "earn_transfer_id", "credit_spent_minor",
@@ -255,7 +258,7 @@ def cashback_minor(percent: Decimal, eligible_minor: int) -> int:
     return int((Decimal(eligible_minor) * percent / 100).to_integral_value(rounding=ROUND_DOWN))
 
 
-async def _cashback(program: Program, purchase: Purchase, percent: Decimal, eligible_minor: int, memo: dict) -> None:
+async def _cashback(program: Program, purchase: Purchase, percent: Decimal, eligible_minor: int, memo: dict[str, Any]) -> None:
     """Store credit for the purchase, pending inside the return window like its points."""
     amount = cashback_minor(percent, eligible_minor)
     if amount <= 0:

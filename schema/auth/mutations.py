@@ -5,7 +5,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from loyalty.auth.sessions import IssuedSession
+from loyalty.auth.sessions import InvalidRefreshToken, IssuedSession
 from loyalty.members.models import Member as MemberRow
 from loyalty.members.service import NewMember
 from schema.auth.account import AccountMutations
@@ -114,6 +114,8 @@ class AuthMutations(AccountMutations):
         runtime = context_of(info).runtime
         session = await runtime.auth.sessions.refresh(input.refresh_token)
         member = await context_of(info).members.load(session.member_id)
+        if member is None:  # members are never deleted (and their sessions go with them)
+            raise InvalidRefreshToken()
         return AuthPayload.signed_in(member, session)
 
     @strawberry.mutation(description="Ends the session; the devices registered under it get no more pushes.")

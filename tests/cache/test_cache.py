@@ -15,6 +15,7 @@ from loyalty.members.models import Member
 from loyalty.runtime import build_runtime
 from loyalty.wallet import _WALLET_CODEC, Expiry, Wallet, cached_wallet, get_wallet
 from tests.conftest import make_settings
+from tests.support import isolation
 from tests.support.shop import Shop, join
 
 WALLET = "query { me { wallet { points pendingPoints lifetimePoints } } }"
@@ -223,7 +224,7 @@ async def test_on_sqlite_a_commit_by_another_connection_empties_the_cache_before
     await set_points_behind_the_cache(ann_id, 7)  # by this process's own connection: unseen
     assert await my_wallet(client, ann.token) == (100, 0, 100)
 
-    other = sqlite3.connect(runtime.settings.database_url.removeprefix("sqlite://"))
+    other = sqlite3.connect(isolation.sqlite_path(runtime.settings.database_url))
     try:
         with other:
             other.execute("UPDATE ledger_accounts SET posted = 8 WHERE member_id = ? AND kind = 'member' "

@@ -110,7 +110,7 @@ async def test_verify_ledger_reports_a_balance_changed_by_hand(runtime, settings
         ann = await new_member()
         await record_purchase(runtime.program.program, PurchaseRequest(
             ann, "O-1", Decimal("100.00"), "EUR", occurred_at=T0 - timedelta(days=30)))
-    done = run_command(settings, "verify-ledger")
+    done = await run_cli(settings, "verify-ledger")
     assert (done.returncode, done.stdout) == (0, "verify-ledger: the ledger is consistent\n")
 
     account = await Account.get(member_id=ann, kind=AccountKind.MEMBER.value, asset="POINTS")

@@ -32,7 +32,7 @@ from loyalty.purchases.service import PurchaseRequest, record_purchase
 from loyalty.wallet import get_wallet
 from tests.conftest import POSTGRES, requires_postgres
 from tests.support.program import demo_at_base_rate, use_program
-from tests.support.servers import run_command
+from tests.support.cli import run_cli
 from tests.support.shop import Shop, error, errors_of, iso, join
 
 PAST = datetime.now(timezone.utc) - timedelta(days=30)  # out of its return window: posts at once
@@ -239,5 +239,5 @@ async def test_a_refused_first_spend_over_http_leaves_verify_ledger_clean(client
     balances = await program_balances()
     assert (balances["POINTS:issuance"], balances["POINTS:redemption"]) == ((-250, 0, 49), (100, 0, 0))
     assert balances["CREDIT:credit_redemption"] == (0, 0, 0)
-    done = run_command(settings, "verify-ledger")
+    done = await run_cli(settings, "verify-ledger")
     assert (done.returncode, done.stdout) == (0, "verify-ledger: the ledger is consistent\n"), done.stderr
