@@ -76,13 +76,9 @@ class Transfer(Model):
 
     class Meta:
         table = "ledger_transfers"
-        indexes = (
-            Index(fields=("member_id", "id")),
-            Index(fields=("status", "available_at")),
-            Index(fields=("reverses_id",)),
-            Index(fields=("purchase_id",)),
-            Index(fields=("batch_id",)),
-        )
+        # Also partial indexes (migration 0025): pending transfers by member and due time,
+        # and reverses_id, purchase_id and batch_id where set.
+        indexes = (Index(fields=("member_id", "id")),)
 
 
 class Lot(Model):
@@ -98,7 +94,8 @@ class Lot(Model):
 
     class Meta:
         table = "ledger_lots"
-        indexes = (Index(fields=("account_id", "expires_at")),)
+        # Open lots only, by account and expiry (a partial index, migration 0002): spent
+        # and expired lots are found through their transfer.
 
 
 class ExpirySchedule(Model):

@@ -79,10 +79,12 @@ _CHECKS: list[tuple[str, str]] = [
      "SELECT a.id AS subject, a.posted AS found, COALESCE(s.remaining, 0) AS expected FROM ledger_accounts a "
      "LEFT JOIN (SELECT account_id, SUM(remaining) AS remaining FROM ledger_lots GROUP BY account_id) s "
      "ON s.account_id = a.id WHERE a.kind = 'member' AND a.asset = 'POINTS'"),
+    # Over the open lots only (their index): a spent lot adds nothing, and a remainder below
+    # zero is reported by the rule above.
     ("rule 7: the expiry schedule equals the lots' remainders by expiry",
      "SELECT CAST(s.account_id AS TEXT) || ' at ' || CAST(s.expires_at AS TEXT) AS subject, s.points AS found, "
      "COALESCE((SELECT SUM(remaining) FROM ledger_lots l WHERE l.account_id = s.account_id "
-     "AND l.expires_at = s.expires_at), 0) AS expected FROM ledger_expiry_schedule s"),
+     "AND l.expires_at = s.expires_at AND l.remaining > 0), 0) AS expected FROM ledger_expiry_schedule s"),
     ("rule 7: every lot that will expire is on the expiry schedule",
      "SELECT CAST(l.account_id AS TEXT) || ' at ' || CAST(l.expires_at AS TEXT) AS subject, SUM(l.remaining) AS found "
      "FROM ledger_lots l WHERE l.remaining > 0 AND l.expires_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
