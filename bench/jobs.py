@@ -5,7 +5,7 @@ a few statements, well under a minute here):
 - BENCH_JOB_MEMBERS members (100,000 by default), each with a points account,
 - BENCH_JOB_LOTS_PER_MEMBER (10) pending EARN_PURCHASE transfers each from the issuance
   account, due now, whose lots expire on one of 10 dates: 1,000,000 pending transfers, with
-  the accounts' pending balances to match.
+  the accounts' pending balances and the tiers' running totals to match.
 
 Then, each timed on its own as `loyalty run-job` runs it (the job's function, in this
 process, with the after-commit hooks of a background process: Redis cache invalidation
@@ -64,6 +64,12 @@ SELECT 'POINTS', $1, a.id, 10 + (a.id + k) % 90, 'EARN_PURCHASE', 'pending',
 FROM ledger_accounts a CROSS JOIN generate_series(0, $3 - 1) AS k
 WHERE a.kind = 'member' AND a.asset = 'POINTS'
 """
+# The tiers' running totals count an award on the day it happened (the program's days).
+_TIER_TOTALS = """
+INSERT INTO tier_totals (member_id, day, spend_minor, purchases, points)
+SELECT member_id, (occurred_at AT TIME ZONE 'Europe/Amsterdam')::date, 0, 0, SUM(amount) FROM ledger_transfers
+WHERE status = 'pending' GROUP BY 1, 2
+"""
 _PENDING_IN = """
 UPDATE ledger_accounts a SET pending_in = s.amount FROM (
     SELECT credit_account_id, SUM(amount) AS amount FROM ledger_transfers WHERE status = 'pending'
@@ -82,6 +88,7 @@ async def generate(url: str) -> None:
             await conn.execute(_MEMBERS, NOW - timedelta(days=400), MEMBERS)
             await conn.execute(_ACCOUNTS)
             await conn.execute(_TRANSFERS, issuance, NOW, LOTS_PER_MEMBER)
+            await conn.execute(_TIER_TOTALS)
             await conn.execute(_PENDING_IN)
             await conn.execute(
                 "UPDATE ledger_accounts SET pending_out = (SELECT SUM(amount) FROM ledger_transfers "

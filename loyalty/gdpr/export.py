@@ -72,6 +72,7 @@ def _related(model: type[Model], column: str, parents: Rows, parent_key: str = "
 
 
 _accounts = _rows(Account)
+_transfers = _rows(Transfer)
 _purchases = _rows(Purchase)
 _memberships = _rows(Membership)
 _passes = _rows(Pass)
@@ -79,8 +80,9 @@ _passes = _rows(Pass)
 # Section name -> the member's rows. A table that holds data about members gets a line here.
 SECTIONS: dict[str, Rows] = {
     "ledger_accounts": _accounts,
-    "transfers": _rows(Transfer),
-    "lots": _related(Lot, "account_id", _accounts),
+    "transfers": _transfers,
+    # Found by the transfer that formed each (lots are indexed by account only while open).
+    "lots": _related(Lot, "transfer_id", _transfers),
     "purchases": _purchases,
     "refunds": _related(Refund, "purchase_id", _purchases),
     "actions": _rows(ActionRecord),

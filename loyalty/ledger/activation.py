@@ -13,7 +13,10 @@ from loyalty.ledger.models import Account, AccountKind, Asset, TransferStatus
 _EARNING = tuple(code.value for code in sorted(EARNING))
 
 
-_DUE = "status = ? AND available_at <= ? AND member_id BETWEEN ? AND ?"
+# The status is written out, not a parameter: the partial index of pending transfers serves
+# only a statement whose condition names it.
+_PENDING = "status = 'pending'"
+_DUE = f"{_PENDING} AND available_at <= ? AND member_id BETWEEN ? AND ?"
 
 
 async def _lock_due_accounts(now: datetime, first: int, last: int) -> None:
@@ -26,8 +29,7 @@ async def _lock_due_accounts(now: datetime, first: int, last: int) -> None:
             f" SELECT credit_account_id FROM ledger_transfers WHERE {_DUE}"
             f" UNION SELECT debit_account_id FROM ledger_transfers WHERE {_DUE}"
             ") ORDER BY (kind = ?), id FOR UPDATE",
-            TransferStatus.PENDING.value, now, first, last, TransferStatus.PENDING.value, now, first, last,
-            AccountKind.PROGRAM.value,
+            now, first, last, now, first, last, AccountKind.PROGRAM.value,
         )
 
 
@@ -43,9 +45,9 @@ async def activate_pending(now: datetime) -> int:
     Every transfer names its member; the members due are taken in ranges (`batches`),
     one transaction each."""
     due = await sql.fetch(
-        "SELECT DISTINCT member_id FROM ledger_transfers WHERE status = ? AND available_at <= ? "
+        f"SELECT DISTINCT member_id FROM ledger_transfers WHERE {_PENDING} AND available_at <= ? "
         "AND member_id IS NOT NULL",
-        TransferStatus.PENDING.value, now,
+        now,
     )
     posted = 0
     for first, last in batches.ranges(int(row["member_id"]) for row in due):
@@ -60,7 +62,7 @@ async def _activate_members(now: datetime, first: int, last: int) -> int:
         await _lock_due_accounts(now, first, last)
         posted = await sql.execute(
             f"UPDATE ledger_transfers SET status = ?, posted_at = ?, batch_id = ? WHERE {_DUE}",
-            TransferStatus.POSTED.value, now, batch, TransferStatus.PENDING.value, now, first, last,
+            TransferStatus.POSTED.value, now, batch, now, first, last,
         )
         if not posted:
             return 0
@@ -117,7 +119,7 @@ async def _activate_members(now: datetime, first: int, last: int) -> int:
             "SELECT DISTINCT member_id FROM ledger_transfers WHERE batch_id = ? AND member_id IS NOT NULL", batch
         ))
         await _emit_activated(batch, now)
-        await _settle_debts(batch, now)
+        await _settle_debts(batch, now, first, last)
         await donate_posted(batch)
     return posted
 
@@ -132,13 +134,15 @@ async def _emit_activated(batch: str, now: datetime) -> None:
     )
 
 
-async def _settle_debts(batch: str, now: datetime) -> None:
-    """Members who owe points and were just credited: rare, so one at a time."""
+async def _settle_debts(batch: str, now: datetime, first: int, last: int) -> None:
+    """Members who owe points and were just credited: rare, so one at a time. Read from
+    the few debts of the batch's members, not from each of its transfers."""
     rows = await sql.fetch(
-        "SELECT DISTINCT m.id FROM ledger_transfers t JOIN ledger_accounts m ON m.id = t.credit_account_id "
-        "JOIN ledger_accounts d ON d.member_id = m.member_id AND d.asset = m.asset AND d.kind = ? "
-        "WHERE t.batch_id = ? AND m.kind = ? AND d.posted < 0",
-        AccountKind.DEBT.value, batch, AccountKind.MEMBER.value,
+        "SELECT DISTINCT m.id FROM ledger_accounts d "
+        "JOIN ledger_accounts m ON m.member_id = d.member_id AND m.asset = d.asset AND m.kind = ? "
+        "WHERE d.kind = ? AND d.member_id BETWEEN ? AND ? AND d.posted < 0 AND EXISTS (SELECT 1 FROM "
+        "ledger_transfers t WHERE t.member_id = m.member_id AND t.credit_account_id = m.id AND t.batch_id = ?)",
+        AccountKind.MEMBER.value, AccountKind.DEBT.value, first, last, batch,
     )
     if not rows:
         return

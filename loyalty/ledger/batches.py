@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-BATCH_SIZE = 2000  # ids due per transaction
+BATCH_SIZE = 10_000  # ids due per transaction
 
 
 def ranges(ids: Iterable[int], size: int | None = None) -> list[tuple[int, int]]:

@@ -141,9 +141,9 @@ async def expire_points(now: datetime, program: Program | None = None) -> int:
 
 async def _expire_lots(now: datetime) -> int:
     """Every lot past its expiry, in ranges of accounts (`batches`), one transaction each."""
-    due = await sql.fetch(
-        "SELECT DISTINCT account_id FROM ledger_lots WHERE remaining > 0 AND expires_at <= ?", now
-    )
+    # The expiry schedule sums every open lot with an expiry by account and date: the accounts
+    # due are read there, without an index of the lots by expiry date.
+    due = await sql.fetch("SELECT DISTINCT account_id FROM ledger_expiry_schedule WHERE expires_at <= ?", now)
     if not due:
         return 0
     expiry_id = await program_account_id(Asset.POINTS, EXPIRED)

@@ -76,12 +76,10 @@ class Transfer(Model):
 
     class Meta:
         table = "ledger_transfers"
+        # Also partial indexes (migration 0022): pending transfers by member and due time,
+        # and reverses_id, purchase_id and batch_id where set.
         indexes = (
             Index(fields=("member_id", "id")),
-            Index(fields=("status", "available_at")),
-            Index(fields=("reverses_id",)),
-            Index(fields=("purchase_id",)),
-            Index(fields=("batch_id",)),
             Index(fields=("created_at",)),  # reports: what was booked after a moment
             Index(fields=("posted_at",)),  # reports: the flows of a period
         )
@@ -100,7 +98,8 @@ class Lot(Model):
 
     class Meta:
         table = "ledger_lots"
-        indexes = (Index(fields=("account_id", "expires_at")),)
+        # Open lots only, by account and expiry (a partial index, migration 0002): spent
+        # and expired lots are found through their transfer.
 
 
 class ExpirySchedule(Model):
