@@ -218,7 +218,7 @@ async def _decide(
         eligible_minor=amount_minor, brand=request.brand,
         categories=tuple(i["category"] for i in items if i["category"]), occurred_at=occurred_at,
         lines=tuple(Line(i["category"], i["amount_minor"]) for i in items),
-        tier=level, joined_at=joined_at, bonus_day=bonus_day, plan=plan,
+        tier=level, joined_at=joined_at, bonus_day=bonus_day, plan=plan, segment=facts.get("segment"),
     )
     points, award = purchase_points(program, purchase)
     from loyalty.purchases.service import cashback_minor

@@ -22,14 +22,16 @@ async def test_a_twenty_level_fragment_dag_is_refused_in_under_100_ms(open_app):
     client = await open_app(**PRODUCTION)
     query = fragment_dag(20)
     assert len(query) < 1000
-    started = time.perf_counter()
+    # CPU time of this process (other processes' load does not count): the expansion it refuses
+    # took 12.8 s of CPU before the measures were shared between spreads.
+    started = time.process_time()
     body = await post(client, query)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert body == {"data": None, "errors": [
         {"message": "1048576 fields found once fragments are expanded. Allowed: 500", "extensions": TOO_COMPLEX},
         {"message": "A field is selected 1048576 times in one place. Allowed: 8", "extensions": TOO_COMPLEX},
     ]}
-    assert elapsed < 0.1, f"refused in {elapsed * 1000:.0f} ms"
+    assert elapsed < 0.1, f"refused in {elapsed * 1000:.0f} ms of CPU"
 
 
 async def test_the_same_fragment_spread_in_many_places_is_measured_once(open_app):
