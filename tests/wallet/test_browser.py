@@ -463,8 +463,12 @@ async def test_a_push_shows_its_notification_and_a_click_opens_the_screen_it_lin
             message = {"title": title, "body": "Free shipping", "data": {"link": target, "notification_id": tag}}
             await cdp.send("ServiceWorker.deliverPushMessage",
                            {"origin": url, "registrationId": registration, "data": json.dumps(message)})
-            await page.wait_for_function(f"async () => ({SHOWN})().then(all => all.some(n => n.tag === '{tag}'))")
-            shown = [n for n in await page.evaluate(SHOWN) if n["tag"] == tag]
+            shown: list[dict] = []
+            for _ in range(100):  # the worker shows it once it has handled the push
+                shown = [n for n in await page.evaluate(SHOWN) if n["tag"] == tag]
+                if shown:
+                    break
+                await asyncio.sleep(0.1)
             assert shown == [{"title": title, "body": "Free shipping", "link": target, "tag": tag}]
 
             await worker.evaluate(CLICK, title)
