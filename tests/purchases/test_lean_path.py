@@ -3,6 +3,7 @@ with no balance, whatever the member's history, with the rows, balances, events 
 changes the full path makes; idempotency found by the insert itself."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -50,7 +51,9 @@ async def rows_of(member: int) -> tuple:
                  for t in await Transfer.filter(member_id=member).order_by("id")]
     accounts = sorted((a.asset, a.posted, a.pending_in, a.pending_out, a.lifetime_earned)
                       for a in await Account.filter(member_id=member))
-    events = [(e.topic, e.payload) for e in await OutboxEvent.filter(member_id=member).order_by("created_at", "topic")]
+    events = sorted(((e.created_at, e.topic, json.dumps(e.payload, sort_keys=True))
+                     for e in await OutboxEvent.filter(member_id=member)))  # one frozen moment: ties
+    events = [(topic, json.loads(payload)) for _, topic, payload in events]
     state = await TierState.get(member_id=member)
     totals = [(t.day, t.spend_minor, t.purchases, t.points) for t in await TierTotal.filter(member_id=member)]
     return transfers, accounts, events, (state.level, state.valid_until, state.baseline_level), totals
