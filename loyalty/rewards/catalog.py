@@ -33,9 +33,12 @@ class UnavailableReason(str, Enum):
     INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
 
 
-async def unavailable_reason(program: Program, reward: Reward, member_id: int | None,
+async def unavailable_reason(program: Program, reward: Reward | None, member_id: int | None,
                              now: datetime) -> UnavailableReason | None:
-    """Why `member_id` cannot redeem `reward` right now; None when they can."""
+    """Why `member_id` cannot redeem `reward` right now; None when they can. A reward the
+    program no longer has (None: an issued coupon's withdrawn reward) is not offered."""
+    if reward is None:
+        return UnavailableReason.NOT_OFFERED
     if member_id is None:
         return UnavailableReason.SIGNED_OUT
     if await is_blocked(member_id):
@@ -54,6 +57,6 @@ async def unavailable_reason(program: Program, reward: Reward, member_id: int | 
     return None
 
 
-async def can_redeem(program: Program, reward: Reward, member_id: int | None, now: datetime) -> bool:
+async def can_redeem(program: Program, reward: Reward | None, member_id: int | None, now: datetime) -> bool:
     """Whether `member_id` could redeem `reward` right now (False when nobody is signed in)."""
     return await unavailable_reason(program, reward, member_id, now) is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import strawberry
@@ -43,6 +44,7 @@ class Reward(Node):
     )
     valid_days: int | None = strawberry.field(description="Days an issued coupon can be used; null when always.")
     spec: strawberry.Private[spec.Reward | None]
+    reason_task: strawberry.Private[asyncio.Future[catalog.UnavailableReason | None] | None] = None
 
     @strawberry.field(description="null when unlimited.")
     async def remaining_stock(self) -> int | None:
@@ -50,18 +52,19 @@ class Reward(Node):
 
     @strawberry.field(description="Whether the signed-in member can redeem it now (false when signed out).")
     async def available(self, info: Info) -> bool:
-        if self.spec is None:
-            return False
-        program = context_of(info).runtime.program.program
-        return await catalog.can_redeem(program, self.spec, viewer_member_id(info), clock.now())
+        return await self._reason(info) is None
 
     @strawberry.field(description="Why the signed-in member cannot redeem it now; null when `available`.")
     async def unavailable_reason(self, info: Info) -> RewardUnavailableReason | None:
-        if self.spec is None:
-            return catalog.UnavailableReason.NOT_OFFERED  # type: ignore[return-value]
-        program = context_of(info).runtime.program.program
-        return await catalog.unavailable_reason(  # type: ignore[return-value]
-            program, self.spec, viewer_member_id(info), clock.now())
+        return await self._reason(info)  # type: ignore[return-value]
+
+    async def _reason(self, info: Info) -> catalog.UnavailableReason | None:
+        """The catalog's answer, asked once per reward and request however many fields need it."""
+        if self.reason_task is None:
+            program = context_of(info).runtime.program.program
+            self.reason_task = asyncio.ensure_future(
+                catalog.unavailable_reason(program, self.spec, viewer_member_id(info), clock.now()))
+        return await self.reason_task
 
     @classmethod
     def from_spec(cls, program: ProgramSpec, reward: RewardSpec) -> Reward:

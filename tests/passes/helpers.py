@@ -1,7 +1,7 @@
 """Driving passes and visits in domain tests at set times."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from loyalty import clock
@@ -12,6 +12,7 @@ from loyalty.passes.models import Pass
 from loyalty.program.spec import Program
 from loyalty.visits import record
 
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # the moment most passes tests start from
 PRICES = {"climbing-5": "60.00", "climbing-6-months": "240.00", "kitchen-credit-100": "100.00"}
 
 

@@ -3,7 +3,7 @@ account by a few statements per range of passes (one PASS_EXPIRY transfer each),
 the ledger's rules, and a second run changes nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,17 +16,10 @@ from loyalty.outbox import OutboxEvent
 from loyalty.passes.credit import balance_minor
 from loyalty.passes.models import Pass, PassHistory
 from loyalty.purchases import refunds, service
-from tests.passes.helpers import bought, program_balance, run_job
+from tests.passes.helpers import T0, bought, program_balance, run_job
 from tests.support.members import new_member
-from tests.support.program import demo_without_new_member_bonus, use_program
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 EXPIRY = T0 + timedelta(days=730)
-
-
-@pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
 
 
 async def spend(program, member: int, pass_id: int, order: str, credit: str, at: datetime) -> None:

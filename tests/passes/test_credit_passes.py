@@ -3,7 +3,7 @@ recordPurchase spends it (only at the pass's brand, all or nothing, never below 
 refundPurchase gives it back; at expiry what is left moves to the expiry account."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,22 +17,9 @@ from loyalty.passes.models import Pass
 from loyalty.purchases import refunds, service
 from loyalty.purchases.models import Purchase
 from loyalty.wallet import get_wallet
-from tests.passes.helpers import bought, program_balance, refund, run_job
+from tests.passes.helpers import T0, bought, program_balance, refund, run_job
 from tests.support.members import new_member
-from tests.support.program import demo_without_new_member_bonus, use_program
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
-
-
-@pytest.fixture
-async def ann(program) -> int:
-    with clock.frozen_at(T0 - timedelta(days=1)):
-        return await new_member()
 
 
 async def spend(program, member: int, pass_id: int, order: str, amount: str, credit: str, at: datetime,

@@ -2,33 +2,18 @@
 each entry says what happened, names the pass and what it has left."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 
 from loyalty import clock
 from loyalty.ledger.descriptions import describe
 from loyalty.purchases import refunds, service
 from loyalty.rewards.models import IssuedReward
 from loyalty.wallet import activity_item, activity_page
-from tests.passes.helpers import bought, buy, pay, refund, run_job, visit
-from tests.support.members import new_member
-from tests.support.program import demo_without_new_member_bonus, use_program
+from tests.passes.helpers import T0, bought, buy, pay, refund, run_job, visit
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 LANGUAGES = ("en", "nl", "de", "ro")
-
-
-@pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
-
-
-@pytest.fixture
-async def ann(program) -> int:
-    with clock.frozen_at(T0 - timedelta(days=1)):
-        return await new_member()
 
 
 async def entries(member: int, lang: str = "en") -> list[tuple[str, int, str]]:

@@ -3,34 +3,20 @@ stamp issues the reward as a coupon and starts a new card; stamps older than
 stamp_valid_days stop counting."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from loyalty import clock
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger.verify import verify_ledger
 from loyalty.outbox import OutboxEvent
 from loyalty.passes.models import Pass
 from loyalty.rewards.models import IssuedReward
 from loyalty.visits.models import Visit
-from tests.passes.helpers import visit
-from tests.support.members import new_member
+from tests.passes.helpers import T0, visit
 from tests.support.program import demo_without_new_member_bonus, use_program
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 CAFE = "harbor-kitchen"
-
-
-@pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
-
-
-@pytest.fixture
-async def ann(program) -> int:
-    with clock.frozen_at(T0 - timedelta(days=1)):
-        return await new_member()
 
 
 async def test_ten_stamps_give_one_coupon_and_an_eleventh_starts_a_new_card(program, ann):

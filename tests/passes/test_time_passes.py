@@ -19,11 +19,6 @@ HALL = "climbing-hall"
 
 
 @pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
-
-
-@pytest.fixture
 async def ann(program) -> int:
     with clock.frozen_at(PAID - timedelta(days=1)):
         return await new_member()

@@ -3,32 +3,17 @@ visit at a time until USED_UP, EXPIRED past validUntil with what was left, cance
 refund of the payment."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from loyalty import clock
 from loyalty.errors import ErrorCode, LoyaltyError
 from loyalty.ledger.verify import verify_ledger
 from loyalty.passes.models import Pass, PassPayment
 from loyalty.visits.models import Visit
-from tests.passes.helpers import buy, pass_state, pay, refund, run_job, visit
-from tests.support.members import new_member
-from tests.support.program import demo_without_new_member_bonus, use_program
+from tests.passes.helpers import T0, buy, pass_state, pay, refund, run_job, visit
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 HALL = "climbing-hall"
-
-
-@pytest.fixture
-async def program(runtime):
-    return await use_program(runtime, demo_without_new_member_bonus())
-
-
-@pytest.fixture
-async def ann(program) -> int:
-    with clock.frozen_at(T0 - timedelta(days=1)):
-        return await new_member()
 
 
 async def refused(code: ErrorCode, call) -> LoyaltyError:
